@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing Daozhang needs on Debian 12 (as root or
+# with sudo). Idempotent: what is already present is not installed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tauri 2 on Linux: WebKitGTK 4.1 and friends; CJK fonts so Chinese renders.
+packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "== apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "error: cargo (Rust 1.89 or newer) is required; install it with rustup and run again" >&2
+  exit 1
+fi
+

@@ -1,0 +1,5 @@
+fn main() {
+    // The desktop app's resources and capabilities; the CLI needs none.
+    #[cfg(feature = "desktop")]
+    tauri_build::build();
+}

@@ -1,0 +1,217 @@
+//! Tauri commands: deserialize, call the core, serialize.
+
+use std::sync::atomic::Ordering;
+
+use chrono::Local;
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use super::AppState;
+use crate::api::{self, AppInfo, OpenedCase, PresetView};
+use crate::complaint::{self, Complaint};
+use crate::domain::case::{Case, RawCase};
+use crate::domain::diagnosis::Audience;
+use crate::domain::text::Lang;
+use crate::domain::time::{Moment, parse_moment};
+use crate::error::{BoundaryError, ErrorCode};
+use crate::ids::{self, Candidate};
+use crate::report::CheckReport;
+use crate::sources::{self, SourceStatus};
+use crate::store::{CaseSummary, MessageRecord};
+
+type Result<T> = std::result::Result<T, BoundaryError>;
+
+/// The event a check emits for each source's progress.
+pub const CHECK_PROGRESS: &str = "check-progress";
+
+fn now_or(now: Option<String>, case: Option<&Case>) -> Result<Moment> {
+    let zone = case
+        .map(|c| c.zone())
+        .unwrap_or_else(crate::domain::time::china);
+    match now {
+        None => Ok(Local::now().with_timezone(&zone)),
+        Some(t) => parse_moment(&t, zone, None).ok_or_else(|| {
+            BoundaryError::new(ErrorCode::BadArgument, format!("not a time: {t:?}"))
+        }),
+    }
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo> {
+    let store = state.store()?;
+    let locale = std::env::var("LC_ALL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("LANG").ok())
+        .unwrap_or_default();
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_file: store.path().display().to_string(),
+        locale,
+    })
+}
+
+#[tauri::command]
+pub fn presets() -> Vec<PresetView> {
+    api::presets()
+}
+
+#[tauri::command]
+pub fn recognise_id(input: String) -> Vec<Candidate> {
+    ids::recognise(&input)
+}
+
+/// Validates the intake form; the error's `details.fields` name each bad
+/// field for inline marks.
+#[tauri::command]
+pub fn validate_intake(raw: RawCase) -> Result<()> {
+    raw.validate().map(|_| ()).map_err(BoundaryError::from)
+}
+
+/// Validates and stores the case: a new one without `id`, else replaces it.
+#[tauri::command]
+pub fn save_case(
+    state: State<'_, AppState>,
+    raw: RawCase,
+    id: Option<String>,
+    now: Option<String>,
+) -> Result<String> {
+    let case = raw.validate()?;
+    let now = now_or(now, Some(&case))?;
+    let mut store = state.store()?;
+    match id {
+        Some(id) => store.update_case(&id, &case, now).map(|_| id),
+        None => store.create_case(&case, now),
+    }
+    .map_err(BoundaryError::from)
+}
+
+#[tauri::command]
+pub fn list_cases(state: State<'_, AppState>) -> Result<Vec<CaseSummary>> {
+    state.store()?.list().map_err(BoundaryError::from)
+}
+
+#[tauri::command]
+pub fn open_case(state: State<'_, AppState>, id: String) -> Result<OpenedCase> {
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    Ok(OpenedCase::new(stored))
+}
+
+/// Checks a stored case: asks each source (progress as `check-progress`
+/// events), draws the timeline and records the check.
+#[tauri::command]
+pub async fn run_check<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    now: Option<String>,
+) -> Result<CheckReport> {
+    state.cancel.store(false, Ordering::SeqCst);
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let case = stored.case;
+    let now = now_or(now, Some(&case))?;
+    let mut plan = sources::plan(&case);
+    let _ = app.emit(CHECK_PROGRESS, &plan);
+    for i in 0..plan.len() {
+        if state.cancel.load(Ordering::SeqCst) {
+            for s in plan.iter_mut().skip(i) {
+                s.status = SourceStatus::Cancelled;
+            }
+            let _ = app.emit(CHECK_PROGRESS, &plan);
+            return Err(BoundaryError::new(
+                ErrorCode::Cancelled,
+                "the check was cancelled",
+            ));
+        }
+        plan[i].status = SourceStatus::Running;
+        let _ = app.emit(CHECK_PROGRESS, &plan);
+        plan[i] = sources::run(&case, plan[i].clone());
+        let _ = app.emit(CHECK_PROGRESS, &plan);
+    }
+    let report = CheckReport::check(&case, Some(stored.id.clone()), now);
+    let record = report
+        .record()
+        .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?;
+    state
+        .store()?
+        .record_check(&stored.id, &record)
+        .map_err(BoundaryError::from)?;
+    Ok(report)
+}
+
+#[tauri::command]
+pub fn cancel_check(state: State<'_, AppState>) {
+    state.cancel.store(true, Ordering::SeqCst);
+}
+
+fn parse_audience(a: &str) -> Result<Audience> {
+    Audience::parse(a).ok_or_else(|| {
+        BoundaryError::new(ErrorCode::BadArgument, format!("unknown audience {a:?}"))
+    })
+}
+
+fn parse_lang(l: &str) -> Result<Lang> {
+    Lang::parse(l).ok_or_else(|| {
+        BoundaryError::new(ErrorCode::BadArgument, format!("unknown language {l:?}"))
+    })
+}
+
+#[tauri::command]
+pub fn complaint(
+    state: State<'_, AppState>,
+    id: String,
+    audience: String,
+    lang: String,
+    now: Option<String>,
+) -> Result<Complaint> {
+    let (audience, lang) = (parse_audience(&audience)?, parse_lang(&lang)?);
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let now = now_or(now, Some(&stored.case))?;
+    let report = CheckReport::check(&stored.case, Some(stored.id), now);
+    Ok(complaint::generate(
+        &stored.case,
+        &report.analysis,
+        audience,
+        lang,
+    ))
+}
+
+/// Keeps a message (as edited by the user) in the case's history.
+#[tauri::command]
+pub fn save_message(
+    state: State<'_, AppState>,
+    id: String,
+    audience: String,
+    lang: String,
+    text: String,
+    now: Option<String>,
+) -> Result<()> {
+    let (audience, lang) = (parse_audience(&audience)?, parse_lang(&lang)?);
+    let now = now_or(now, None)?;
+    let msg = MessageRecord {
+        at: now,
+        audience: audience.code().to_owned(),
+        lang: lang.code().to_owned(),
+        text,
+        sent_at: None,
+    };
+    state
+        .store()?
+        .record_message(&id, &msg)
+        .map_err(BoundaryError::from)
+}
+
+#[tauri::command]
+pub fn export_case(state: State<'_, AppState>, id: String) -> Result<String> {
+    Ok(state
+        .store()?
+        .export(&id)
+        .map_err(BoundaryError::from)?
+        .to_json())
+}
+
+/// Writes a complaint or an export where the user chose in the save dialog.
+#[tauri::command]
+pub fn write_text_file(path: String, contents: String) -> Result<()> {
+    std::fs::write(&path, contents)
+        .map_err(|e| BoundaryError::new(ErrorCode::Io, format!("cannot write {path}: {e}")))
+}

@@ -1,0 +1,103 @@
+//! The Tauri layer: state, commands and events. Commands are one-liners over
+//! the core; errors cross as `{ code, message, details? }`.
+
+pub mod commands;
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+use tauri::{Manager, Runtime};
+
+use crate::error::{BoundaryError, ErrorCode};
+use crate::store::Store;
+
+/// What the commands share.
+pub struct AppState {
+    pub store: Mutex<Store>,
+    /// Set by `cancel_check`; each source checks it before it starts.
+    pub cancel: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        AppState {
+            store: Mutex::new(store),
+            cancel: AtomicBool::new(false),
+        }
+    }
+
+    pub fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, BoundaryError> {
+        self.store.lock().map_err(|_| {
+            BoundaryError::new(
+                ErrorCode::Internal,
+                "the case file is unavailable after an earlier failure; restart the app",
+            )
+        })
+    }
+}
+
+/// Registers the plugins, the state and every command on `builder`. Used
+/// by the app and by the command tests (with Tauri's mock runtime).
+pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::presets,
+            commands::recognise_id,
+            commands::validate_intake,
+            commands::save_case,
+            commands::list_cases,
+            commands::open_case,
+            commands::run_check,
+            commands::cancel_check,
+            commands::complaint,
+            commands::save_message,
+            commands::export_case,
+            commands::write_text_file,
+        ])
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    // Some Linux GPU drivers show a blank window with WebKit's DMABUF
+    // renderer; the user's own setting wins.
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        // SAFETY: set before any thread is started.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1") };
+    }
+    let store = match Store::open_default() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Daozhang cannot open its case file: {e}");
+            std::process::exit(1);
+        }
+    };
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init());
+    let app = setup(builder, AppState::new(store))
+        .setup(|app| {
+            // The window is created hidden (no white flash); the front end
+            // shows it after its first paint. If that never happens, show
+            // it anyway so the user is not left with nothing.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_secs(4));
+                if let Some(w) = handle.get_webview_window("main") {
+                    let _ = w.show();
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("Daozhang could not start its window: {e}");
+            std::process::exit(1);
+        }
+    }
+}

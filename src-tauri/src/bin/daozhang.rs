@@ -1,0 +1,787 @@
+//! `daozhang`: the headless face of Daozhang. See docs/cli.md.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstream::{eprintln, println};
+use anstyle::{AnsiColor, Style};
+use chrono::Local;
+use clap::{Args, Parser, Subcommand};
+
+use daozhang::complaint;
+use daozhang::domain::case::{Case, MAX_CASE_BYTES, parse_case_toml};
+use daozhang::domain::diagnosis::{Audience, short_date, short_time};
+use daozhang::domain::stage::StageState;
+use daozhang::domain::text::{Bilingual, Lang};
+use daozhang::domain::time::{Moment, china, human_duration_en, human_duration_zh, parse_moment};
+use daozhang::domain::timeline::source_name;
+use daozhang::error::{BoundaryError, ErrorCode};
+use daozhang::ids;
+use daozhang::report::CheckReport;
+use daozhang::store::{CaseDocument, MessageRecord, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "daozhang",
+    version,
+    about = "Daozhang 到账 — find where a failed top-up broke, and get the money back",
+    long_about = "Daozhang reads a failed top-up (a case file), draws its timeline from every source, names the broken link, dates the next steps and writes the complaint.\n\nExit codes: 0 ok, 2 bad input (the message names the problem), 1 internal error."
+)]
+struct Cli {
+    /// Directory of the case file (default: the platform's app-data directory).
+    #[arg(long, global = true, env = "DAOZHANG_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Language of the terminal view: zh-CN or en (default: from LANG).
+    /// Give it before the command: `daozhang --lang zh-CN check …`.
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a case: timeline, conflicts, diagnosis, next steps, deadlines.
+    Check(CheckArgs),
+    /// Write the complaint for one audience in one language.
+    Complaint(ComplaintArgs),
+    /// Recognise an order or payment ID: which system issued it, what it says.
+    Id {
+        /// The ID as copied from an app.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work on the local case file.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Check the three bundled example cases (no files needed).
+    Demo,
+}
+
+#[derive(Args)]
+struct Target {
+    /// A case file (TOML); `-` reads standard input.
+    #[arg(value_name = "CASE.toml", required_unless_present = "case")]
+    file: Option<PathBuf>,
+    /// A case from the case file, by id or unique prefix.
+    #[arg(long = "case", value_name = "ID", conflicts_with = "file")]
+    case: Option<String>,
+    /// Evaluate as of this moment (e.g. "2026-11-21 16:30" or RFC 3339); default: now.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Print one JSON object (docs/cli.md) instead of the terminal view.
+    #[arg(long)]
+    json: bool,
+    /// Store the case (when given as a file) and this check in the case file.
+    #[arg(long)]
+    save: bool,
+}
+
+#[derive(Args)]
+struct ComplaintArgs {
+    #[command(flatten)]
+    target: Target,
+    /// platform_chat, platform_ticket, payment_provider, consumer_12315, heimao or card_issuer.
+    #[arg(long, short)]
+    audience: String,
+    /// Language of the message: zh-CN or en.
+    #[arg(
+        long = "lang",
+        short = 'l',
+        value_name = "LANG",
+        default_value = "zh-CN"
+    )]
+    message_lang: String,
+    /// Print JSON (subject, text, checklist, missing evidence).
+    #[arg(long)]
+    json: bool,
+    /// Keep the message in the case's history (needs --case).
+    #[arg(long)]
+    save: bool,
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// List the cases in the case file, most recent first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one case with its checks and messages.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export one case as a JSON document.
+    Export {
+        id: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Import a case: an exported JSON document or a TOML case file.
+    Import {
+        file: PathBuf,
+        /// Replace a case with the same id.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Delete a case and its history.
+    Delete { id: String },
+}
+
+type Result<T> = std::result::Result<T, BoundaryError>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Check(a) => a.json,
+        Command::Complaint(a) => a.json,
+        Command::Id { json, .. } => *json,
+        Command::Case(CaseCommand::List { json } | CaseCommand::Show { json, .. }) => *json,
+        _ => false,
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                let text = serde_json::to_string(&e).unwrap_or_else(|_| e.message.clone());
+                eprintln!("{text}");
+            } else {
+                let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+                eprintln!("{red}error:{red:#} {}", e.message);
+            }
+            ExitCode::from(if e.code.is_user_error() { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let lang = match &cli.lang {
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            BoundaryError::new(
+                ErrorCode::BadArgument,
+                format!("--lang {l:?}: expected zh-CN or en"),
+            )
+        })?,
+        None => env_lang(),
+    };
+    let store = || open_store(cli.data_dir.as_deref());
+    match cli.command {
+        Command::Check(a) => check(a, lang, store),
+        Command::Complaint(a) => complaint_cmd(a, store),
+        Command::Id { id, json } => id_cmd(&id, json, lang),
+        Command::Case(c) => case_cmd(c, lang, store()?),
+        Command::Demo => demo(lang),
+    }
+}
+
+fn env_lang() -> Lang {
+    let v = std::env::var("LC_ALL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("LANG").ok())
+        .unwrap_or_default();
+    if v.to_lowercase().starts_with("zh") {
+        Lang::ZhCn
+    } else {
+        Lang::En
+    }
+}
+
+fn open_store(dir: Option<&Path>) -> Result<Store> {
+    let opened = match dir {
+        Some(d) => Store::open(&d.join("cases.sqlite3")),
+        None => Store::open_default(),
+    };
+    opened.map_err(BoundaryError::from)
+}
+
+// ------------------------------------------------------------------ input
+
+fn read_text(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_CASE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                BoundaryError::new(ErrorCode::Io, format!("cannot read standard input: {e}"))
+            })?;
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| {
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                ErrorCode::NotFound
+            } else {
+                ErrorCode::Io
+            };
+            BoundaryError::new(code, format!("cannot open {}: {e}", path.display()))
+        })?;
+        f.take(MAX_CASE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                BoundaryError::new(
+                    ErrorCode::Io,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+    }
+    if bytes.len() > MAX_CASE_BYTES {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "{} is larger than {} bytes: not a case file",
+                path.display(),
+                MAX_CASE_BYTES
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        BoundaryError::new(
+            ErrorCode::Syntax,
+            format!(
+                "{} is not UTF-8 text: save the case file as UTF-8",
+                path.display()
+            ),
+        )
+    })
+}
+
+fn load_file(path: &Path) -> Result<Case> {
+    let text = read_text(path)?;
+    parse_case_toml(&text).map_err(|e| {
+        let mut b = BoundaryError::from(e);
+        b.message = format!("{}: {}", path.display(), b.message);
+        b
+    })
+}
+
+fn parse_now(now: Option<&str>, zone_of: Option<&Case>) -> Result<Moment> {
+    let zone = zone_of.map(|c| c.zone()).unwrap_or_else(china);
+    match now {
+        None => Ok(Local::now().with_timezone(&zone)),
+        Some(t) => parse_moment(t, zone, None).ok_or_else(|| {
+            BoundaryError::new(
+                ErrorCode::BadArgument,
+                format!("--now {t:?}: expected a time like 2026-11-21 16:30 or 2026-11-21T16:30:00+08:00"),
+            )
+        }),
+    }
+}
+
+/// The case to work on: from a file, or from the case file by id.
+fn target<F: FnOnce() -> Result<Store>>(
+    t: &Target,
+    store: F,
+) -> Result<(Case, Option<String>, Option<Store>)> {
+    match (&t.file, &t.case) {
+        (Some(path), _) => Ok((load_file(path)?, None, None)),
+        (None, Some(id)) => {
+            let s = store()?;
+            let stored = s.get(id).map_err(BoundaryError::from)?;
+            Ok((stored.case, Some(stored.id), Some(s)))
+        }
+        (None, None) => Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            "give a case file or --case ID",
+        )),
+    }
+}
+
+// ------------------------------------------------------------------ check
+
+fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F) -> Result<()> {
+    let (case, mut id, mut opened) = target(&a.target, &store)?;
+    let now = parse_now(a.target.now.as_deref(), Some(&case))?;
+    if a.save && id.is_none() {
+        let mut s = match opened.take() {
+            Some(s) => s,
+            None => store()?,
+        };
+        id = Some(s.create_case(&case, now).map_err(BoundaryError::from)?);
+        opened = Some(s);
+    }
+    let report = CheckReport::check(&case, id.clone(), now);
+    if (a.save || a.target.case.is_some())
+        && let (Some(s), Some(id)) = (opened.as_mut(), id.as_deref())
+    {
+        let record = report.record().map_err(internal)?;
+        s.record_check(id, &record).map_err(BoundaryError::from)?;
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(internal)?
+        );
+    } else {
+        print_report(&case, &report, lang);
+        if let Some(id) = &report.case.id {
+            println!(
+                "\n{}",
+                dim(&pick(
+                    lang,
+                    &format!("已保存为案件 {id}"),
+                    &format!("saved as case {id}")
+                ))
+            );
+        }
+    }
+    Ok(())
+}
+
+fn internal(e: impl std::fmt::Display) -> BoundaryError {
+    BoundaryError::new(ErrorCode::Internal, format!("internal error: {e}"))
+}
+
+fn pick(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::ZhCn => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+fn style(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(c.into()))
+}
+
+fn dim(s: &str) -> String {
+    let d = Style::new().dimmed();
+    format!("{d}{s}{d:#}")
+}
+
+fn bold(s: &str) -> String {
+    let b = Style::new().bold();
+    format!("{b}{s}{b:#}")
+}
+
+fn state_mark(st: StageState) -> (String, Style) {
+    match st {
+        StageState::Done => ("✓".into(), style(AnsiColor::Green)),
+        StageState::Pending => ("…".into(), style(AnsiColor::Yellow)),
+        StageState::Overdue => ("!".into(), style(AnsiColor::Red).bold()),
+        StageState::Failed => ("✗".into(), style(AnsiColor::Red).bold()),
+        StageState::Unknown => ("?".into(), Style::new().dimmed()),
+        StageState::NotApplicable => ("·".into(), Style::new().dimmed()),
+    }
+}
+
+fn print_report(case: &Case, r: &CheckReport, lang: Lang) {
+    let a = &r.analysis;
+    let t = |b: &Bilingual| b.get(lang).to_owned();
+    println!(
+        "{}  {}  {}  {}",
+        bold(&t(&case.platform.display())),
+        pick(
+            lang,
+            &format!("订单 {}", case.order_id),
+            &format!("order {}", case.order_id)
+        ),
+        bold(&case.amount.display()),
+        t(&case.method.label()),
+    );
+    println!(
+        "{}",
+        dim(&pick(
+            lang,
+            &format!("评估时间 {}", short_time(a.now)),
+            &format!("as of {}", short_time(a.now))
+        ))
+    );
+
+    println!("\n{}", bold(&pick(lang, "时间线", "Timeline")));
+    for s in &a.timeline.stages {
+        let (mark, st) = state_mark(s.state);
+        let broken = a.diagnosis.broken_link == Some(s.stage);
+        let when = s.at.map(short_time).unwrap_or_else(|| "—".into());
+        let label = t(&s.stage.label());
+        let state = t(&s.state.label());
+        let elapsed = s.elapsed_seconds.map(|e| {
+            let d = chrono::Duration::seconds(e);
+            format!(
+                "+{}",
+                pick(lang, &human_duration_zh(d), &human_duration_en(d))
+            )
+        });
+        println!(
+            " {st}{mark}{st:#} {:<width$} {st}{:<10}{st:#} {}{}{}",
+            label,
+            state,
+            when,
+            elapsed
+                .map(|e| format!("  {}", dim(&e)))
+                .unwrap_or_default(),
+            if broken {
+                let r = style(AnsiColor::Red).bold();
+                format!("  {r}{}{r:#}", pick(lang, "← 断点", "← broken link"))
+            } else {
+                String::new()
+            },
+            width = if lang == Lang::ZhCn { 16 } else { 30 },
+        );
+        let who = s.source.map(|k| t(&source_name(k, case)));
+        let mut detail = t(&s.explanation);
+        if s.inferred {
+            detail.push_str(&pick(lang, "（推断）", " (inferred)"));
+        }
+        println!("     {}", dim(&detail));
+        if let (Some(who), Some(raw)) = (who, &s.raw)
+            && !detail.contains(raw.as_str())
+        {
+            println!("     {}", dim(&format!("{who}: “{raw}”")));
+        }
+        if let Some(w) = &s.normal_window
+            && matches!(
+                s.state,
+                StageState::Pending | StageState::Overdue | StageState::Failed
+            )
+        {
+            println!("     {}", dim(&t(&w.text)));
+        }
+    }
+
+    if !a.conflicts.is_empty() {
+        println!("\n{}", bold(&pick(lang, "说法冲突", "Conflicts")));
+        let y = style(AnsiColor::Yellow).bold();
+        for c in &a.conflicts {
+            println!(" {y}!{y:#} {}", t(&c.message));
+        }
+    }
+
+    let d = &a.diagnosis;
+    let head = if d.settled {
+        style(AnsiColor::Green).bold()
+    } else {
+        style(AnsiColor::Red).bold()
+    };
+    println!("\n{}", bold(&pick(lang, "诊断", "Diagnosis")));
+    println!(" {head}{}{head:#}", t(&d.title));
+    if let Some(link) = d.broken_link {
+        println!(
+            " {}",
+            pick(
+                lang,
+                &format!("断点：{}", link.label().zh_cn),
+                &format!("broken link: {}", link.label().en)
+            )
+        );
+    }
+    println!(" {}", t(&d.summary));
+    println!(
+        " {}",
+        dim(&format!(
+            "{}{}",
+            pick(lang, "可能原因：", "likely cause: "),
+            t(&d.cause)
+        ))
+    );
+    if !d.evidence.is_empty() {
+        println!(" {}", pick(lang, "依据：", "evidence:"));
+        for e in &d.evidence {
+            println!("   - {}", t(&e.text));
+        }
+    }
+
+    println!("\n{}", bold(&pick(lang, "下一步", "Next steps")));
+    for (i, s) in a.next_steps.iter().enumerate() {
+        let due = s
+            .due
+            .map(|d| format!("[{}] ", short_date(d)))
+            .unwrap_or_default();
+        println!(" {}. {}{}", i + 1, bold(&due), t(&s.text));
+        if let Some(p) = &s.problem {
+            println!("    {}", dim(&t(p)));
+        }
+    }
+}
+
+// ------------------------------------------------------------------ complaint
+
+fn complaint_cmd<F: Fn() -> Result<Store>>(a: ComplaintArgs, store: F) -> Result<()> {
+    let audience = Audience::parse(&a.audience).ok_or_else(|| {
+        BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "--audience {:?}: expected one of {}",
+                a.audience,
+                Audience::ALL.map(|x| x.code()).join(", ")
+            ),
+        )
+    })?;
+    let lang = Lang::parse(&a.message_lang).ok_or_else(|| {
+        BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!("--lang {:?}: expected zh-CN or en", a.message_lang),
+        )
+    })?;
+    if a.save && a.target.case.is_none() {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            "--save keeps the message in a stored case: use --case ID (store a file first with `daozhang case import`)",
+        ));
+    }
+    let (case, id, opened) = target(&a.target, &store)?;
+    let now = parse_now(a.target.now.as_deref(), Some(&case))?;
+    let report = CheckReport::check(&case, id.clone(), now);
+    let c = complaint::generate(&case, &report.analysis, audience, lang);
+    if a.save
+        && let (Some(mut s), Some(id)) = (opened, id)
+    {
+        let text = match &c.subject {
+            Some(sub) => format!("{sub}\n\n{}", c.text),
+            None => c.text.clone(),
+        };
+        s.record_message(
+            &id,
+            &MessageRecord {
+                at: now,
+                audience: audience.code().to_owned(),
+                lang: lang.code().to_owned(),
+                text,
+                sent_at: None,
+            },
+        )
+        .map_err(BoundaryError::from)?;
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&c).map_err(internal)?);
+    } else {
+        let mut out = std::io::stdout().lock();
+        let mut text = String::new();
+        if let Some(sub) = &c.subject {
+            text.push_str(&format!("{}{sub}\n\n", pick(lang, "主题：", "Subject: ")));
+        }
+        text.push_str(&c.text);
+        out.write_all(text.as_bytes())
+            .map_err(|e| BoundaryError::new(ErrorCode::Io, e.to_string()))?;
+        if !c.missing.is_empty() {
+            eprintln!(
+                "\n{} {}",
+                pick(lang, "仍缺少：", "still missing:"),
+                c.missing.join(pick(lang, "；", "; ").as_str())
+            );
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ id
+
+fn id_cmd(input: &str, json: bool, lang: Lang) -> Result<()> {
+    let candidates = ids::recognise(input);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&candidates).map_err(internal)?
+        );
+        return Ok(());
+    }
+    if candidates.is_empty() {
+        println!(
+            "{}",
+            pick(
+                lang,
+                "无法识别这个编号：它不符合任何已知的订单号或支付单号格式。",
+                "Not recognised: this does not match any known order or payment ID format."
+            )
+        );
+        return Ok(());
+    }
+    for c in &candidates {
+        let conf = serde_json::to_value(c.confidence)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let conf_text = match (lang, conf.as_str()) {
+            (Lang::ZhCn, "likely") => "很可能",
+            (Lang::ZhCn, "possible") => "可能",
+            (Lang::ZhCn, _) => "不太可能",
+            (Lang::En, c) => c,
+        };
+        println!(
+            "{}  {}",
+            bold(&pick(lang, &c.name_zh, &c.name_en)),
+            dim(&format!("{conf_text} · {}", c.score))
+        );
+        for p in &c.parts {
+            println!(
+                "   {} = {}  {}",
+                pick(lang, &p.label_zh, &p.label_en),
+                p.value,
+                dim(&pick(lang, &p.meaning_zh, &p.meaning_en))
+            );
+        }
+        let notes = match lang {
+            Lang::ZhCn => &c.notes_zh,
+            Lang::En => &c.notes_en,
+        };
+        for n in notes {
+            println!("   {}", dim(n));
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ case
+
+fn case_cmd(c: CaseCommand, lang: Lang, mut s: Store) -> Result<()> {
+    match c {
+        CaseCommand::List { json } => {
+            let list = s.list().map_err(BoundaryError::from)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list).map_err(internal)?);
+            } else if list.is_empty() {
+                println!(
+                    "{}",
+                    pick(
+                        lang,
+                        "案件库里还没有案件。用 `daozhang check 文件 --save` 或 `daozhang case import 文件` 添加。",
+                        "No cases yet. Add one with `daozhang check FILE --save` or `daozhang case import FILE`."
+                    )
+                );
+            } else {
+                for c in list {
+                    let last = c
+                        .last_check
+                        .as_ref()
+                        .map(|l| l.code.clone())
+                        .unwrap_or_else(|| "—".into());
+                    let next = c
+                        .next_deadline
+                        .map(short_date)
+                        .unwrap_or_else(|| "—".into());
+                    println!(
+                        "{}  {}  {}  {}  {}  {}",
+                        bold(&c.id),
+                        c.platform.get(lang),
+                        c.order_id,
+                        c.amount.display(),
+                        last,
+                        dim(&format!(
+                            "{} {next}",
+                            pick(lang, "下个期限", "next deadline")
+                        ))
+                    );
+                }
+            }
+        }
+        CaseCommand::Show { id, json } => {
+            let stored = s.get(&id).map_err(BoundaryError::from)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&stored).map_err(internal)?
+                );
+            } else {
+                let now = Local::now().with_timezone(&stored.case.zone());
+                let report = CheckReport::check(&stored.case, Some(stored.id.clone()), now);
+                println!(
+                    "{}",
+                    dim(&format!(
+                        "{} · {} {}",
+                        stored.id,
+                        pick(lang, "创建于", "created"),
+                        short_time(stored.created_at)
+                    ))
+                );
+                print_report(&stored.case, &report, lang);
+                if !stored.messages.is_empty() {
+                    println!("\n{}", bold(&pick(lang, "已生成的消息", "Messages")));
+                    for m in &stored.messages {
+                        println!(" {}  {} ({})", short_time(m.at), m.audience, m.lang);
+                    }
+                }
+            }
+        }
+        CaseCommand::Export { id, output } => {
+            let doc = s.export(&id).map_err(BoundaryError::from)?;
+            let text = doc.to_json();
+            match output {
+                Some(path) => std::fs::write(&path, text).map_err(|e| {
+                    BoundaryError::new(
+                        ErrorCode::Io,
+                        format!("cannot write {}: {e}", path.display()),
+                    )
+                })?,
+                None => print!("{text}"),
+            }
+        }
+        CaseCommand::Import { file, replace } => {
+            let text = read_text(&file)?;
+            let id = if text.trim_start().starts_with('{') {
+                let doc = CaseDocument::from_json(&text).map_err(BoundaryError::from)?;
+                s.import(&doc, replace).map_err(BoundaryError::from)?
+            } else {
+                let case = parse_case_toml(&text).map_err(|e| {
+                    let mut b = BoundaryError::from(e);
+                    b.message = format!("{}: {}", file.display(), b.message);
+                    b
+                })?;
+                s.create_case(&case, Local::now().with_timezone(&case.zone()))
+                    .map_err(BoundaryError::from)?
+            };
+            println!("{id}");
+        }
+        CaseCommand::Delete { id } => {
+            s.delete(&id).map_err(BoundaryError::from)?;
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ demo
+
+const DEMOS: [(&str, &str, &str); 3] = [
+    (
+        "examples/douyin-dou-plus-alipay.toml",
+        include_str!("../../../examples/douyin-dou-plus-alipay.toml"),
+        "2026-11-21 16:30",
+    ),
+    (
+        "examples/live-stream-wechat.toml",
+        include_str!("../../../examples/live-stream-wechat.toml"),
+        "2026-11-21 20:40",
+    ),
+    (
+        "examples/card-shop-epay.toml",
+        include_str!("../../../examples/card-shop-epay.toml"),
+        "2026-11-21 12:00",
+    ),
+];
+
+fn demo(lang: Lang) -> Result<()> {
+    for (i, (name, text, now)) in DEMOS.iter().enumerate() {
+        let case = parse_case_toml(text).map_err(internal)?;
+        let now = parse_now(Some(now), Some(&case))?;
+        if i > 0 {
+            println!("\n{}\n", dim(&"─".repeat(60)));
+        }
+        println!(
+            "{}\n",
+            dim(&format!(
+                "$ daozhang check {name} --now \"{}\"",
+                short_time(now)
+            ))
+        );
+        let report = CheckReport::check(&case, None, now);
+        print_report(&case, &report, lang);
+    }
+    println!(
+        "\n{}",
+        dim(&pick(
+            lang,
+            "试试：daozhang complaint examples/douyin-dou-plus-alipay.toml --audience platform_ticket --lang zh-CN",
+            "Try: daozhang complaint examples/douyin-dou-plus-alipay.toml --audience platform_ticket --lang en"
+        ))
+    );
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! The pure core: money, time, cases, observations, the timeline, the
+//! diagnosis and its deadlines. No I/O happens here; the data tables under
+//! `data/` are compiled in.
+
+pub mod calendar;
+pub mod case;
+pub mod diagnosis;
+pub mod money;
+pub mod observation;
+pub mod stage;
+pub mod status;
+pub mod text;
+pub mod time;
+pub mod timeline;
+pub mod windows;

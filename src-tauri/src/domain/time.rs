@@ -1,0 +1,213 @@
+//! Times are always timezone-aware. People in mainland China write local
+//! times without an offset; those default to +08:00 (or the case's zone).
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+
+/// A moment with its UTC offset, as shown to the user.
+pub type Moment = DateTime<FixedOffset>;
+
+/// China Standard Time, the default for times written without an offset.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// What a time field expects, for error messages.
+pub const TIME_EXPECTED: &str = "a time like 2026-11-21 15:15, 2026-11-21T15:15:00+08:00 or, for an observation on the order's day, 15:15";
+
+/// Reads a time as people write it. Without an offset the time is taken in
+/// `zone`. A bare time of day (`15:15`) needs `day` (the order's date).
+pub fn parse_moment(input: &str, zone: FixedOffset, day: Option<NaiveDate>) -> Option<Moment> {
+    let s = normalize(input);
+    if s.is_empty() || s.len() > 64 {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
+        return Some(t);
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(&s, fmt) {
+            return Some(t);
+        }
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y%m%d%H%M%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(&s, fmt) {
+            return zone.from_local_datetime(&n).single();
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        return zone.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single();
+    }
+    if let Some(day) = day {
+        for fmt in ["%H:%M:%S", "%H:%M"] {
+            if let Ok(t) = NaiveTime::parse_from_str(&s, fmt) {
+                return zone.from_local_datetime(&day.and_time(t)).single();
+            }
+        }
+    }
+    None
+}
+
+/// Reads an offset such as `+08:00`, `UTC+8`, `Asia/Shanghai` (the common
+/// fixed-offset zones only; China has no daylight saving time).
+pub fn parse_zone(input: &str) -> Option<FixedOffset> {
+    let s = input.trim();
+    match s {
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Harbin" | "Asia/Urumqi" | "PRC"
+        | "Asia/Hong_Kong" | "Asia/Macau" | "Asia/Taipei" | "Asia/Singapore" | "CST" => {
+            return Some(china());
+        }
+        "UTC" | "Z" | "GMT" | "Etc/UTC" => return FixedOffset::east_opt(0),
+        _ => {}
+    }
+    let body = s
+        .strip_prefix("UTC")
+        .or_else(|| s.strip_prefix("GMT"))
+        .unwrap_or(s);
+    let (sign, rest) = match body.as_bytes().first()? {
+        b'+' => (1, &body[1..]),
+        b'-' => (-1, &body[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+        None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
+        None => (rest.parse().ok()?, 0),
+    };
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+fn normalize(input: &str) -> String {
+    // Full-width digits and punctuation appear when people type on a
+    // Chinese keyboard.
+    let s: String = input
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '：' => ':',
+            '－' => '-',
+            '／' => '/',
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect();
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// "3 h 12 min", "2 d 4 h", "45 s": a short English duration.
+pub fn human_duration_en(d: Duration) -> String {
+    let secs = d.num_seconds().unsigned_abs();
+    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => format!("{secs} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// "3 小时 12 分钟" and so on.
+pub fn human_duration_zh(d: Duration) -> String {
+    let secs = d.num_seconds().unsigned_abs();
+    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => format!("{secs} 秒"),
+        (0, 0, m) => format!("{m} 分钟"),
+        (0, h, 0) => format!("{h} 小时"),
+        (0, h, m) => format!("{h} 小时 {m} 分钟"),
+        (d, 0, _) => format!("{d} 天"),
+        (d, h, _) => format!("{d} 天 {h} 小时"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Moment {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn local_times_default_to_the_zone() {
+        let z = china();
+        assert_eq!(
+            parse_moment("2026-11-21 15:15", z, None),
+            Some(at("2026-11-21T15:15:00+08:00")),
+            "a time without offset is Beijing time"
+        );
+        assert_eq!(
+            parse_moment("2026-11-21T15:15:00Z", z, None),
+            Some(at("2026-11-21T23:15:00+08:00")),
+            "an explicit offset wins over the default"
+        );
+        assert_eq!(
+            parse_moment("２０２６-１１-２１ １５：１５", z, None),
+            Some(at("2026-11-21T15:15:00+08:00")),
+            "full-width digits from a Chinese keyboard"
+        );
+        assert_eq!(
+            parse_moment("20261121151500", z, None),
+            Some(at("2026-11-21T15:15:00+08:00")),
+            "the compact form bill exports use"
+        );
+    }
+
+    #[test]
+    fn a_bare_time_needs_the_day() {
+        let z = china();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 21);
+        assert_eq!(parse_moment("15:15", z, None), None);
+        assert_eq!(
+            parse_moment("15:15", z, day),
+            Some(at("2026-11-21T15:15:00+08:00"))
+        );
+    }
+
+    #[test]
+    fn garbage_is_none() {
+        for s in ["", "yesterday", "2026-13-01 10:00", "25:00", "2026-02-30"] {
+            assert_eq!(
+                parse_moment(s, china(), NaiveDate::from_ymd_opt(2026, 1, 1)),
+                None,
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn zones() {
+        assert_eq!(parse_zone("+08:00"), Some(china()));
+        assert_eq!(parse_zone("UTC+8"), Some(china()));
+        assert_eq!(parse_zone("Asia/Shanghai"), Some(china()));
+        assert_eq!(parse_zone("-0500"), FixedOffset::west_opt(5 * 3600));
+        assert_eq!(parse_zone("Mars/Olympus"), None);
+        assert_eq!(parse_zone("+25:00"), None);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration_en(Duration::minutes(192)), "3 h 12 min");
+        assert_eq!(human_duration_zh(Duration::minutes(192)), "3 小时 12 分钟");
+        assert_eq!(human_duration_en(Duration::hours(52)), "2 d 4 h");
+        assert_eq!(human_duration_en(Duration::seconds(45)), "45 s");
+    }
+}

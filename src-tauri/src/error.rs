@@ -1,0 +1,79 @@
+//! One error shape at the boundary (CLI, and later the app's IPC):
+//! `{ code, message, details? }` with a closed set of codes that callers
+//! switch on and translate.
+
+use serde::Serialize;
+
+use crate::domain::case::{CaseError, FieldError};
+
+/// The closed set of error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A case (file or form) did not validate.
+    InvalidCase,
+    /// A case file is not valid TOML / JSON.
+    Syntax,
+    /// An argument or option is wrong.
+    BadArgument,
+    /// No such case, file or record.
+    NotFound,
+    /// A case prefix matches several cases.
+    Ambiguous,
+    /// The thing to create exists already.
+    Exists,
+    /// A file could not be read or written.
+    Io,
+    /// The user cancelled the operation.
+    Cancelled,
+    /// The case file (database) failed.
+    Store,
+    /// A bug: not the user's fault.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Whether the user can fix it (CLI exit code 2) or not (1).
+    pub fn is_user_error(self) -> bool {
+        !matches!(self, ErrorCode::Store | ErrorCode::Internal)
+    }
+}
+
+/// The error as it crosses the boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error, ts_rs::TS)]
+#[error("{message}")]
+pub struct BoundaryError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+impl BoundaryError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        BoundaryError {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+impl From<CaseError> for BoundaryError {
+    fn from(e: CaseError) -> Self {
+        match &e {
+            CaseError::Syntax { .. } => BoundaryError::new(ErrorCode::Syntax, e.to_string()),
+            CaseError::Invalid(fields) => BoundaryError::new(ErrorCode::InvalidCase, e.to_string())
+                .with_details(serde_json::json!({ "fields": fields_json(fields) })),
+        }
+    }
+}
+
+fn fields_json(fields: &[FieldError]) -> serde_json::Value {
+    serde_json::to_value(fields).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,778 @@
+use super::*;
+use crate::domain::case::parse_case_toml;
+use crate::domain::observation::{Claim, SourceKind, Via};
+use crate::error::{BoundaryError, ErrorCode};
+use crate::report::CheckReport;
+
+const EXAMPLES: [(&str, &str); 3] = [
+    (
+        "douyin-dou-plus-alipay",
+        include_str!("../../../examples/douyin-dou-plus-alipay.toml"),
+    ),
+    (
+        "live-stream-wechat",
+        include_str!("../../../examples/live-stream-wechat.toml"),
+    ),
+    (
+        "card-shop-epay",
+        include_str!("../../../examples/card-shop-epay.toml"),
+    ),
+];
+
+fn example(i: usize) -> Case {
+    parse_case_toml(EXAMPLES[i].1)
+        .unwrap_or_else(|e| panic!("examples/{}.toml is valid: {e}", EXAMPLES[i].0))
+}
+
+fn t(s: &str) -> Moment {
+    DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s} is RFC 3339: {e}"))
+}
+
+fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("a new case file opens");
+    (dir, store)
+}
+
+fn check_for(case: &Case, id: &str, at: Moment) -> CheckRecord {
+    let report = CheckReport::check(case, Some(id.to_owned()), at);
+    CheckRecord {
+        at,
+        code: report.analysis.diagnosis.code.key().to_owned(),
+        broken_link: report
+            .analysis
+            .diagnosis
+            .broken_link
+            .map(|s| s.code().to_owned()),
+        summary: report.analysis.diagnosis.summary.clone(),
+        next_deadline: report
+            .analysis
+            .deadlines
+            .iter()
+            .filter(|d| !d.passed)
+            .find_map(|d| d.due),
+        report: serde_json::to_value(&report).expect("a report is JSON"),
+    }
+}
+
+fn simple_check(at: &str, code: &str, deadline: Option<&str>) -> CheckRecord {
+    CheckRecord {
+        at: t(at),
+        code: code.to_owned(),
+        broken_link: Some("callback".to_owned()),
+        summary: Bilingual::new("回调丢失", "the callback was lost"),
+        next_deadline: deadline.map(t),
+        report: serde_json::json!({ "version": 1, "note": "小测试", "n": [1, 2, 3] }),
+    }
+}
+
+fn message(at: &str, text: &str) -> MessageRecord {
+    MessageRecord {
+        at: t(at),
+        audience: "platform_chat".to_owned(),
+        lang: "zh-CN".to_owned(),
+        text: text.to_owned(),
+        sent_at: None,
+    }
+}
+
+fn observation(at: Option<&str>, raw: &str) -> Observation {
+    Observation {
+        at: at.map(t),
+        source: SourceKind::Platform,
+        via: Via::Manual,
+        raw: raw.to_owned(),
+        claim: Claim::Processing,
+        amount: None,
+        payment_id: None,
+        note: Some("客服回复".to_owned()),
+    }
+}
+
+fn doc_with_id(case: Case, id: &str) -> CaseDocument {
+    CaseDocument::new(StoredCase {
+        id: id.to_owned(),
+        created_at: t("2026-11-21T16:00:00+08:00"),
+        updated_at: t("2026-11-21T16:00:00+08:00"),
+        case,
+        checks: vec![],
+        messages: vec![],
+    })
+}
+
+// ---------------------------------------------------------------- basics
+
+#[test]
+fn create_then_get_returns_the_same_case() {
+    let (_dir, mut store) = fresh();
+    let case = example(0);
+    let now = t("2026-11-21T16:30:00+08:00");
+    let id = store.create_case(&case, now).unwrap();
+    assert!(is_valid_id(&id), "a fresh id is dz- + 10 characters: {id}");
+    let got = store.get(&id).unwrap();
+    assert_eq!(got.id, id);
+    assert_eq!(got.case, case, "the stored case is the case that was given");
+    assert_eq!(got.created_at, now);
+    assert_eq!(got.updated_at, now);
+    assert!(got.checks.is_empty() && got.messages.is_empty());
+}
+
+#[test]
+fn times_keep_their_offset_and_amounts_are_text() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T03:30:00-05:00");
+    let id = store.create_case(&example(0), now).unwrap();
+    let (created, submitted, amount_type, amount): (String, String, String, String) = store
+        .conn
+        .query_row(
+            "SELECT created_at, submitted_at, typeof(amount), amount FROM cases WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        created, "2026-11-21T03:30:00-05:00",
+        "times are stored with the offset they were given in"
+    );
+    assert_eq!(submitted, "2026-11-21T15:14:00+08:00");
+    assert_eq!(
+        (amount_type.as_str(), amount.as_str()),
+        ("text", "200.00"),
+        "amounts are exact decimal text, never REAL"
+    );
+    let got = store.get(&id).unwrap();
+    assert_eq!(
+        got.created_at.offset(),
+        now.offset(),
+        "the offset comes back too, not only the instant"
+    );
+}
+
+#[test]
+fn list_is_most_recently_updated_first_and_update_moves_a_case_up() {
+    let (_dir, mut store) = fresh();
+    let a = store
+        .create_case(&example(0), t("2026-11-21T16:00:00+08:00"))
+        .unwrap();
+    // An earlier instant written in another offset: the order is by instant.
+    let b = store
+        .create_case(&example(1), t("2026-11-21T08:30:00+00:00"))
+        .unwrap();
+    let c = store
+        .create_case(&example(2), t("2026-11-21T17:00:00+08:00"))
+        .unwrap();
+    let order: Vec<String> = store.list().unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(
+        order,
+        [c.clone(), b.clone(), a.clone()],
+        "17:00+08 > 16:30+08 (= 08:30Z) > 16:00+08"
+    );
+
+    let mut changed = example(0);
+    changed.item = Some("DOU+ 300 元档".to_owned());
+    let later = t("2026-11-21T18:00:00+08:00");
+    store.update_case(&a, &changed, later).unwrap();
+    let got = store.get(&a).unwrap();
+    assert_eq!(got.case, changed, "update replaces the case's facts");
+    assert_eq!(got.updated_at, later, "update sets updated_at");
+    assert_eq!(
+        got.created_at,
+        t("2026-11-21T16:00:00+08:00"),
+        "update keeps created_at"
+    );
+    let list = store.list().unwrap();
+    assert_eq!(list[0].id, a, "the updated case is now the most recent");
+    let first = &list[0];
+    assert_eq!(first.order_id, changed.order_id);
+    assert_eq!(first.amount, changed.amount);
+    assert_eq!(first.platform, changed.platform.display());
+    assert_eq!(first.last_check, None, "no check recorded yet");
+}
+
+#[test]
+fn add_observation_keeps_time_order_like_the_domain() {
+    let (_dir, mut store) = fresh();
+    let mut case = example(1);
+    let id = store
+        .create_case(&case, t("2026-11-21T20:40:00+08:00"))
+        .unwrap();
+    let early = observation(Some("2026-11-21T20:10:00+08:00"), "订单处理中");
+    let untimed = observation(None, "客服说再等等");
+    let now = t("2026-11-21T21:00:00+08:00");
+    store.add_observation(&id, &early, now).unwrap();
+    store.add_observation(&id, &untimed, now).unwrap();
+    case.add_observation(early);
+    case.add_observation(untimed);
+    let got = store.get(&id).unwrap();
+    assert_eq!(
+        got.case, case,
+        "the stored case equals the case with the same observations added in memory"
+    );
+    assert_eq!(got.case.observations.len(), 4);
+    assert_eq!(
+        got.updated_at, now,
+        "adding an observation updates the case"
+    );
+}
+
+#[test]
+fn checks_and_messages_are_kept_in_order_and_listed() {
+    let (_dir, mut store) = fresh();
+    let id = store
+        .create_case(&example(0), t("2026-11-21T16:30:00+08:00"))
+        .unwrap();
+    let c1 = simple_check(
+        "2026-11-21T16:30:00+08:00",
+        "callback_lost",
+        Some("2026-11-22T16:30:00+08:00"),
+    );
+    let c2 = simple_check("2026-11-22T09:00:00+08:00", "refund_in_progress", None);
+    store.record_check(&id, &c1).unwrap();
+    store.record_check(&id, &c2).unwrap();
+    let mut m1 = message("2026-11-21T16:31:00+08:00", "您好，我的订单……");
+    m1.sent_at = Some(t("2026-11-21T16:40:00+08:00"));
+    let m2 = message("2026-11-22T09:01:00+08:00", "第二次联系");
+    store.record_message(&id, &m1).unwrap();
+    store.record_message(&id, &m2).unwrap();
+
+    let got = store.get(&id).unwrap();
+    assert_eq!(
+        got.checks,
+        [c1, c2.clone()],
+        "checks come back oldest first"
+    );
+    assert_eq!(got.messages, [m1, m2], "messages come back oldest first");
+
+    let list = store.list().unwrap();
+    assert_eq!(
+        list[0].last_check,
+        Some(CheckSummary {
+            at: c2.at,
+            code: c2.code.clone(),
+            broken_link: c2.broken_link.clone()
+        }),
+        "the list shows the most recent check"
+    );
+    assert_eq!(
+        list[0].next_deadline, None,
+        "the next deadline is the last check's (none here)"
+    );
+}
+
+#[test]
+fn delete_removes_the_case_with_its_checks_and_messages() {
+    let (_dir, mut store) = fresh();
+    let keep = store
+        .create_case(&example(2), t("2026-11-21T12:00:00+08:00"))
+        .unwrap();
+    let gone = store
+        .create_case(&example(0), t("2026-11-21T16:30:00+08:00"))
+        .unwrap();
+    for id in [&keep, &gone] {
+        store
+            .record_check(id, &simple_check("2026-11-21T16:30:00+08:00", "x", None))
+            .unwrap();
+        store
+            .record_message(id, &message("2026-11-21T16:31:00+08:00", "hi"))
+            .unwrap();
+    }
+    store.delete(&gone).unwrap();
+    assert!(
+        matches!(store.get(&gone), Err(StoreError::NotFound { id }) if id == gone),
+        "a deleted case is not found"
+    );
+    let count = |table: &str| -> i64 {
+        store
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count("checks"), 1, "the deleted case's checks go with it");
+    assert_eq!(
+        count("messages"),
+        1,
+        "the deleted case's messages go with it"
+    );
+    assert_eq!(
+        store.get(&keep).unwrap().checks.len(),
+        1,
+        "other cases keep theirs"
+    );
+    assert!(matches!(
+        store.delete(&gone),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn writes_to_an_unknown_case_fail_and_change_nothing() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T16:30:00+08:00");
+    let missing = "dz-0000000000";
+    assert!(matches!(
+        store.update_case(missing, &example(0), now),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.add_observation(missing, &observation(None, "x"), now),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.record_check(
+            missing,
+            &simple_check("2026-11-21T16:30:00+08:00", "x", None)
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.record_message(missing, &message("2026-11-21T16:30:00+08:00", "x")),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store.list().unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------- ids
+
+#[test]
+fn a_unique_prefix_finds_a_case_and_an_ambiguous_one_lists_the_matches() {
+    let (_dir, mut store) = fresh();
+    for id in ["dz-d3kq0000a1", "dz-d3kq0000b2", "dz-d3kr00000c"] {
+        store.import(&doc_with_id(example(0), id), false).unwrap();
+    }
+    assert_eq!(store.get("dz-d3kq0000a").unwrap().id, "dz-d3kq0000a1");
+    assert_eq!(
+        store.get("D3KR").unwrap().id,
+        "dz-d3kr00000c",
+        "four characters, any case, dz- optional"
+    );
+    assert_eq!(store.get("dz-d3kq0000b2").unwrap().id, "dz-d3kq0000b2");
+    assert_eq!(
+        store.get("d3kqOOOOa1").unwrap().id,
+        "dz-d3kq0000a1",
+        "O reads as 0"
+    );
+
+    let err = store.get("dz-d3kq").unwrap_err();
+    match &err {
+        StoreError::Ambiguous { prefix, matches } => {
+            assert_eq!(prefix, "dz-d3kq");
+            assert_eq!(matches, &["dz-d3kq0000a1", "dz-d3kq0000b2"]);
+        }
+        other => panic!("an ambiguous prefix is Ambiguous, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("dz-d3kq0000a1") && text.contains("dz-d3kq0000b2"),
+        "the message lists the matches: {text}"
+    );
+
+    let err = store.get("dz-zzzz").unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound { id } if id == "dz-zzzz"),
+        "an unknown id is NotFound: {err:?}"
+    );
+    assert!(
+        err.to_string().contains("dz-zzzz"),
+        "the message names it: {err}"
+    );
+
+    let err = store.get("dz-d3k").unwrap_err();
+    assert!(
+        matches!(err, StoreError::BadId { .. }),
+        "fewer than 4 characters is refused: {err:?}"
+    );
+    assert!(
+        err.to_string().contains("at least 4"),
+        "and says how many are needed: {err}"
+    );
+    assert!(matches!(
+        store.delete("dz-d3kq"),
+        Err(StoreError::Ambiguous { .. })
+    ));
+    assert_eq!(
+        store.list().unwrap().len(),
+        3,
+        "an ambiguous delete deletes nothing"
+    );
+}
+
+#[test]
+fn cases_created_together_get_distinct_ids_sharing_a_time_prefix() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T16:30:00+08:00");
+    let ids: Vec<String> = (0..20)
+        .map(|_| store.create_case(&example(0), now).unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "every case gets its own id");
+    assert!(
+        matches!(store.get(&ids[0][..7]), Err(StoreError::Ambiguous { matches, .. }) if matches.len() >= 2),
+        "ids made in the same second share their first characters (time order)"
+    );
+}
+
+// ---------------------------------------------------------------- documents
+
+#[test]
+fn export_import_export_is_byte_identical_for_every_example() {
+    let (_dir, mut source) = fresh();
+    let (_dir2, mut target) = fresh();
+    for (i, (name, _)) in EXAMPLES.iter().enumerate() {
+        let case = example(i);
+        let created = t("2026-11-21T16:30:00+08:00");
+        let id = source.create_case(&case, created).unwrap();
+        source
+            .add_observation(
+                &id,
+                &observation(Some("2026-11-21T21:00:00+08:00"), "还在处理"),
+                t("2026-11-21T21:05:00+08:00"),
+            )
+            .unwrap();
+        let case = source.get(&id).unwrap().case;
+        source
+            .record_check(&id, &check_for(&case, &id, t("2026-11-22T09:00:00+08:00")))
+            .unwrap();
+        // A time in another offset must come back in that offset.
+        source
+            .record_check(&id, &check_for(&case, &id, t("2026-11-21T20:00:00-05:00")))
+            .unwrap();
+        let mut m = message(
+            "2026-11-22T09:05:00+08:00",
+            "您好：\n订单号……\n\"引号\" 和 \\ 反斜杠",
+        );
+        m.sent_at = Some(t("2026-11-22T09:30:00+08:00"));
+        source.record_message(&id, &m).unwrap();
+
+        let first = source.export(&id).unwrap().to_json();
+        assert!(
+            first.ends_with("}\n"),
+            "{name}: a document ends in a newline"
+        );
+        assert!(
+            first.contains("\"2026-11-21T20:00:00-05:00\""),
+            "{name}: a check time in New York keeps its own offset"
+        );
+        let doc = CaseDocument::from_json(&first).unwrap();
+        assert_eq!(doc.stored, source.get(&id).unwrap(), "{name}: read back");
+        assert_eq!(
+            target.import(&doc, false).unwrap(),
+            id,
+            "{name}: import keeps the id"
+        );
+        let second = target.export(&id).unwrap().to_json();
+        assert_eq!(
+            first, second,
+            "{name}: export → import → export is byte for byte the same"
+        );
+    }
+    assert_eq!(target.list().unwrap(), source.list().unwrap());
+}
+
+#[test]
+fn the_document_has_format_version_and_flat_fields() {
+    let (_dir, mut store) = fresh();
+    let id = store
+        .create_case(&example(2), t("2026-11-21T12:00:00+08:00"))
+        .unwrap();
+    let text = store.export(&id).unwrap().to_json();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["format"], "daozhang-case");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["id"], id.as_str(), "the stored case is flattened in");
+    assert_eq!(v["case"]["amount"]["amount"], "50.00", "amounts are text");
+    assert!(
+        text.starts_with("{\n  \"format\": \"daozhang-case\",\n  \"version\": 1,\n  \"id\""),
+        "keys come in a fixed order: {}",
+        &text[..80]
+    );
+}
+
+#[test]
+fn import_refuses_an_existing_id_unless_replace() {
+    let (_dir, mut store) = fresh();
+    let id = store
+        .create_case(&example(0), t("2026-11-21T16:30:00+08:00"))
+        .unwrap();
+    store
+        .record_check(&id, &simple_check("2026-11-21T16:30:00+08:00", "old", None))
+        .unwrap();
+    let mut doc = store.export(&id).unwrap();
+    doc.stored.case.item = Some("replaced".to_owned());
+    doc.stored.checks = vec![simple_check("2026-11-23T10:00:00+08:00", "new", None)];
+
+    let err = store.import(&doc, false).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Exists { id: e } if *e == id),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&id),
+        "the message names the id: {err}"
+    );
+    assert_eq!(
+        store.get(&id).unwrap().case.item.as_deref(),
+        Some("DOU+ 上热门推广（200 元档）"),
+        "a refused import changes nothing"
+    );
+
+    assert_eq!(store.import(&doc, true).unwrap(), id);
+    let got = store.get(&id).unwrap();
+    assert_eq!(
+        got, doc.stored,
+        "replace swaps in the document's case, checks and messages"
+    );
+    assert_eq!(got.checks.len(), 1, "the old check went with the old case");
+}
+
+#[test]
+fn documents_of_another_kind_are_refused_clearly() {
+    let (_dir, mut store) = fresh();
+    let id = store
+        .create_case(&example(1), t("2026-11-21T20:40:00+08:00"))
+        .unwrap();
+    let good = store.export(&id).unwrap().to_json();
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("garbage", "this is not json".to_owned(), "not valid JSON"),
+        ("empty", String::new(), "not valid JSON"),
+        ("an array", "[1, 2]".to_owned(), "JSON array"),
+        (
+            "another format",
+            good.replace("\"daozhang-case\"", "\"something-else\""),
+            "\"something-else\"",
+        ),
+        (
+            "no format",
+            good.replace("\"format\": \"daozhang-case\",", ""),
+            "no \"format\"",
+        ),
+        (
+            "a newer version",
+            good.replace("\"version\": 1,", "\"version\": 2,"),
+            "newer Daozhang",
+        ),
+        (
+            "version 0",
+            good.replace("\"version\": 1,", "\"version\": 0,"),
+            "version 0 does not exist",
+        ),
+        (
+            "a missing field",
+            good.replace("\"order_id\"", "\"order_number\""),
+            "order_id",
+        ),
+        (
+            "a bad id",
+            good.replace(&format!("\"id\": \"{id}\""), "\"id\": \"case-1\""),
+            "\"case-1\"",
+        ),
+        (
+            "an unknown field",
+            good.replace("\"format\"", "\"colour\": 1,\n  \"format\""),
+            "unknown field `colour`",
+        ),
+        (
+            "a bad amount",
+            good.replace("\"68.00\"", "\"sixty-eight\""),
+            "damaged",
+        ),
+    ];
+    for (what, text, expected) in cases {
+        match CaseDocument::from_json(&text) {
+            Err(StoreError::BadDocument(message)) => assert!(
+                message.contains(expected),
+                "{what}: the message should contain {expected:?}: {message}"
+            ),
+            other => panic!("{what}: expected BadDocument, got {other:?}"),
+        }
+    }
+    let mut doc = CaseDocument::from_json(&good).unwrap();
+    doc.version = 7;
+    assert!(
+        matches!(store.import(&doc, true), Err(StoreError::BadDocument(_))),
+        "import checks the version too"
+    );
+}
+
+// ---------------------------------------------------------------- the file
+
+#[test]
+fn reopening_the_file_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("deeper").join(FILE_NAME);
+    let (before, list_before) = {
+        let mut store = Store::open(&path).expect("missing directories are created");
+        assert_eq!(store.path(), path);
+        let id = store
+            .create_case(&example(0), t("2026-11-21T16:30:00+08:00"))
+            .unwrap();
+        store
+            .add_observation(&id, &observation(None, "x"), t("2026-11-21T16:40:00+08:00"))
+            .unwrap();
+        store
+            .record_check(
+                &id,
+                &simple_check(
+                    "2026-11-21T16:30:00+08:00",
+                    "c",
+                    Some("2026-11-24T18:00:00+08:00"),
+                ),
+            )
+            .unwrap();
+        store
+            .record_message(&id, &message("2026-11-21T16:31:00+08:00", "m"))
+            .unwrap();
+        (store.get(&id).unwrap(), store.list().unwrap())
+    };
+    let store = Store::open(&path).expect("the file reopens");
+    assert_eq!(
+        store.get(&before.id).unwrap(),
+        before,
+        "everything written is there after reopening"
+    );
+    assert_eq!(store.list().unwrap(), list_before);
+    assert_eq!(
+        list_before[0].next_deadline,
+        Some(t("2026-11-24T18:00:00+08:00"))
+    );
+}
+
+#[test]
+fn the_file_is_wal_with_full_sync_and_foreign_keys() {
+    let (_dir, store) = fresh();
+    let pragma = |name: &str| -> String {
+        store
+            .conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(s) => s,
+                other => format!("{other:?}"),
+            })
+            .unwrap()
+    };
+    assert_eq!(pragma("journal_mode"), "wal");
+    assert_eq!(pragma("synchronous"), "2", "FULL");
+    assert_eq!(pragma("foreign_keys"), "1");
+    assert_eq!(pragma("user_version"), SCHEMA_VERSION.to_string());
+    assert_eq!(pragma("busy_timeout"), "5000");
+}
+
+#[test]
+fn a_file_from_a_newer_daozhang_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerSchema {
+                found: 99,
+                supported: SCHEMA_VERSION,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("newer Daozhang (schema 99)")
+            && text.contains(&format!("up to {SCHEMA_VERSION}"))
+            && text.contains(&path.display().to_string()),
+        "the message says what and where: {text}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the newer file is not modified"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let junk = "this is a text file, not a case file\n".repeat(50);
+    std::fs::write(&path, &junk).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NotACaseFile { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&path.display().to_string()) && text.contains("not an SQLite database"),
+        "the message names the file and the problem: {text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        junk,
+        "the file is untouched"
+    );
+}
+
+#[test]
+fn another_programs_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('x');",
+        )
+        .unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotACaseFile { problem, .. } if problem.contains("bookmarks")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_directory_that_cannot_be_created_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    let path = blocker.join("sub").join(FILE_NAME);
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&blocker.join("sub").display().to_string())
+            && text.contains("cannot create the directory"),
+        "the message names the directory and the problem: {text}"
+    );
+
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotACaseFile { problem, .. } if problem.contains("directory")),
+        "a directory is not a case file: {err:?}"
+    );
+}
+
+#[test]
+fn errors_cross_the_boundary_with_their_codes() {
+    let b = BoundaryError::from(StoreError::Ambiguous {
+        prefix: "dz-d3kq".into(),
+        matches: vec!["dz-d3kq0000a1".into(), "dz-d3kq0000b2".into()],
+    });
+    assert_eq!(b.code, ErrorCode::Ambiguous);
+    assert_eq!(
+        b.details.unwrap()["matches"][1],
+        "dz-d3kq0000b2",
+        "the matches travel as details for the UI"
+    );
+    assert_eq!(
+        BoundaryError::from(StoreError::NotFound { id: "x".into() }).code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        BoundaryError::from(StoreError::BadDocument("x".into())).code,
+        ErrorCode::Syntax
+    );
+}

@@ -1,0 +1,389 @@
+//! The CLI contract (docs/cli.md), end to end through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const EXAMPLES: [(&str, &str); 3] = [
+    ("douyin-dou-plus-alipay.toml", "2026-11-21 16:30"),
+    ("live-stream-wechat.toml", "2026-11-21 20:40"),
+    ("card-shop-epay.toml", "2026-11-21 12:00"),
+];
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+}
+
+struct Run {
+    data: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        self.cmd_stdin(args, None)
+    }
+
+    fn cmd_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_daozhang"));
+        c.args(args)
+            .env("DAOZHANG_DATA_DIR", self.data.path())
+            .env("NO_COLOR", "1")
+            .env("LANG", "en_US.UTF-8")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("the daozhang binary runs");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input).unwrap();
+        } else {
+            drop(child.stdin.take());
+        }
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn ok(o: &Output) -> &Output {
+    assert!(
+        o.status.success(),
+        "command failed ({:?}): {}",
+        o.status.code(),
+        stderr(o)
+    );
+    o
+}
+
+fn check_json(run: &Run, name: &str, now: &str) -> Value {
+    let path = example(name);
+    let o = run.cmd(&["check", path.to_str().unwrap(), "--json", "--now", now]);
+    serde_json::from_str(&stdout(ok(&o))).expect("check --json prints one JSON object")
+}
+
+#[test]
+fn every_example_names_the_callback_as_broken() {
+    let run = Run::new();
+    for (name, now) in EXAMPLES {
+        let r = check_json(&run, name, now);
+        assert_eq!(
+            r["diagnosis"]["broken_link"], "callback",
+            "{name}: the provider says paid and the platform does not: the callback broke"
+        );
+        let code = r["diagnosis"]["code"].as_str().unwrap();
+        assert!(code.starts_with("callback_"), "{name}: code {code}");
+        let stages = r["timeline"]["stages"].as_array().unwrap();
+        let names: Vec<&str> = stages
+            .iter()
+            .map(|s| s["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "submitted",
+                "bank_processing",
+                "callback",
+                "credited",
+                "refund"
+            ],
+            "{name}: the four canonical stages and the refund branch, in order"
+        );
+        for s in stages {
+            for key in ["stage", "state", "at", "source", "raw"] {
+                assert!(
+                    s.get(key).is_some(),
+                    "{name}: every stage has `{key}` (may be null)"
+                );
+            }
+        }
+        let bank = &stages[1];
+        assert_eq!(bank["state"], "done", "{name}: the money moved");
+        assert!(
+            bank["at"].as_str().unwrap().ends_with("+08:00"),
+            "{name}: times keep their offset"
+        );
+        assert!(r["conflicts"].is_array());
+        assert!(r["diagnosis"]["summary"]["zh-CN"].as_str().unwrap().len() > 10);
+        assert!(r["diagnosis"]["summary"]["en"].as_str().unwrap().len() > 10);
+        assert!(
+            !r["next_steps"].as_array().unwrap().is_empty(),
+            "{name}: there is something to do"
+        );
+        let deadlines = r["deadlines"].as_array().unwrap();
+        assert!(
+            deadlines
+                .iter()
+                .all(|d| d["what"].is_string() && d.get("due").is_some()),
+            "{name}: deadlines have what and due"
+        );
+    }
+}
+
+#[test]
+fn the_card_shop_callback_is_lost_after_the_aggregators_window() {
+    let run = Run::new();
+    let r = check_json(&run, "card-shop-epay.toml", "2026-11-21 12:00");
+    assert_eq!(
+        r["diagnosis"]["code"], "callback_lost",
+        "彩虹易支付 retries its notify for about an hour; 89 minutes have passed"
+    );
+    let r = check_json(&run, "douyin-dou-plus-alipay.toml", "2026-11-21 16:30");
+    assert_eq!(
+        r["diagnosis"]["code"], "callback_late",
+        "Alipay still retries for ~25 h"
+    );
+    assert_eq!(
+        r["conflicts"][0]["kind"], "paid_vs_unpaid",
+        "DOU+ 支付失败 vs Alipay 交易成功 is a visible conflict"
+    );
+}
+
+#[test]
+fn now_makes_output_reproducible() {
+    let run = Run::new();
+    let a = check_json(&run, "live-stream-wechat.toml", "2026-11-21 20:40");
+    let b = check_json(&run, "live-stream-wechat.toml", "2026-11-21T20:40:00+08:00");
+    assert_eq!(
+        a, b,
+        "the same moment written two ways gives the same report"
+    );
+    let early = check_json(&run, "live-stream-wechat.toml", "2026-11-21 20:08");
+    assert_eq!(
+        early["diagnosis"]["code"], "within_normal_window",
+        "three minutes after paying nothing is wrong yet"
+    );
+}
+
+#[test]
+fn the_terminal_view_reads_in_both_languages() {
+    let run = Run::new();
+    let path = example("douyin-dou-plus-alipay.toml");
+    let p = path.to_str().unwrap();
+    let en = stdout(ok(&run.cmd(&["check", p, "--now", "2026-11-21 16:30"])));
+    assert!(
+        en.contains("Timeline") && en.contains("broken link"),
+        "{en}"
+    );
+    assert!(!en.contains('\u{1b}'), "NO_COLOR turns colour off");
+    let zh = stdout(ok(&run.cmd(&[
+        "--lang",
+        "zh-CN",
+        "check",
+        p,
+        "--now",
+        "2026-11-21 16:30",
+    ])));
+    assert!(zh.contains("时间线") && zh.contains("断点"), "{zh}");
+}
+
+#[test]
+fn complaints_in_both_languages_carry_the_facts() {
+    let run = Run::new();
+    for (name, now) in EXAMPLES {
+        let path = example(name);
+        for lang in ["zh-CN", "en"] {
+            let o = run.cmd(&[
+                "complaint",
+                path.to_str().unwrap(),
+                "--audience",
+                "platform_ticket",
+                "--lang",
+                lang,
+                "--now",
+                now,
+            ]);
+            let text = stdout(ok(&o));
+            let case: toml::Value =
+                toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            assert!(
+                text.contains(case["order_id"].as_str().unwrap()),
+                "{name}/{lang}: order ID"
+            );
+            let pay = case["payment"][0]["id"].as_str().unwrap();
+            assert!(text.contains(pay), "{name}/{lang}: payment ID");
+            assert!(
+                text.contains("2026-11-25"),
+                "{name}/{lang}: the dated deadline (3 business days)"
+            );
+        }
+    }
+}
+
+#[test]
+fn id_recognition_lists_candidates() {
+    let run = Run::new();
+    let o = run.cmd(&["id", "2026112122001412341408157613", "--json"]);
+    let v: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    assert_eq!(
+        v[0]["issuer"], "alipay",
+        "28 digits starting with a date: an Alipay trade_no"
+    );
+    let o = run.cmd(&["id", "4200002345202611214567890123"]);
+    let text = stdout(ok(&o));
+    assert!(text.contains("WeChat"), "{text}");
+    let o = run.cmd(&["id", "hello world"]);
+    assert!(
+        stdout(ok(&o)).contains("Not recognised"),
+        "an unknown shape says so, exit 0"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message_naming_the_problem() {
+    let run = Run::new();
+    let o = run.cmd(&["check", "/nonexistent/case.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/case.toml"),
+        "the file is named: {}",
+        stderr(&o)
+    );
+
+    let o = run.cmd_stdin(
+        &["check", "-", "--json"],
+        Some(b"platform = \"x\"\namount = \"abc\"\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err: Value =
+        serde_json::from_str(stderr(&o).trim()).expect("--json errors are JSON on stderr");
+    assert_eq!(err["code"], "invalid_case");
+    let fields: Vec<&str> = err["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"amount") && fields.contains(&"order_id"),
+        "{fields:?}"
+    );
+
+    let o = run.cmd_stdin(&["check", "-"], Some(&[0xff, 0xfe, 0x00, 0x41]));
+    assert_eq!(o.status.code(), Some(2), "binary garbage is bad input");
+    assert!(stderr(&o).contains("UTF-8"));
+
+    let o = run.cmd_stdin(&["check", "-"], Some(b"[[[ not toml"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not valid TOML"), "{}", stderr(&o));
+
+    let path = example("douyin-dou-plus-alipay.toml");
+    let o = run.cmd(&["check", path.to_str().unwrap(), "--now", "tomorrow-ish"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--now"));
+
+    let o = run.cmd(&["complaint", path.to_str().unwrap(), "--audience", "mayor"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("platform_chat"),
+        "the expected audiences are listed"
+    );
+
+    for o in [
+        run.cmd(&["check", "/nonexistent/case.toml"]),
+        run.cmd(&["case", "show", "dz-nothing"]),
+    ] {
+        assert!(
+            !stderr(&o).contains("panicked"),
+            "never a panic trace for bad input"
+        );
+    }
+}
+
+#[test]
+fn cases_live_in_the_case_file() {
+    let run = Run::new();
+    let path = example("douyin-dou-plus-alipay.toml");
+    let o = run.cmd(&[
+        "check",
+        path.to_str().unwrap(),
+        "--save",
+        "--json",
+        "--now",
+        "2026-11-21 16:30",
+    ]);
+    let r: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    let id = r["case"]["id"]
+        .as_str()
+        .expect("--save gives the case an id")
+        .to_owned();
+
+    let o = run.cmd(&["case", "list", "--json"]);
+    let list: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    assert_eq!(list[0]["id"], id.as_str());
+    assert_eq!(list[0]["last_check"]["code"], "callback_late");
+
+    let o = run.cmd(&[
+        "complaint",
+        "--case",
+        &id[..7],
+        "--audience",
+        "platform_chat",
+        "--lang",
+        "en",
+        "--save",
+        "--now",
+        "2026-11-21 16:35",
+    ]);
+    ok(&o);
+    let o = run.cmd(&["case", "show", &id, "--json"]);
+    let shown: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    assert_eq!(
+        shown["messages"].as_array().unwrap().len(),
+        1,
+        "the saved message is kept"
+    );
+    assert_eq!(shown["checks"].as_array().unwrap().len(), 1);
+
+    let out = run.data.path().join("export.json");
+    ok(&run.cmd(&["case", "export", &id, "-o", out.to_str().unwrap()]));
+    let exported = std::fs::read_to_string(&out).unwrap();
+
+    let other = Run::new();
+    let o = other.cmd(&["case", "import", out.to_str().unwrap()]);
+    assert_eq!(stdout(ok(&o)).trim(), id, "import keeps the id");
+    let o = other.cmd(&["case", "export", &id]);
+    assert_eq!(
+        stdout(ok(&o)),
+        exported,
+        "export → import → export round-trips exactly"
+    );
+    let o = other.cmd(&["case", "import", out.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "importing an existing id needs --replace"
+    );
+    ok(&other.cmd(&["case", "import", out.to_str().unwrap(), "--replace"]));
+
+    ok(&other.cmd(&["case", "delete", &id]));
+    let o = other.cmd(&["case", "show", &id]);
+    assert_eq!(o.status.code(), Some(2), "a deleted case is gone");
+    assert!(stderr(&o).contains(&id));
+}
+
+#[test]
+fn the_demo_runs() {
+    let run = Run::new();
+    let o = run.cmd(&["demo"]);
+    let text = stdout(ok(&o));
+    assert_eq!(
+        text.matches("← broken link").count(),
+        3,
+        "three examples, each with its broken link marked on the timeline"
+    );
+}

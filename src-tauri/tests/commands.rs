@@ -1,0 +1,183 @@
+//! The app's commands through Tauri's mock runtime: the same IPC path the
+//! window uses, without a window.
+#![cfg(feature = "ipc-tests")]
+
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+use daozhang::app::{AppState, setup};
+use daozhang::domain::case::parse_case_toml;
+use daozhang::store::Store;
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("cases.sqlite3")).unwrap();
+    let app = setup(mock_builder(), AppState::new(store))
+        .build(mock_context(noop_assets()))
+        .expect("the app builds on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _dir: dir,
+        _app: app,
+        window,
+    }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.call(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+}
+
+fn douyin_raw() -> Value {
+    let case = parse_case_toml(include_str!("../../examples/douyin-dou-plus-alipay.toml")).unwrap();
+    serde_json::to_value(case.to_raw()).unwrap()
+}
+
+#[test]
+fn intake_check_and_complaint_through_ipc() {
+    let h = harness();
+    let id = h.ok("save_case", json!({ "raw": douyin_raw() }));
+    let id = id
+        .as_str()
+        .expect("save_case returns the new id")
+        .to_owned();
+
+    let report = h.ok("run_check", json!({ "id": id, "now": "2026-11-21 16:30" }));
+    assert_eq!(
+        report["diagnosis"]["broken_link"], "callback",
+        "the DOU+ example breaks at the callback"
+    );
+    assert_eq!(report["case"]["id"], id.as_str());
+
+    let list = h.ok("list_cases", json!({}));
+    assert_eq!(
+        list[0]["id"],
+        id.as_str(),
+        "the checked case is in the recent list"
+    );
+    assert_eq!(
+        list[0]["last_check"]["code"], "callback_late",
+        "with its last check"
+    );
+
+    let c = h.ok(
+        "complaint",
+        json!({ "id": id, "audience": "platform_chat", "lang": "en", "now": "2026-11-21 16:30" }),
+    );
+    let text = c["text"].as_str().unwrap();
+    assert!(text.contains("7439201234567890123") && text.contains("2026112122001412341408157613"));
+
+    h.ok(
+        "save_message",
+        json!({ "id": id, "audience": "platform_chat", "lang": "en", "text": "edited text" }),
+    );
+    let opened = h.ok("open_case", json!({ "id": id }));
+    assert_eq!(
+        opened["stored"]["messages"][0]["text"], "edited text",
+        "edits are kept"
+    );
+    assert_eq!(
+        opened["raw"]["order_id"], "7439201234567890123",
+        "reopening restores the form"
+    );
+    let exported = h.ok("export_case", json!({ "id": id }));
+    assert!(exported.as_str().unwrap().contains("\"daozhang-case\""));
+}
+
+#[test]
+fn errors_cross_as_code_message_details() {
+    let h = harness();
+    let err = h
+        .call("validate_intake", json!({ "raw": { "amount": "abc" } }))
+        .expect_err("an incomplete intake is invalid");
+    assert_eq!(
+        err["code"], "invalid_case",
+        "a closed code the UI translates"
+    );
+    let fields: Vec<&str> = err["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"amount") && fields.contains(&"order_id"),
+        "{fields:?}"
+    );
+
+    let err = h.call("open_case", json!({ "id": "dz-nope" })).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+    let err = h
+        .call(
+            "complaint",
+            json!({ "id": "x", "audience": "mayor", "lang": "en" }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "bad_argument");
+}
+
+#[test]
+fn recognition_and_presets() {
+    let h = harness();
+    let c = h.ok(
+        "recognise_id",
+        json!({ "input": "4200002345202611214567890123" }),
+    );
+    assert_eq!(c[0]["issuer"], "wechat_pay");
+    let p = h.ok("presets", json!({}));
+    assert!(
+        p.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "douyin_dou_plus")
+    );
+    let info = h.ok("app_info", json!({}));
+    assert!(
+        info["data_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("cases.sqlite3")
+    );
+}
+
+#[test]
+fn a_cancelled_check_says_so() {
+    let h = harness();
+    let id = h.ok("save_case", json!({ "raw": douyin_raw() }));
+    h.ok("cancel_check", json!({}));
+    // run_check clears a stale cancel at its start: a cancel only stops a
+    // check that is running.
+    let report = h.ok("run_check", json!({ "id": id, "now": "2026-11-21 16:30" }));
+    assert_eq!(report["diagnosis"]["code"], "callback_late");
+}

@@ -1,0 +1,3 @@
+//! End-to-end and interop tests for Daozhang live in `tests/tests/`.
+
+pub mod webdriver;
