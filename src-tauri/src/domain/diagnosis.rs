@@ -695,37 +695,61 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
         );
 }
 
-fn step(
-    cx: &Ctx,
-    action: &str,
-    due: Option<Result<Moment, CalendarError>>,
-    kind: Option<DeadlineKind>,
-    audience: Option<Audience>,
-) -> NextStep {
-    let (due, problem) = match due {
-        Some(Ok(d)) => (Some(d), None),
-        Some(Err(e)) => (None, Some(calendar_problem(&e))),
-        None => (None, None),
-    };
-    let mut v = cx.vars.clone();
-    v.plain("due", due.map(short_date).unwrap_or_else(|| "—".to_owned()));
-    NextStep {
-        action: action.to_owned(),
-        text: step_text(action, &v),
-        due,
-        kind,
-        audience,
-        problem,
+/// What kind of date an action has, and whom it addresses.
+fn action_meta(action: &str) -> (DeadlineKind, Option<Audience>) {
+    use DeadlineKind as K;
+    match action {
+        "contact_platform" | "request_duplicate_refund" => {
+            (K::ContactBy, Some(Audience::PlatformChat))
+        }
+        "platform_ticket" => (K::ContactBy, Some(Audience::PlatformTicket)),
+        "contact_provider_support" => (K::ContactBy, Some(Audience::PaymentProvider)),
+        "escalate_provider" => (K::ReplyBy, Some(Audience::PaymentProvider)),
+        "consumer_complaint" => (K::LastDay, Some(Audience::Consumer12315)),
+        "card_dispute" => (K::LastDay, Some(Audience::CardIssuer)),
+        "wechat_refund_window" => (K::LastDay, Some(Audience::PaymentProvider)),
+        "wait_for_reversal" => (K::RefundExpectedBy, Some(Audience::PaymentProvider)),
+        "watch_refund" => (K::RefundExpectedBy, None),
+        _ => (K::WaitUntil, None),
+    }
+}
+
+/// A step's date: known, not computable (with why), or none.
+type Due = Option<Result<Moment, CalendarError>>;
+
+struct Steps<'a, 'b> {
+    cx: &'a Ctx<'b>,
+    out: Vec<NextStep>,
+}
+
+impl Steps<'_, '_> {
+    fn add(&mut self, action: &str, due: Due) {
+        let (kind, audience) = action_meta(action);
+        let (due, problem) = match due {
+            Some(Ok(d)) => (Some(d), None),
+            Some(Err(e)) => (None, Some(calendar_problem(&e))),
+            None => (None, None),
+        };
+        let mut v = self.cx.vars.clone();
+        v.plain("due", due.map(short_date).unwrap_or_else(|| "—".to_owned()));
+        self.out.push(NextStep {
+            action: action.to_owned(),
+            text: step_text(action, &v),
+            due,
+            kind: (due.is_some() || problem.is_some()).then_some(kind),
+            audience,
+            problem,
+        });
     }
 }
 
 /// The steps for a diagnosis, and the date the complaint demands a fix by.
 fn steps_for(cx: &Ctx, code: Code) -> (Vec<NextStep>, Option<Moment>) {
-    use DeadlineKind as K;
     let case = cx.case;
     let f = cx.facts;
     let now = cx.now;
     let paid_at = f.paid_at.unwrap_or(case.submitted_at);
+    let after = |from: Moment, days: u32| Some(business_days_after(cx.cal, from, days));
     let reply_by = business_days_after(cx.cal, now, cx.w.review.platform_business_days);
     let provider_reply = reply_by
         .clone()
@@ -748,270 +772,120 @@ fn steps_for(cx: &Ctx, code: Code) -> (Vec<NextStep>, Option<Moment>) {
         ))
         .map(|d| end_of_day(d.date_naive(), d))
         .unwrap_or(knew);
-    let last_card = end_of_day(
-        (paid_at + Duration::days(cx.w.escalation.card_dispute_days)).date_naive(),
-        paid_at,
-    );
+    let days_after_payment =
+        |days: i64| end_of_day((paid_at + Duration::days(days)).date_naive(), paid_at);
     let is_card = case.method.is_card() || case.card_last4.is_some();
+    let refund_days = cx.w.stage.refund_business_days;
+    let refund_from = cx.tl.stage(Stage::Refund).at.unwrap_or(now);
 
-    let mut steps = Vec::new();
-    let escalation = |steps: &mut Vec<NextStep>| {
-        steps.push(step(
-            cx,
-            "platform_ticket",
-            Some(Ok(now)),
-            Some(K::ContactBy),
-            Some(Audience::PlatformTicket),
-        ));
-        steps.push(step(
-            cx,
-            "escalate_provider",
-            Some(reply_by.clone()),
-            Some(K::ReplyBy),
-            Some(Audience::PaymentProvider),
-        ));
-        steps.push(step(
-            cx,
-            "consumer_complaint",
-            Some(Ok(last_12315)),
-            Some(K::LastDay),
-            Some(Audience::Consumer12315),
-        ));
-        if is_card {
-            steps.push(step(
-                cx,
-                "card_dispute",
-                Some(Ok(last_card)),
-                Some(K::LastDay),
-                Some(Audience::CardIssuer),
-            ));
+    let mut s = Steps {
+        cx,
+        out: Vec::new(),
+    };
+    // The last days of the outside escalations.
+    let last_days = |s: &mut Steps, with_12315: bool| {
+        if with_12315 {
+            s.add("consumer_complaint", Some(Ok(last_12315)));
         }
+        if is_card {
+            s.add(
+                "card_dispute",
+                Some(Ok(days_after_payment(cx.w.escalation.card_dispute_days))),
+            );
+        }
+    };
+    let ladder = |s: &mut Steps| {
+        s.add("platform_ticket", Some(Ok(now)));
+        s.add("escalate_provider", Some(reply_by.clone()));
+        last_days(s, true);
     };
     let mut demand = reply_by.clone().ok();
     match code {
         Code::CallbackLate => {
-            let until = paid_at + cx.w.retry_window(f.provider);
-            steps.push(step(
-                cx,
-                "contact_platform",
-                Some(Ok(now)),
-                Some(K::ContactBy),
-                Some(Audience::PlatformChat),
-            ));
-            steps.push(step(
-                cx,
+            s.add("contact_platform", Some(Ok(now)));
+            s.add(
                 "wait_for_callback",
-                Some(Ok(until)),
-                Some(K::WaitUntil),
-                None,
-            ));
-            escalation(&mut steps);
+                Some(Ok(paid_at + cx.w.retry_window(f.provider))),
+            );
+            ladder(&mut s);
         }
         Code::CallbackLost | Code::PlatformBug => {
-            steps.push(step(
-                cx,
-                "contact_platform",
-                Some(Ok(now)),
-                Some(K::ContactBy),
-                Some(Audience::PlatformChat),
-            ));
-            escalation(&mut steps);
+            s.add("contact_platform", Some(Ok(now)));
+            ladder(&mut s);
         }
         Code::DuplicatePayment => {
-            steps.push(step(
-                cx,
-                "request_duplicate_refund",
-                Some(reply_by.clone()),
-                Some(K::ReplyBy),
-                Some(Audience::PlatformChat),
-            ));
-            escalation(&mut steps);
+            s.add("request_duplicate_refund", Some(reply_by.clone()));
+            ladder(&mut s);
         }
         Code::RefundInProgress => {
-            let from = cx.tl.stage(Stage::Refund).at.unwrap_or(now);
-            let by = business_days_after(cx.cal, from, cx.w.stage.refund_business_days);
-            demand = by.clone().ok();
-            steps.push(step(
-                cx,
-                "watch_refund",
-                Some(by),
-                Some(K::RefundExpectedBy),
-                None,
-            ));
-            steps.push(step(
-                cx,
-                "consumer_complaint",
-                Some(Ok(last_12315)),
-                Some(K::LastDay),
-                Some(Audience::Consumer12315),
-            ));
+            let by = after(refund_from, refund_days);
+            demand = by.clone().and_then(Result::ok);
+            s.add("watch_refund", by);
+            last_days(&mut s, true);
         }
         Code::ClosedReversalPending => {
-            let from = cx.tl.stage(Stage::Refund).at.unwrap_or(now);
-            let by = business_days_after(cx.cal, from, cx.w.stage.refund_business_days);
-            demand = by.clone().ok();
-            steps.push(step(
-                cx,
-                "wait_for_reversal",
-                Some(by),
-                Some(K::RefundExpectedBy),
-                Some(Audience::PaymentProvider),
-            ));
-            if is_card {
-                steps.push(step(
-                    cx,
-                    "card_dispute",
-                    Some(Ok(last_card)),
-                    Some(K::LastDay),
-                    Some(Audience::CardIssuer),
-                ));
-            }
+            let by = after(refund_from, refund_days);
+            demand = by.clone().and_then(Result::ok);
+            s.add("wait_for_reversal", by);
+            last_days(&mut s, false);
         }
         Code::RiskControlBlock | Code::ProviderOutage => {
-            steps.push(step(
-                cx,
-                "contact_provider_support",
-                Some(Ok(now)),
-                Some(K::ContactBy),
-                Some(Audience::PaymentProvider),
-            ));
+            s.add("contact_provider_support", Some(Ok(now)));
             if f.money_moved.is_some() {
-                let by = business_days_after(cx.cal, paid_at, cx.w.stage.refund_business_days);
-                demand = by.clone().ok();
-                steps.push(step(
-                    cx,
-                    "wait_for_reversal",
-                    Some(by),
-                    Some(K::RefundExpectedBy),
-                    None,
-                ));
+                let by = after(paid_at, refund_days);
+                demand = by.clone().and_then(Result::ok);
+                s.add("wait_for_reversal", by);
             }
         }
-        Code::UserSideLimit => {
-            steps.push(step(cx, "fix_payment_details", None, None, None));
-        }
+        Code::UserSideLimit => s.add("fix_payment_details", None),
         Code::DebitedUnconfirmed => {
-            steps.push(step(cx, "check_payment_app", None, None, None));
-            steps.push(step(
-                cx,
-                "contact_platform",
-                Some(Ok(now)),
-                Some(K::ContactBy),
-                Some(Audience::PlatformChat),
-            ));
-            let by = business_days_after(cx.cal, paid_at, cx.w.stage.refund_business_days);
-            steps.push(step(
-                cx,
-                "wait_for_reversal",
-                Some(by),
-                Some(K::RefundExpectedBy),
-                Some(Audience::PaymentProvider),
-            ));
-            steps.push(step(
-                cx,
+            s.add("check_payment_app", None);
+            s.add("contact_platform", Some(Ok(now)));
+            s.add("wait_for_reversal", after(paid_at, refund_days));
+            s.add(
                 "escalate_provider",
-                Some(provider_reply.clone().or(reply_by.clone())),
-                Some(K::ReplyBy),
-                Some(Audience::PaymentProvider),
-            ));
-            steps.push(step(
-                cx,
-                "consumer_complaint",
-                Some(Ok(last_12315)),
-                Some(K::LastDay),
-                Some(Audience::Consumer12315),
-            ));
-            if is_card {
-                steps.push(step(
-                    cx,
-                    "card_dispute",
-                    Some(Ok(last_card)),
-                    Some(K::LastDay),
-                    Some(Audience::CardIssuer),
-                ));
-            }
+                Some(provider_reply.or(reply_by.clone())),
+            );
+            last_days(&mut s, true);
         }
         Code::NotPaid => {
             demand = None;
-            steps.push(step(cx, "retry_payment", None, None, None));
+            s.add("retry_payment", None);
         }
         Code::WithinNormalWindow => {
-            let base = if f.money_moved.is_some() {
-                paid_at
-            } else {
-                case.submitted_at
+            let until = match f.money_moved {
+                Some(_) => paid_at + Duration::minutes(cx.w.stage.callback_minutes),
+                None => case.submitted_at + Duration::minutes(cx.w.stage.bank_processing_minutes),
             };
-            let minutes = if f.money_moved.is_some() {
-                cx.w.stage.callback_minutes
-            } else {
-                cx.w.stage.bank_processing_minutes
-            };
-            steps.push(step(
-                cx,
-                "wait_normal",
-                Some(Ok(base + Duration::minutes(minutes))),
-                Some(K::WaitUntil),
-                None,
-            ));
-            steps.push(step(
-                cx,
-                "contact_platform",
-                None,
-                None,
-                Some(Audience::PlatformChat),
-            ));
+            s.add("wait_normal", Some(Ok(until)));
+            s.add("contact_platform", None);
         }
         Code::Refunded => {
             demand = None;
-            steps.push(step(cx, "check_refund_amount", None, None, None));
+            s.add("check_refund_amount", None);
         }
         Code::Credited => {
             demand = None;
-            steps.push(step(cx, "nothing", None, None, None));
+            s.add("nothing", None);
         }
         Code::InsufficientEvidence => {
             if f.money_moved.is_none() && f.provider_unpaid.is_empty() {
-                steps.push(step(cx, "check_payment_app", None, None, None));
+                s.add("check_payment_app", None);
             }
             if f.platform_latest.is_none() {
-                steps.push(step(cx, "add_platform_status", None, None, None));
+                s.add("add_platform_status", None);
             }
-            steps.push(step(
-                cx,
-                "contact_platform",
-                Some(Ok(now)),
-                Some(K::ContactBy),
-                Some(Audience::PlatformChat),
-            ));
+            s.add("contact_platform", Some(Ok(now)));
         }
     }
     // WeChat Pay refunds are possible for 365 days only.
     if !code.settled() && f.provider == Some(SourceKind::WechatPay) && f.money_moved.is_some() {
-        let last = end_of_day(
-            (paid_at + Duration::days(cx.w.escalation.wechat_refund_days)).date_naive(),
-            paid_at,
+        s.add(
+            "wechat_refund_window",
+            Some(Ok(days_after_payment(cx.w.escalation.wechat_refund_days))),
         );
-        let mut s = step(
-            cx,
-            "nothing",
-            Some(Ok(last)),
-            Some(K::LastDay),
-            Some(Audience::PaymentProvider),
-        );
-        s.action = "wechat_refund_window".to_owned();
-        s.text = Bilingual::new(
-            format!(
-                "微信支付只能在付款后 365 天内退款：最晚 {}",
-                short_date(last)
-            ),
-            format!(
-                "WeChat Pay refunds are possible only within 365 days of payment: by {}",
-                short_date(last)
-            ),
-        );
-        steps.push(s);
     }
-    (steps, demand)
+    (s.out, demand)
 }
 
 fn deadlines_of(steps: &[NextStep], now: Moment) -> Vec<Deadline> {

@@ -119,6 +119,54 @@ impl Timeline {
     }
 }
 
+impl StageView {
+    /// A stage as one observation states it.
+    fn said(
+        stage: Stage,
+        state: StageState,
+        o: &Observation,
+        case: &Case,
+        window: Option<NormalWindow>,
+        observations: Vec<usize>,
+    ) -> Self {
+        StageView {
+            stage,
+            state,
+            at: o.at,
+            source: Some(o.source),
+            raw: Some(o.raw.clone()),
+            inferred: false,
+            explanation: describe(o, case),
+            elapsed_seconds: None,
+            normal_window: window,
+            overdue: false,
+            observations,
+        }
+    }
+
+    /// A stage nobody speaks for (yet).
+    fn silent(
+        stage: Stage,
+        state: StageState,
+        explanation: Bilingual,
+        window: Option<NormalWindow>,
+    ) -> Self {
+        StageView {
+            stage,
+            state,
+            at: None,
+            source: None,
+            raw: None,
+            inferred: false,
+            explanation,
+            elapsed_seconds: None,
+            normal_window: window,
+            overdue: false,
+            observations: vec![],
+        }
+    }
+}
+
 /// What the timeline found, for the diagnosis.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -292,19 +340,14 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             .is_some_and(|(_, st)| st == StageState::Failed)
     }) {
         let o = &obs[i];
-        StageView {
-            stage: Stage::BankProcessing,
-            state: StageState::Failed,
-            at: o.at,
-            source: Some(o.source),
-            raw: Some(o.raw.clone()),
-            inferred: false,
-            explanation: describe(o, case),
-            elapsed_seconds: None,
-            normal_window: Some(NormalWindow::minutes(w.stage.bank_processing_minutes)),
-            overdue: false,
-            observations: bp_obs.clone(),
-        }
+        StageView::said(
+            Stage::BankProcessing,
+            StageState::Failed,
+            o,
+            case,
+            Some(NormalWindow::minutes(w.stage.bank_processing_minutes)),
+            bp_obs.clone(),
+        )
     } else if let Some(&i) = bp_obs.last() {
         let o = &obs[i];
         let late = now - case.submitted_at > bank_window;
@@ -354,22 +397,15 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
                 overdue: false,
                 observations: vec![i],
             },
-            None => StageView {
-                stage: Stage::BankProcessing,
-                state: StageState::Unknown,
-                at: None,
-                source: None,
-                raw: None,
-                inferred: false,
-                explanation: Bilingual::new(
+            None => StageView::silent(
+                Stage::BankProcessing,
+                StageState::Unknown,
+                Bilingual::new(
                     "尚无支付方或银行的记录：请补充支付 App 的账单状态或银行短信",
                     "No word from the payment provider or the bank yet: add what the payment app or the bank SMS shows",
                 ),
-                elapsed_seconds: None,
-                normal_window: Some(NormalWindow::minutes(w.stage.bank_processing_minutes)),
-                overdue: false,
-                observations: vec![],
-            },
+                Some(NormalWindow::minutes(w.stage.bank_processing_minutes)),
+            ),
         }
     };
 
@@ -434,19 +470,14 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
         .copied();
     let callback_window = Duration::minutes(w.stage.callback_minutes);
     let callback = if let Some(i) = cb_done {
-        StageView {
-            stage: Stage::Callback,
-            state: StageState::Done,
-            at: obs[i].at,
-            source: Some(obs[i].source),
-            raw: Some(obs[i].raw.clone()),
-            inferred: false,
-            explanation: describe(&obs[i], case),
-            elapsed_seconds: None,
-            normal_window: Some(NormalWindow::minutes(w.stage.callback_minutes)),
-            overdue: false,
-            observations: cb_obs.clone(),
-        }
+        StageView::said(
+            Stage::Callback,
+            StageState::Done,
+            &obs[i],
+            case,
+            Some(NormalWindow::minutes(w.stage.callback_minutes)),
+            cb_obs.clone(),
+        )
     } else if credited.state == StageState::Done {
         StageView {
             stage: Stage::Callback,
@@ -600,33 +631,23 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
         .rev()
         .find(|&&i| obs[i].stage().is_some_and(|(_, st)| st == StageState::Done))
     {
-        StageView {
-            stage: Stage::Refund,
-            state: StageState::Done,
-            at: obs[i].at,
-            source: Some(obs[i].source),
-            raw: Some(obs[i].raw.clone()),
-            inferred: false,
-            explanation: describe(&obs[i], case),
-            elapsed_seconds: None,
-            normal_window: Some(NormalWindow::business_days(refund_days)),
-            overdue: false,
-            observations: rf_obs.clone(),
-        }
+        StageView::said(
+            Stage::Refund,
+            StageState::Done,
+            &obs[i],
+            case,
+            Some(NormalWindow::business_days(refund_days)),
+            rf_obs.clone(),
+        )
     } else if let Some(&i) = rf_obs.last() {
-        StageView {
-            stage: Stage::Refund,
-            state: StageState::Pending,
-            at: obs[i].at,
-            source: Some(obs[i].source),
-            raw: Some(obs[i].raw.clone()),
-            inferred: false,
-            explanation: describe(&obs[i], case),
-            elapsed_seconds: None,
-            normal_window: Some(NormalWindow::business_days(refund_days)),
-            overdue: false,
-            observations: rf_obs.clone(),
-        }
+        StageView::said(
+            Stage::Refund,
+            StageState::Pending,
+            &obs[i],
+            case,
+            Some(NormalWindow::business_days(refund_days)),
+            rf_obs.clone(),
+        )
     } else if let (Some(c), true) = (facts.provider_closed, !facts.bank_debits.is_empty()) {
         StageView {
             stage: Stage::Refund,
@@ -651,19 +672,12 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             observations: vec![c],
         }
     } else {
-        StageView {
-            stage: Stage::Refund,
-            state: StageState::NotApplicable,
-            at: None,
-            source: None,
-            raw: None,
-            inferred: false,
-            explanation: Bilingual::new("没有退款记录", "No refund on record"),
-            elapsed_seconds: None,
-            normal_window: None,
-            overdue: false,
-            observations: vec![],
-        }
+        StageView::silent(
+            Stage::Refund,
+            StageState::NotApplicable,
+            Bilingual::new("没有退款记录", "No refund on record"),
+            None,
+        )
     };
 
     let mut stages = vec![submitted, bank, callback, credited, refund];
