@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is needed and starts Daozhang. Until the desktop window lands
-# this runs the command-line demo over the bundled example cases; extra
-# arguments go to the `daozhang` CLI instead, e.g.
-#   scripts/run.sh check examples/douyin-dou-plus-alipay.toml
+# Installs what is needed, builds the front end and starts the Daozhang
+# desktop app. `scripts/run.sh cli ARGS…` runs the command-line tool instead,
+# e.g. `scripts/run.sh cli demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --locked -p daozhang --no-default-features --bin daozhang
-if [ $# -eq 0 ]; then
-  exec target/release/daozhang demo
+if [ "${1:-}" = "cli" ]; then
+  shift
+  cargo build --release --locked -p daozhang --no-default-features --bin daozhang
+  exec target/release/daozhang "$@"
 fi
-exec target/release/daozhang "$@"
+(cd ui && npm run build)
+cargo build --release --locked -p daozhang --bin daozhang-app --features custom-protocol
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "error: no display: start Daozhang from a desktop session (or try the CLI: scripts/run.sh cli demo)" >&2
+  exit 1
+fi
+exec target/release/daozhang-app

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building and testing Daozhang needs on Debian 12 (as root or
 # with sudo). Idempotent: what is already present is not installed again.
+#   scripts/setup.sh          build + run prerequisites
+#   scripts/setup.sh --test   also the test tools (Xvfb, WebDriver, tauri-driver)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
 
 # Tauri 2 on Linux: WebKitGTK 4.1 and friends; CJK fonts so Chinese renders.
 packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk)
+if [ $want_tests -eq 1 ]; then
+  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,4 +32,15 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo (Rust 1.89 or newer) is required; install it with rustup and run again" >&2
   exit 1
 fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: Node.js 20.19+ with npm is required for the front end; install it and run again" >&2
+  exit 1
+fi
 
+if [ $want_tests -eq 1 ] && ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "== cargo install tauri-driver"
+  cargo install tauri-driver --version "^2" --locked --quiet
+fi
+
+echo "== npm ci (ui)"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error)

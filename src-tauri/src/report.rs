@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::domain::case::Case;
-use crate::domain::diagnosis::{Analysis, analyze};
+use crate::domain::diagnosis::{Analysis, DeadlineKind, analyze};
 use crate::domain::money::Money;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
@@ -61,7 +61,12 @@ impl CheckReport {
             code: a.diagnosis.code.key().to_owned(),
             broken_link: a.diagnosis.broken_link.map(|s| s.code().to_owned()),
             summary: a.diagnosis.summary.clone(),
-            next_deadline: a.deadlines.iter().filter(|d| !d.passed).find_map(|d| d.due),
+            // The next date that matters: not passed, and not a "do it now".
+            next_deadline: a
+                .deadlines
+                .iter()
+                .filter(|d| !d.passed && d.kind != DeadlineKind::ContactBy)
+                .find_map(|d| d.due),
             report: serde_json::to_value(self)?,
         })
     }

@@ -96,6 +96,7 @@ impl Driver {
         let port = free_port();
         let native_port = free_port();
         let h = home.path();
+        let log = std::fs::File::create(h.join("driver.log")).unwrap();
         for sub in ["data", "config", "cache", "runtime"] {
             std::fs::create_dir_all(h.join(sub)).unwrap();
         }
@@ -118,8 +119,8 @@ impl Driver {
             .env("LANG", "en_US.UTF-8")
             .env("LC_ALL", "en_US.UTF-8")
             .env("NO_AT_BRIDGE", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
             .spawn()
             .expect("tauri-driver starts");
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -175,6 +176,21 @@ impl Driver {
     }
 }
 
+impl Drop for Driver {
+    /// When a test fails, what the driver and the app printed helps most.
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Ok(log) = std::fs::read_to_string(self.home.path().join("driver.log"))
+        {
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            eprintln!("--- tauri-driver / app output (last lines) ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
 /// One running app.
 pub struct Session<'a> {
     d: &'a Driver,
@@ -222,15 +238,35 @@ impl Session<'_> {
 
     pub fn click(&self, id: &str) {
         let e = self.testid(id);
-        self.d
-            .send("POST", &self.path(&format!("/element/{}/click", e.0)), None);
+        // Centre it first: a button at the window's edge can be covered.
+        self.script(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+            json!([{ ELEMENT_KEY: e.0 }]),
+        );
+        // A button can be briefly disabled (a validation in flight): retry
+        // like a person would, for a few seconds.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let v = self
+                .d
+                .send("POST", &self.path(&format!("/element/{}/click", e.0)), None);
+            if v.get("error").is_none() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "clicking {id} failed: {v}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Clears the field and types `text` like a person.
     pub fn type_into(&self, id: &str, text: &str) {
         let e = self.testid(id);
-        self.d
-            .send("POST", &self.path(&format!("/element/{}/clear", e.0)), None);
+        // WebDriver's clear does not fire `input`, so a bound field would
+        // keep its old value: empty it the way deleting by hand would.
+        self.script(
+            "const el = arguments[0]; el.focus(); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true}));",
+            json!([{ ELEMENT_KEY: e.0 }]),
+        );
         self.d.send(
             "POST",
             &self.path(&format!("/element/{}/value", e.0)),
@@ -248,13 +284,17 @@ impl Session<'_> {
         );
     }
 
+    /// The element's text content (WebKitWebDriver's rendered-text
+    /// algorithm drops some nested inline text).
     pub fn text(&self, id: &str) -> String {
         let e = self.testid(id);
-        self.d
-            .send("GET", &self.path(&format!("/element/{}/text", e.0)), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.script(
+            "return arguments[0].textContent.replace(/\\s+/g, ' ').trim();",
+            json!([{ ELEMENT_KEY: e.0 }]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     pub fn value(&self, id: &str) -> String {

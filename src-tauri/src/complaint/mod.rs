@@ -117,9 +117,11 @@ pub fn checklist(case: &Case, analysis: &Analysis, audience: Audience) -> Vec<Ch
         o.source.party() == Party::Provider
             && matches!(o.via, Via::BillExport | Via::Receipt | Via::Api)
     });
-    let bank_record = case.observations.iter().any(|o| {
-        o.source == SourceKind::Bank && matches!(o.via, Via::Sms | Via::BillExport | Via::Receipt)
-    });
+    // A bank SMS or statement line, pasted or imported, is the bank's record.
+    let bank_record = case
+        .observations
+        .iter()
+        .any(|o| o.source == SourceKind::Bank);
     let platform_status = analysis
         .timeline
         .stage(Stage::Credited)

@@ -28,6 +28,7 @@ pub enum Audience {
     PlatformChat,
     PlatformTicket,
     PaymentProvider,
+    #[serde(rename = "consumer_12315")]
     Consumer12315,
     Heimao,
     CardIssuer,
@@ -314,10 +315,14 @@ fn business_days_after(
 }
 
 fn calendar_problem(e: &CalendarError) -> Bilingual {
-    Bilingual::new(
-        format!("无法计算工作日：{e}（节假日日历需要更新）"),
-        format!("Cannot count business days: {e}"),
-    )
+    match e {
+        CalendarError::OutOfRange { date, first, last } => Bilingual::new(
+            format!(
+                "无法计算工作日：节假日日历只覆盖 {first}–{last} 年，{date} 不在其中（国务院每年秋季公布次年的放假安排，届时更新）"
+            ),
+            format!("Cannot count business days: {e}"),
+        ),
+    }
 }
 
 // ------------------------------------------------------------------ rules

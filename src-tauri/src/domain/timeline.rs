@@ -31,7 +31,7 @@ impl NormalWindow {
             minutes: Some(m),
             business_days: None,
             text: Bilingual::new(
-                format!("通常 {} 内", human_duration_zh(Duration::minutes(m))),
+                format!("通常 {}内", human_duration_zh(Duration::minutes(m))),
                 format!(
                     "normally within {}",
                     human_duration_en(Duration::minutes(m))

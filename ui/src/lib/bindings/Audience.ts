@@ -3,4 +3,4 @@
 /**
  * Who a complaint or a step is addressed to.
  */
-export type Audience = "platform_chat" | "platform_ticket" | "payment_provider" | "consumer12315" | "heimao" | "card_issuer";
+export type Audience = "platform_chat" | "platform_ticket" | "payment_provider" | "consumer_12315" | "heimao" | "card_issuer";

@@ -1,0 +1,292 @@
+// The app's state: which screen is showing, the form, the stored case's id,
+// the last check and the complaint being edited. One instance per window,
+// handed to components through context, so going back and forth between
+// screens never loses anything.
+
+import { getContext, setContext } from 'svelte';
+import type { Backend, Unlisten } from '$lib/backend';
+import { toBoundaryError } from '$lib/backend';
+import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import type { CaseSummary } from '$lib/bindings/CaseSummary';
+import type { CheckReport } from '$lib/bindings/CheckReport';
+import type { FieldError } from '$lib/bindings/FieldError';
+import type { PresetView } from '$lib/bindings/PresetView';
+import type { SourceProgress } from '$lib/bindings/SourceProgress';
+import type { AudienceCode } from '$lib/labels';
+import type { Lang } from '$lib/bindings/Lang';
+import type { Example } from '$lib/examples';
+import {
+  emptyForm,
+  errorsForForm,
+  fieldErrorsOf,
+  fromRaw,
+  toRaw,
+  type FormState,
+} from '$lib/form';
+
+export type Screen = 'start' | 'intake' | 'check' | 'result' | 'complaint';
+
+export interface AppOptions {
+  /** The shortest time the check screen shows, so it does not flash by (ms). */
+  minCheckMs?: number;
+}
+
+export class AppState {
+  screen = $state<Screen>('start');
+  form = $state<FormState>(emptyForm());
+  /** Field errors from the last validation, keyed by the form's field names. */
+  fieldErrors = $state<Record<string, FieldError>>({});
+  /** An error not tied to one field (the case file failed, …). */
+  formError = $state<BoundaryError | null>(null);
+  /** The stored case the form belongs to, once saved. */
+  caseId = $state<string | null>(null);
+  /** The moment to check an example at (its documented `--now`), else now. */
+  asOf = $state<string | null>(null);
+
+  presets = $state<PresetView[]>([]);
+  cases = $state<CaseSummary[]>([]);
+  casesLoaded = $state(false);
+  casesError = $state<BoundaryError | null>(null);
+
+  progress = $state<SourceProgress[]>([]);
+  checking = $state(false);
+  cancelling = $state(false);
+  checkError = $state<BoundaryError | null>(null);
+  report = $state<CheckReport | null>(null);
+
+  audience = $state<AudienceCode>('platform_chat');
+  complaintLang = $state<Lang>('zh-CN');
+  /** The user's edits, per audience and language, kept while the case is open. */
+  drafts = $state<Record<string, string>>({});
+
+  private readonly backend: Backend;
+  private readonly minCheckMs: number;
+  private checkRun = 0;
+
+  constructor(backend: Backend, options: AppOptions = {}) {
+    this.backend = backend;
+    this.minCheckMs = options.minCheckMs ?? 500;
+  }
+
+  go(screen: Screen) {
+    this.screen = screen;
+  }
+
+  async loadPresets() {
+    try {
+      this.presets = await this.backend.presets();
+    } catch {
+      // the select then offers the preset ids the form already holds
+    }
+  }
+
+  async loadCases() {
+    try {
+      this.cases = await this.backend.listCases();
+      this.casesError = null;
+    } catch (e) {
+      this.casesError = toBoundaryError(e);
+    } finally {
+      this.casesLoaded = true;
+    }
+  }
+
+  home() {
+    this.screen = 'start';
+    void this.loadCases();
+  }
+
+  /** A fresh, empty form. */
+  newCheck() {
+    this.form = emptyForm();
+    this.resetCase();
+    this.screen = 'intake';
+  }
+
+  /** The form filled with an example, ready to check. */
+  tryExample(example: Example) {
+    this.form = fromRaw(structuredClone(example.raw));
+    this.resetCase();
+    this.asOf = example.now;
+    this.screen = 'intake';
+  }
+
+  private resetCase() {
+    this.caseId = null;
+    this.asOf = null;
+    this.report = null;
+    this.fieldErrors = {};
+    this.formError = null;
+    this.drafts = {};
+    this.progress = [];
+    this.checkError = null;
+  }
+
+  /** Reopens a stored case: its form, then its result checked again now. */
+  async openCase(id: string) {
+    try {
+      const opened = await this.backend.openCase(id);
+      this.form = fromRaw(opened.raw);
+      this.resetCase();
+      this.caseId = opened.stored.id;
+      await this.startCheck();
+    } catch (e) {
+      this.casesError = toBoundaryError(e);
+    }
+  }
+
+  /**
+   * Validates the form; marks each bad field. Resolves to whether it is valid.
+   * Backend failures other than an invalid case are shown above the form.
+   */
+  async validate(): Promise<boolean> {
+    const rows = toRaw($state.snapshot(this.form) as FormState);
+    try {
+      await this.backend.validateIntake(rows.raw);
+      this.fieldErrors = {};
+      this.formError = null;
+      return true;
+    } catch (e) {
+      const err = toBoundaryError(e);
+      if (err.code === 'invalid_case') {
+        this.fieldErrors = errorsForForm(fieldErrorsOf(err.details), rows);
+        this.formError = null;
+      } else {
+        this.formError = err;
+      }
+      return false;
+    }
+  }
+
+  /** Re-validates on leaving a field, but only marks or clears the fields already touched. */
+  async validateField(name: string) {
+    const rows = toRaw($state.snapshot(this.form) as FormState);
+    try {
+      await this.backend.validateIntake(rows.raw);
+      this.fieldErrors = {};
+    } catch (e) {
+      const err = toBoundaryError(e);
+      if (err.code !== 'invalid_case') return;
+      const all = errorsForForm(fieldErrorsOf(err.details), rows);
+      const next: Record<string, FieldError> = {};
+      // keep marks on fields still wrong; add the field just left if it is wrong
+      for (const [k, v] of Object.entries(all)) {
+        if (k in this.fieldErrors || k === name) next[k] = v;
+      }
+      this.fieldErrors = next;
+    }
+  }
+
+  clearFieldError(name: string) {
+    if (name in this.fieldErrors) {
+      const next = { ...this.fieldErrors };
+      delete next[name];
+      this.fieldErrors = next;
+    }
+  }
+
+  /** Validates, stores the case (updating it once stored) and starts the check. */
+  async submit(): Promise<boolean> {
+    if (!(await this.validate())) return false;
+    const { raw } = toRaw($state.snapshot(this.form) as FormState);
+    try {
+      const id = await this.backend.saveCase(raw, this.caseId);
+      if (this.caseId !== id) this.drafts = {};
+      this.caseId = id;
+    } catch (e) {
+      const err = toBoundaryError(e);
+      if (err.code === 'invalid_case') {
+        this.fieldErrors = errorsForForm(fieldErrorsOf(err.details), toRaw($state.snapshot(this.form) as FormState));
+      } else {
+        this.formError = err;
+      }
+      return false;
+    }
+    this.drafts = {};
+    await this.startCheck();
+    return true;
+  }
+
+  /** Runs the check of the stored case, showing each source's progress. */
+  async startCheck() {
+    const id = this.caseId;
+    if (!id) return;
+    const run = ++this.checkRun;
+    this.screen = 'check';
+    this.progress = [];
+    this.checking = true;
+    this.cancelling = false;
+    this.checkError = null;
+    const started = Date.now();
+    let unlisten: Unlisten | null = null;
+    try {
+      unlisten = await this.backend.onCheckProgress((p) => {
+        if (run === this.checkRun) this.progress = p;
+      });
+      const report = await this.backend.runCheck(id, this.asOf);
+      const wait = this.minCheckMs - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (run !== this.checkRun) return;
+      if (this.cancelling) {
+        this.screen = 'intake';
+        return;
+      }
+      this.report = report;
+      this.screen = 'result';
+    } catch (e) {
+      if (run !== this.checkRun) return;
+      const err = toBoundaryError(e);
+      if (err.code === 'cancelled' || this.cancelling) {
+        this.screen = 'intake';
+      } else {
+        this.checkError = err;
+      }
+    } finally {
+      unlisten?.();
+      if (run === this.checkRun) {
+        this.checking = false;
+        this.cancelling = false;
+      }
+    }
+  }
+
+  /** Stops the check and goes back to the form, nothing lost. */
+  async cancelCheck() {
+    if (!this.checking) {
+      this.screen = 'intake';
+      return;
+    }
+    this.cancelling = true;
+    try {
+      await this.backend.cancelCheck();
+    } catch {
+      // the check ends on its own; the screen still goes back
+    }
+  }
+
+  editCase() {
+    this.screen = 'intake';
+  }
+
+  draftKey(audience: AudienceCode = this.audience, lang: Lang = this.complaintLang): string {
+    return `${audience}:${lang}`;
+  }
+
+  openComplaint(audience?: AudienceCode) {
+    if (audience) this.audience = audience;
+    this.screen = 'complaint';
+  }
+}
+
+/** The context key the AppState is kept under (tests hand one in directly). */
+export const APP_KEY = Symbol('app');
+
+export function setApp(app: AppState): AppState {
+  return setContext(APP_KEY, app);
+}
+
+export function getApp(): AppState {
+  const a = getContext<AppState | undefined>(APP_KEY);
+  if (!a) throw new Error('no AppState in context');
+  return a;
+}

@@ -1,0 +1,174 @@
+// The one door to the Rust side. Components never call Tauri directly: they
+// take a `Backend` from Svelte context, so tests and the browser preview can
+// hand in the in-memory `FakeBackend` instead.
+
+import { getContext, setContext } from 'svelte';
+import type { AppInfo } from '$lib/bindings/AppInfo';
+import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import type { Candidate } from '$lib/bindings/Candidate';
+import type { CaseSummary } from '$lib/bindings/CaseSummary';
+import type { CheckReport } from '$lib/bindings/CheckReport';
+import type { Complaint } from '$lib/bindings/Complaint';
+import type { OpenedCase } from '$lib/bindings/OpenedCase';
+import type { PresetView } from '$lib/bindings/PresetView';
+import type { RawCase } from '$lib/bindings/RawCase';
+import type { SourceProgress } from '$lib/bindings/SourceProgress';
+import type { AudienceCode } from '$lib/labels';
+import type { Lang } from '$lib/bindings/Lang';
+
+/** The event `run_check` emits with every source's progress. */
+export const CHECK_PROGRESS = 'check-progress';
+
+export type Unlisten = () => void;
+
+/** A file the user may save to, for the save dialog. */
+export interface SaveFilter {
+  name: string;
+  extensions: string[];
+}
+
+/**
+ * One typed method per Tauri command (same names as in
+ * `src-tauri/src/app/commands.rs`), plus the few desktop services the UI
+ * needs (window, clipboard, save dialog, mail client). Every method rejects
+ * with a `BoundaryError`.
+ */
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  presets(): Promise<PresetView[]>;
+  recogniseId(input: string): Promise<Candidate[]>;
+  /** Resolves when the intake is valid; else rejects with `invalid_case` and `details.fields`. */
+  validateIntake(raw: RawCase): Promise<void>;
+  /** Stores the case: new without `id`, else replaces it. Resolves to its id. */
+  saveCase(raw: RawCase, id?: string | null): Promise<string>;
+  listCases(): Promise<CaseSummary[]>;
+  openCase(id: string): Promise<OpenedCase>;
+  runCheck(id: string, now?: string | null): Promise<CheckReport>;
+  cancelCheck(): Promise<void>;
+  /** The message for one audience, as of `now` (default: the current time). */
+  complaint(id: string, audience: AudienceCode, lang: Lang, now?: string | null): Promise<Complaint>;
+  saveMessage(id: string, audience: AudienceCode, lang: Lang, text: string): Promise<void>;
+  exportCase(id: string): Promise<string>;
+  writeTextFile(path: string, contents: string): Promise<void>;
+  /** Listens to `check-progress`: every source's status, as each one runs. */
+  onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten>;
+
+  /** Shows the main window (created hidden, so there is no white flash). */
+  showWindow(): Promise<void>;
+  copyText(text: string): Promise<void>;
+  /** Asks where to save; `null` when the user cancels. */
+  chooseSavePath(defaultName: string, filters: SaveFilter[]): Promise<string | null>;
+  openUrl(url: string): Promise<void>;
+}
+
+/** Whether a rejection is the backend's error shape. */
+export function isBoundaryError(e: unknown): e is BoundaryError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Turns anything thrown into a `BoundaryError` (a plugin's plain string error, a JS error …). */
+export function toBoundaryError(e: unknown): BoundaryError {
+  if (isBoundaryError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'internal', message, details: null };
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toBoundaryError(e);
+  }
+}
+
+/** The real backend: Tauri IPC. Its modules are loaded lazily so that tests never touch them. */
+export class TauriBackend implements Backend {
+  private async invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+    const { invoke } = await import('@tauri-apps/api/core');
+    return call(() => invoke<T>(cmd, args));
+  }
+
+  appInfo() {
+    return this.invoke<AppInfo>('app_info');
+  }
+  presets() {
+    return this.invoke<PresetView[]>('presets');
+  }
+  recogniseId(input: string) {
+    return this.invoke<Candidate[]>('recognise_id', { input });
+  }
+  validateIntake(raw: RawCase) {
+    return this.invoke<void>('validate_intake', { raw });
+  }
+  saveCase(raw: RawCase, id?: string | null) {
+    return this.invoke<string>('save_case', { raw, id: id ?? null });
+  }
+  listCases() {
+    return this.invoke<CaseSummary[]>('list_cases');
+  }
+  openCase(id: string) {
+    return this.invoke<OpenedCase>('open_case', { id });
+  }
+  runCheck(id: string, now?: string | null) {
+    return this.invoke<CheckReport>('run_check', { id, now: now ?? null });
+  }
+  cancelCheck() {
+    return this.invoke<void>('cancel_check');
+  }
+  complaint(id: string, audience: AudienceCode, lang: Lang, now?: string | null) {
+    return this.invoke<Complaint>('complaint', { id, audience, lang, now: now ?? null });
+  }
+  saveMessage(id: string, audience: AudienceCode, lang: Lang, text: string) {
+    return this.invoke<void>('save_message', { id, audience, lang, text });
+  }
+  exportCase(id: string) {
+    return this.invoke<string>('export_case', { id });
+  }
+  writeTextFile(path: string, contents: string) {
+    return this.invoke<void>('write_text_file', { path, contents });
+  }
+  async onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten> {
+    const { listen } = await import('@tauri-apps/api/event');
+    return call(() => listen<SourceProgress[]>(CHECK_PROGRESS, (event) => handler(event.payload)));
+  }
+
+  async showWindow() {
+    const { getCurrentWindow } = await import('@tauri-apps/api/window');
+    await call(() => getCurrentWindow().show());
+  }
+  async copyText(text: string) {
+    const { writeText } = await import('@tauri-apps/plugin-clipboard-manager');
+    await call(() => writeText(text));
+  }
+  async chooseSavePath(defaultName: string, filters: SaveFilter[]) {
+    const { save } = await import('@tauri-apps/plugin-dialog');
+    return call(() => save({ defaultPath: defaultName, filters }));
+  }
+  async openUrl(url: string) {
+    const { openUrl } = await import('@tauri-apps/plugin-opener');
+    await call(() => openUrl(url));
+  }
+}
+
+/** Whether the page runs inside Tauri (else: a browser preview or a test). */
+export function inTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+/** The context key the Backend is kept under (tests hand one in directly). */
+export const BACKEND_KEY = Symbol('backend');
+
+export function setBackend(backend: Backend): Backend {
+  return setContext(BACKEND_KEY, backend);
+}
+
+export function getBackend(): Backend {
+  const b = getContext<Backend | undefined>(BACKEND_KEY);
+  if (!b) throw new Error('no Backend in context: render the component inside <App> or give it one');
+  return b;
+}

@@ -1,0 +1,50 @@
+// What the user reads when something fails: a translated sentence per error
+// code. The code itself and the backend's technical message are never shown.
+
+import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import type { FieldError } from '$lib/bindings/FieldError';
+import { t, type Key } from '$lib/i18n.svelte';
+import { ERROR_MESSAGE, keyOf } from '$lib/labels';
+
+export function errorText(e: BoundaryError | null | undefined): string {
+  if (!e) return '';
+  return t(keyOf(ERROR_MESSAGE, e.code, 'error.internal'));
+}
+
+/** The field's kind, for its message: `observation[2].at` → `observation.at`. */
+export function fieldKind(field: string): string {
+  return field.replace(/\[\d+\]/g, '');
+}
+
+const FIELD_LABEL: Record<string, Key> = {
+  platform: 'field.platform',
+  platform_name: 'field.platform_name',
+  order_id: 'field.order_id',
+  amount: 'field.amount',
+  currency: 'field.currency',
+  method: 'field.method',
+  card_last4: 'field.card_last4',
+  submitted_at: 'field.submitted_at',
+  timezone: 'field.timezone',
+  item: 'field.item',
+  merchant: 'field.merchant',
+  'payment.id': 'field.payment_id',
+  'payment.provider': 'field.payment_provider',
+  'observation.source': 'field.observation_source',
+  'observation.status': 'field.observation_status',
+  'observation.at': 'field.observation_at',
+  'observation.amount': 'field.observation_amount',
+};
+
+/** A field's name in words. */
+export function fieldLabel(field: string): string {
+  return t(FIELD_LABEL[fieldKind(field)] ?? 'field.other');
+}
+
+/** The first line of an inline error: what is wrong, in the UI language. */
+export function fieldProblem(e: FieldError): string {
+  const label = fieldLabel(e.field);
+  return e.given === null || e.given === ''
+    ? t('field.missing', { field: label })
+    : t('field.invalid', { field: label });
+}

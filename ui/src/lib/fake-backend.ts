@@ -1,0 +1,623 @@
+// An in-memory Backend for tests and the browser preview. Its answers are
+// real backend output: the check reports, complaints and ID readings under
+// ./fixtures/ were printed by `daozhang check|complaint|id --json` for the
+// bundled examples (see fixtures/README.md). Validation follows the rules of
+// `RawCase::validate` closely enough for the form, with the same field names
+// and the same "expected" texts.
+
+import type { Backend, SaveFilter, Unlisten } from '$lib/backend';
+import type { AppInfo } from '$lib/bindings/AppInfo';
+import type { AudienceCode } from '$lib/labels';
+import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import type { Candidate } from '$lib/bindings/Candidate';
+import type { Case } from '$lib/bindings/Case';
+import type { CaseSummary } from '$lib/bindings/CaseSummary';
+import type { CheckReport } from '$lib/bindings/CheckReport';
+import type { Complaint } from '$lib/bindings/Complaint';
+import type { ErrorCode } from '$lib/bindings/ErrorCode';
+import type { FieldError } from '$lib/bindings/FieldError';
+import type { Lang } from '$lib/bindings/Lang';
+import type { Method } from '$lib/bindings/Method';
+import type { OpenedCase } from '$lib/bindings/OpenedCase';
+import type { PresetView } from '$lib/bindings/PresetView';
+import type { RawCase } from '$lib/bindings/RawCase';
+import type { Scalar } from '$lib/bindings/Scalar';
+import type { SourceKind } from '$lib/bindings/SourceKind';
+import type { SourceProgress } from '$lib/bindings/SourceProgress';
+
+import checkDouyin from './fixtures/check-douyin.json';
+import checkLive from './fixtures/check-live.json';
+import checkCardshop from './fixtures/check-cardshop.json';
+import complaintsDouyin from './fixtures/complaints-douyin.json';
+import complaintsLive from './fixtures/complaints-live.json';
+import complaintsCardshop from './fixtures/complaints-cardshop.json';
+import idFixtures from './fixtures/ids.json';
+
+export const REPORTS = {
+  douyin: checkDouyin as unknown as CheckReport,
+  live: checkLive as unknown as CheckReport,
+  cardshop: checkCardshop as unknown as CheckReport,
+};
+
+const COMPLAINTS: Record<string, Record<string, Complaint>> = {
+  '7439201234567890123': complaintsDouyin as unknown as Record<string, Complaint>,
+  LS20261121200512345: complaintsLive as unknown as Record<string, Complaint>,
+  K7M2Q9XW4T8B1N5D: complaintsCardshop as unknown as Record<string, Complaint>,
+};
+
+const IDS = idFixtures as unknown as Record<string, Candidate[]>;
+
+/** data/platforms.toml, as `presets` returns it. */
+export const PRESETS: PresetView[] = [
+  {
+    id: 'douyin_dou_plus',
+    name: { 'zh-CN': '抖音 DOU+', en: 'Douyin DOU+' },
+    product: { 'zh-CN': 'DOU+ 推广订单', en: 'DOU+ promotion order' },
+  },
+  {
+    id: 'live_stream_topup',
+    name: { 'zh-CN': '直播 / 交友 App 充值', en: 'live-stream / dating app top-up' },
+    product: { 'zh-CN': '虚拟币（钻石 / 金币）充值', en: 'coin (diamond) top-up' },
+  },
+  {
+    id: 'card_shop',
+    name: { 'zh-CN': '卡盟 / 发卡网', en: 'digital-goods card shop' },
+    product: { 'zh-CN': '卡密 / 虚拟商品订单', en: 'digital goods (card key) order' },
+  },
+  {
+    id: 'stripe_site',
+    name: { 'zh-CN': '使用 Stripe 收款的网站', en: 'a Stripe-paid website' },
+    product: { 'zh-CN': '网站订单', en: 'website order' },
+  },
+  {
+    id: 'paypal_site',
+    name: { 'zh-CN': '使用 PayPal 收款的网站', en: 'a PayPal-paid website' },
+    product: { 'zh-CN': '网站订单', en: 'website order' },
+  },
+  {
+    id: 'other',
+    name: { 'zh-CN': '其他平台', en: 'other platform' },
+    product: { 'zh-CN': '订单', en: 'order' },
+  },
+];
+
+// The backend's own "expected" texts (domain/case.rs, money.rs, time.rs).
+export const EXPECTED = {
+  platform:
+    'a preset (douyin_dou_plus, live_stream_topup, card_shop, stripe_site, paypal_site, other) or the platform\'s name',
+  order_id: "the platform's order number",
+  id: 'an ID of 1 to 64 letters, digits or - _ . : / #',
+  amount: 'an amount greater than zero such as 200, 200.00, ¥200 or 1,234.50 元',
+  currency: 'a three-letter ISO 4217 currency code such as CNY, USD or EUR',
+  method:
+    'one of alipay, wechat_pay, bank_card, credit_card, paypal, union_pay, apple_pay, other (or 支付宝, 微信, 银行卡, 信用卡, 云闪付 …)',
+  submitted_at: 'a date and time like 2026-11-21 15:14 or 2026-11-21T15:14:00+08:00',
+  time: "a time like 2026-11-21 15:15, 2026-11-21T15:15:00+08:00 or, for an observation on the order's day, 15:15",
+  card_last4: 'the last four digits of the card, e.g. 1234',
+  payment_id: "the payment provider's transaction number",
+  source:
+    'one of platform, alipay, wechat_pay, stripe, paypal, epay, bank, user (or 平台, 支付宝, 微信支付, 银行短信 …)',
+  status: 'the status words the source shows, e.g. 支付失败 or 交易成功',
+} as const;
+
+const METHODS: Method[] = [
+  'alipay',
+  'wechat_pay',
+  'bank_card',
+  'credit_card',
+  'paypal',
+  'union_pay',
+  'apple_pay',
+  'other',
+];
+const SOURCES: SourceKind[] = ['platform', 'alipay', 'wechat_pay', 'stripe', 'paypal', 'epay', 'bank', 'user'];
+
+function err(code: ErrorCode, message: string, details: BoundaryError['details'] = null): BoundaryError {
+  return { code, message, details };
+}
+
+function text(v: Scalar | null | undefined): string {
+  return v === null || v === undefined ? '' : String(v).trim();
+}
+
+const TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$/;
+const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/** A time as RFC 3339 in +08:00 (the fake knows only China time), or null. */
+function parseTime(s: string, day?: string): string | null {
+  const m = TIME.exec(s);
+  const pad = (n: string) => n.padStart(2, '0');
+  if (m) {
+    const [, date, hh, mm, ss, off] = m;
+    if (Number(hh) > 23 || Number(mm) > 59) return null;
+    return `${date}T${pad(hh)}:${mm}:${ss ?? '00'}${off && off !== 'Z' ? off : '+08:00'}`;
+  }
+  const c = CLOCK.exec(s);
+  if (c && day) {
+    const [, hh, mm, ss] = c;
+    if (Number(hh) > 23 || Number(mm) > 59) return null;
+    return `${day}T${pad(hh)}:${mm}:${ss ?? '00'}+08:00`;
+  }
+  return null;
+}
+
+/** An amount as people write it (`200`, `¥200`, `1,234.50 元`), or why not. */
+function parseAmount(s: string): { ok: string } | { why: string } {
+  const t = s.replace(/[¥￥元,\s]/g, '').replace(/^CNY/i, '');
+  if (t === '') return { why: 'is empty' };
+  if (!/^\d+(\.\d+)?$/.test(t)) return { why: 'is not a number' };
+  const [whole, frac = ''] = t.split('.');
+  if (frac.length > 2) return { why: `has ${frac.length} decimal places; CNY has 2` };
+  if (Number(t) <= 0) return { why: 'is not greater than zero' };
+  return { ok: frac ? `${whole}.${frac}` : whole };
+}
+
+const VALID_ID = /^[A-Za-z0-9\-_.:/#]{1,64}$/;
+
+/** Validates like `RawCase::validate`: every bad field, named as the backend names it. */
+export function validateRaw(raw: RawCase): FieldError[] {
+  const errors: FieldError[] = [];
+  const fail = (field: string, given: string | null, expected: string) =>
+    errors.push({ field, given, expected });
+
+  if (!text(raw.platform)) fail('platform', null, EXPECTED.platform);
+  const order = text(raw.order_id).replace(/\s+/g, '');
+  if (!order) fail('order_id', null, EXPECTED.order_id);
+  else if (!VALID_ID.test(order)) fail('order_id', order, EXPECTED.id);
+
+  const currency = text(raw.currency);
+  if (currency && !/^[A-Za-z]{3}$/.test(currency) && !['元', '人民币', '¥', '￥'].includes(currency))
+    fail('currency', currency, EXPECTED.currency);
+
+  const amount = text(raw.amount);
+  if (!amount) fail('amount', null, EXPECTED.amount);
+  else {
+    const a = parseAmount(amount);
+    if ('why' in a) fail('amount', amount, `${EXPECTED.amount} (this one ${a.why})`);
+  }
+
+  const method = text(raw.method);
+  if (!method) fail('method', null, EXPECTED.method);
+  else if (!METHODS.includes(method as Method)) fail('method', method, EXPECTED.method);
+
+  const last4 = text(raw.card_last4);
+  if (last4 && !(/^[\d\s*-]+$/.test(last4) && last4.replace(/\D/g, '').length >= 4))
+    fail('card_last4', '(hidden)', EXPECTED.card_last4);
+
+  const submitted = text(raw.submitted_at);
+  let day: string | undefined;
+  if (!submitted) fail('submitted_at', null, EXPECTED.time);
+  else {
+    const t = parseTime(submitted);
+    if (!t) fail('submitted_at', submitted, EXPECTED.submitted_at);
+    else day = t.slice(0, 10);
+  }
+
+  const seen = new Set<string>();
+  raw.payment.forEach((p, i) => {
+    const id = text(p.id).replace(/\s+/g, '');
+    if (!id) fail(`payment[${i}].id`, null, EXPECTED.payment_id);
+    else if (!VALID_ID.test(id)) fail(`payment[${i}].id`, id, EXPECTED.id);
+    else if (seen.has(id)) fail(`payment[${i}].id`, id, 'each payment ID once');
+    seen.add(id);
+  });
+
+  raw.observation.forEach((o, i) => {
+    const source = text(o.source);
+    if (!source) fail(`observation[${i}].source`, null, EXPECTED.source);
+    else if (!SOURCES.includes(source as SourceKind)) fail(`observation[${i}].source`, source, EXPECTED.source);
+    if (!text(o.status)) fail(`observation[${i}].status`, null, EXPECTED.status);
+    const at = text(o.at);
+    if (at && !parseTime(at, day)) fail(`observation[${i}].at`, at, EXPECTED.time);
+    const amt = text(o.amount);
+    if (amt) {
+      const a = parseAmount(amt);
+      if ('why' in a) fail(`observation[${i}].amount`, amt, `${EXPECTED.amount} (this one ${a.why})`);
+    }
+  });
+  return errors;
+}
+
+function invalid(errors: FieldError[]): BoundaryError {
+  const lines = errors.map((e) =>
+    e.given === null ? `${e.field}: missing, expected ${e.expected}` : `${e.field}: got "${e.given}", expected ${e.expected}`,
+  );
+  return err(
+    'invalid_case',
+    `the case has ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n  ${lines.join('\n  ')}`,
+    { fields: errors },
+  );
+}
+
+const PLATFORM_NAMES = Object.fromEntries(PRESETS.map((p) => [p.id, p.name]));
+
+function platformOf(raw: RawCase) {
+  const name = text(raw.platform_name);
+  if (name) return { 'zh-CN': name, en: name };
+  return PLATFORM_NAMES[text(raw.platform)] ?? PLATFORM_NAMES.other;
+}
+
+/** A `Case` good enough for `open_case`'s `stored.case` (the UI reads the raw form). */
+function caseOf(raw: RawCase): Case {
+  const submitted = parseTime(text(raw.submitted_at)) ?? '2026-11-21T00:00:00+08:00';
+  const day = submitted.slice(0, 10);
+  const amount = parseAmount(text(raw.amount));
+  return {
+    platform: { preset: text(raw.platform) || 'other', name: text(raw.platform_name) || null },
+    order_id: text(raw.order_id),
+    payments: raw.payment.map((p) => ({
+      id: text(p.id),
+      provider: (text(p.provider) || null) as SourceKind | null,
+      recognised: false,
+    })),
+    amount: { amount: 'ok' in amount ? amount.ok : '0', currency: text(raw.currency) || 'CNY' },
+    method: (text(raw.method) || 'other') as Method,
+    card_last4: text(raw.card_last4) || null,
+    submitted_at: submitted,
+    item: text(raw.item) || null,
+    merchant: text(raw.merchant) || null,
+    complainant: raw.complainant ?? { name: null, phone: null, email: null, address: null, account: null },
+    attachments: [],
+    contacts: [],
+    observations: raw.observation.map((o) => ({
+      at: parseTime(text(o.at), day),
+      source: (text(o.source) || 'user') as SourceKind,
+      via: 'manual',
+      raw: text(o.status),
+      claim: 'unknown',
+      amount: text(o.amount) || null,
+      payment_id: text(o.payment) || null,
+      note: text(o.note) || null,
+    })),
+  };
+}
+
+interface Stored {
+  id: string;
+  raw: RawCase;
+  created_at: string;
+  updated_at: string;
+  checks: { at: string; report: CheckReport }[];
+  messages: { at: string; audience: AudienceCode; lang: Lang; text: string }[];
+}
+
+export interface FakeOptions {
+  /** Pause between progress steps and before answers (ms). 0 in tests. */
+  delayMs?: number;
+  /** The OS locale `app_info` reports. */
+  locale?: string;
+  /** The "now" stored records carry. */
+  now?: string;
+}
+
+/** The in-memory backend. Everything it was asked is in `calls`; what it did is inspectable. */
+export class FakeBackend implements Backend {
+  readonly calls: { method: string; args: unknown[] }[] = [];
+  readonly copied: string[] = [];
+  readonly files = new Map<string, string>();
+  readonly openedUrls: string[] = [];
+  readonly cases = new Map<string, Stored>();
+  /** Reports by order ID, replacing the built-in choice. */
+  readonly reports = new Map<string, CheckReport>();
+  /** Errors to throw from a method once, by method name. */
+  readonly failures = new Map<string, BoundaryError>();
+  windowShown = false;
+  /** The path the next save dialog answers; `null` = the user cancels. */
+  savePath: string | null = '/home/user/complaint.txt';
+  /**
+   * Holds `runCheck` before the source at this index runs (the number of
+   * sources: after the last) until `release()` is called. `null`: no hold.
+   */
+  holdAt: number | null = null;
+
+  private listeners = new Set<(p: SourceProgress[]) => void>();
+  private cancelled = false;
+  private released: (() => void) | null = null;
+  private nextId = 1;
+  private readonly delayMs: number;
+  private readonly locale: string;
+  private readonly now: string;
+
+  constructor(options: FakeOptions = {}) {
+    this.delayMs = options.delayMs ?? 0;
+    this.locale = options.locale ?? 'en_US.UTF-8';
+    this.now = options.now ?? '2026-11-21T16:30:00+08:00';
+  }
+
+  private async step<T>(method: string, args: unknown[], fn: () => T | Promise<T>): Promise<T> {
+    this.calls.push({ method, args });
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const f = this.failures.get(method);
+    if (f) {
+      this.failures.delete(method);
+      throw f;
+    }
+    return fn();
+  }
+
+  callsTo(method: string) {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  appInfo(): Promise<AppInfo> {
+    return this.step('appInfo', [], () => ({
+      version: '0.1.0',
+      data_file: '/home/user/.local/share/daozhang/cases.sqlite3',
+      locale: this.locale,
+    }));
+  }
+
+  presets(): Promise<PresetView[]> {
+    return this.step('presets', [], () => structuredClone(PRESETS));
+  }
+
+  recogniseId(input: string): Promise<Candidate[]> {
+    return this.step('recogniseId', [input], () => {
+      const id = input.replace(/\s+/g, '');
+      return structuredClone(IDS[id] ?? []);
+    });
+  }
+
+  validateIntake(raw: RawCase): Promise<void> {
+    return this.step('validateIntake', [raw], () => {
+      const errors = validateRaw(raw);
+      if (errors.length) throw invalid(errors);
+    });
+  }
+
+  saveCase(raw: RawCase, id?: string | null): Promise<string> {
+    return this.step('saveCase', [raw, id ?? null], () => {
+      const errors = validateRaw(raw);
+      if (errors.length) throw invalid(errors);
+      if (id) {
+        const c = this.cases.get(id);
+        if (!c) throw err('not_found', `no case ${id}`);
+        c.raw = structuredClone(raw);
+        c.updated_at = this.now;
+        return id;
+      }
+      const newId = `0193a1b2-c3d4-7e5f-8a9b-${String(this.nextId++).padStart(12, '0')}`;
+      this.cases.set(newId, {
+        id: newId,
+        raw: structuredClone(raw),
+        created_at: this.now,
+        updated_at: this.now,
+        checks: [],
+        messages: [],
+      });
+      return newId;
+    });
+  }
+
+  listCases(): Promise<CaseSummary[]> {
+    return this.step('listCases', [], () =>
+      [...this.cases.values()]
+        .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
+        .map((c) => {
+          const last = c.checks.at(-1);
+          const amount = parseAmount(text(c.raw.amount));
+          const next = last?.report.deadlines.find((d) => !d.passed && d.due)?.due ?? null;
+          return {
+            id: c.id,
+            platform: platformOf(c.raw),
+            order_id: text(c.raw.order_id),
+            amount: { amount: 'ok' in amount ? amount.ok : '', currency: text(c.raw.currency) || 'CNY' },
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            last_check: last
+              ? { at: last.at, code: last.report.diagnosis.code, broken_link: last.report.diagnosis.broken_link }
+              : null,
+            next_deadline: next,
+          };
+        }),
+    );
+  }
+
+  openCase(id: string): Promise<OpenedCase> {
+    return this.step('openCase', [id], () => {
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      return {
+        raw: structuredClone(c.raw),
+        stored: {
+          id: c.id,
+          created_at: c.created_at,
+          updated_at: c.updated_at,
+          case: caseOf(c.raw),
+          checks: c.checks.map((k) => ({
+            at: k.at,
+            code: k.report.diagnosis.code,
+            broken_link: k.report.diagnosis.broken_link,
+            summary: k.report.diagnosis.summary,
+            next_deadline: null,
+            report: null,
+          })),
+          messages: c.messages.map((m) => ({ ...m, sent_at: null })),
+        },
+      };
+    });
+  }
+
+  /** The report a check of `raw` gives: a fixture, fitted to the case's header. */
+  reportFor(raw: RawCase, id: string): CheckReport {
+    const order = text(raw.order_id);
+    const given = this.reports.get(order);
+    const base =
+      given ??
+      (order === REPORTS.live.case.order_id
+        ? REPORTS.live
+        : order === REPORTS.cardshop.case.order_id
+          ? REPORTS.cardshop
+          : REPORTS.douyin);
+    const r = structuredClone(base);
+    r.case.id = id;
+    if (!given && order !== base.case.order_id) {
+      const amount = parseAmount(text(raw.amount));
+      r.case.order_id = order;
+      r.case.platform = platformOf(raw);
+      r.case.amount = { amount: 'ok' in amount ? amount.ok : r.case.amount.amount, currency: text(raw.currency) || 'CNY' };
+      r.case.method = text(raw.method) || r.case.method;
+      r.case.payment_ids = raw.payment.map((p) => text(p.id));
+    }
+    return r;
+  }
+
+  private plan(raw: RawCase): SourceProgress[] {
+    const blank = { 'zh-CN': '', en: '' };
+    const out: SourceProgress[] = [
+      { source: 'manual', label: { 'zh-CN': '你填写的各方状态', en: 'What you reported' }, status: 'waiting', detail: blank },
+      { source: 'evidence', label: { 'zh-CN': '导入的账单与短信', en: 'Imported bills and SMS' }, status: 'waiting', detail: blank },
+    ];
+    const providers = new Set<string>();
+    for (const p of raw.payment) if (text(p.provider)) providers.add(text(p.provider));
+    const m = text(raw.method);
+    if (m === 'alipay' || m === 'wechat_pay' || m === 'paypal') providers.add(m);
+    const names: Record<string, [string, string]> = {
+      alipay: ['支付宝', 'Alipay'],
+      wechat_pay: ['微信支付', 'WeChat Pay'],
+      paypal: ['PayPal', 'PayPal'],
+      stripe: ['Stripe', 'Stripe'],
+      epay: ['彩虹易支付', 'epay aggregator'],
+    };
+    for (const p of providers) {
+      const [zh, en] = names[p] ?? [p, p];
+      out.push({ source: `api:${p}`, label: { 'zh-CN': `${zh} 商户接口`, en: `${en} merchant API` }, status: 'waiting', detail: blank });
+    }
+    return out;
+  }
+
+  private run(raw: RawCase, s: SourceProgress): SourceProgress {
+    const manual = raw.observation.filter((o) => !text(o.via) || text(o.via) === 'manual').length;
+    const evidence = raw.observation.filter((o) => ['bill_export', 'sms', 'receipt'].includes(text(o.via))).length;
+    if (s.source === 'manual')
+      return { ...s, status: 'done', detail: { 'zh-CN': `${manual} 条状态`, en: `${manual} status${manual === 1 ? '' : 'es'}` } };
+    if (s.source === 'evidence')
+      return evidence
+        ? { ...s, status: 'done', detail: { 'zh-CN': `${evidence} 条记录`, en: `${evidence} record${evidence === 1 ? '' : 's'}` } }
+        : { ...s, status: 'skipped', detail: { 'zh-CN': '尚未导入账单或短信', en: 'no bill or SMS imported yet' } };
+    return {
+      ...s,
+      status: 'skipped',
+      detail: {
+        'zh-CN': '未设置商户凭证：普通付款人用账单与短信即可',
+        en: 'no merchant credentials set: shoppers use their bill and SMS instead',
+      },
+    };
+  }
+
+  private emit(p: SourceProgress[]) {
+    const copy = structuredClone(p);
+    for (const l of this.listeners) l(copy);
+  }
+
+  /** Lets a held `runCheck` go on. */
+  release() {
+    const r = this.released;
+    this.released = null;
+    r?.();
+  }
+
+  async runCheck(id: string, now?: string | null): Promise<CheckReport> {
+    this.calls.push({ method: 'runCheck', args: [id, now ?? null] });
+    this.cancelled = false;
+    const c = this.cases.get(id);
+    if (!c) throw err('not_found', `no case ${id}`);
+    const plan = this.plan(c.raw);
+    const pause = async () => {
+      if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+      else await Promise.resolve();
+    };
+    this.emit(plan);
+    for (let i = 0; i < plan.length; i++) {
+      if (this.holdAt === i) await new Promise<void>((r) => (this.released = r));
+      if (this.cancelled) {
+        for (let j = i; j < plan.length; j++) plan[j] = { ...plan[j], status: 'cancelled' };
+        this.emit(plan);
+        throw err('cancelled', 'the check was cancelled');
+      }
+      plan[i] = { ...plan[i], status: 'running' };
+      this.emit(plan);
+      await pause();
+      plan[i] = this.run(c.raw, plan[i]);
+      this.emit(plan);
+    }
+    if (this.holdAt === plan.length) await new Promise<void>((r) => (this.released = r));
+    if (this.cancelled) throw err('cancelled', 'the check was cancelled');
+    const f = this.failures.get('runCheck');
+    if (f) {
+      this.failures.delete('runCheck');
+      throw f;
+    }
+    const report = this.reportFor(c.raw, id);
+    c.checks.push({ at: report.now, report });
+    return report;
+  }
+
+  cancelCheck(): Promise<void> {
+    this.calls.push({ method: 'cancelCheck', args: [] });
+    this.cancelled = true;
+    this.release();
+    return Promise.resolve();
+  }
+
+  complaint(id: string, audience: AudienceCode, lang: Lang, now?: string | null): Promise<Complaint> {
+    return this.step('complaint', [id, audience, lang, now ?? null], () => {
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      const set = COMPLAINTS[text(c.raw.order_id)] ?? COMPLAINTS['7439201234567890123'];
+      const found = set[`${audience}:${lang}`];
+      if (!found) throw err('bad_argument', `unknown audience ${audience}`);
+      return structuredClone(found);
+    });
+  }
+
+  saveMessage(id: string, audience: AudienceCode, lang: Lang, text: string): Promise<void> {
+    return this.step('saveMessage', [id, audience, lang, text], () => {
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      c.messages.push({ at: this.now, audience, lang, text });
+    });
+  }
+
+  exportCase(id: string): Promise<string> {
+    return this.step('exportCase', [id], () => {
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      return JSON.stringify({ format: 'daozhang-case', version: 1, id: c.id, case: caseOf(c.raw) }, null, 2);
+    });
+  }
+
+  writeTextFile(path: string, contents: string): Promise<void> {
+    return this.step('writeTextFile', [path, contents], () => {
+      this.files.set(path, contents);
+    });
+  }
+
+  onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten> {
+    this.listeners.add(handler);
+    return Promise.resolve(() => {
+      this.listeners.delete(handler);
+    });
+  }
+
+  showWindow(): Promise<void> {
+    this.windowShown = true;
+    return Promise.resolve();
+  }
+
+  copyText(text: string): Promise<void> {
+    return this.step('copyText', [text], () => {
+      this.copied.push(text);
+    });
+  }
+
+  chooseSavePath(defaultName: string, filters: SaveFilter[]): Promise<string | null> {
+    return this.step('chooseSavePath', [defaultName, filters], () => this.savePath);
+  }
+
+  openUrl(url: string): Promise<void> {
+    return this.step('openUrl', [url], () => {
+      this.openedUrls.push(url);
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckReport } from '$lib/bindings/CheckReport';
+import { EXAMPLES } from '$lib/examples';
+import { validateRaw } from '$lib/fake-backend';
+import { STAGES } from '$lib/labels';
+
+const reports = import.meta.glob<CheckReport>('../src/lib/fixtures/check-*.json', { eager: true, import: 'default' });
+
+describe('fixtures', () => {
+  it('are check reports of version 1 with the five stages in order', () => {
+    expect(Object.keys(reports).length, 'seven reports').toBe(7);
+    for (const [file, r] of Object.entries(reports)) {
+      expect(r.version, file).toBe(1);
+      expect(r.timeline.stages.map((s) => s.stage), file).toEqual(STAGES);
+      expect(typeof r.diagnosis.title.en, file).toBe('string');
+      expect(typeof r.diagnosis.title['zh-CN'], file).toBe('string');
+    }
+  });
+
+  it('cover every stage state', () => {
+    const states = new Set(Object.values(reports).flatMap((r) => r.timeline.stages.map((s) => s.state)));
+    expect([...states].sort()).toEqual(['done', 'failed', 'not_applicable', 'overdue', 'pending', 'unknown']);
+  });
+
+  it('the examples validate', () => {
+    for (const e of EXAMPLES) expect(validateRaw(e.raw), e.id).toEqual([]);
+  });
+});
