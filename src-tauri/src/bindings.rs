@@ -21,6 +21,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::sources::SourceProgress::export_all(&cfg)?;
     crate::domain::case::FieldError::export_all(&cfg)?;
     crate::domain::case::Case::export_all(&cfg)?;
+    crate::evidence::EvidenceScan::export_all(&cfg)?;
     Ok(())
 }
 

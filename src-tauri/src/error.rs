@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::domain::case::{CaseError, FieldError};
+use crate::evidence::EvidenceError;
 
 /// The closed set of error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -28,6 +29,9 @@ pub enum ErrorCode {
     Cancelled,
     /// The case file (database) failed.
     Store,
+    /// An evidence file or paste could not be read (`details.text` says
+    /// why, in both languages).
+    UnreadableEvidence,
     /// A bug: not the user's fault.
     Internal,
 }
@@ -71,6 +75,21 @@ impl From<CaseError> for BoundaryError {
             CaseError::Invalid(fields) => BoundaryError::new(ErrorCode::InvalidCase, e.to_string())
                 .with_details(serde_json::json!({ "fields": fields_json(fields) })),
         }
+    }
+}
+
+impl From<EvidenceError> for BoundaryError {
+    fn from(e: EvidenceError) -> Self {
+        let code = match &e {
+            EvidenceError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ErrorCode::NotFound
+            }
+            EvidenceError::Io { .. } => ErrorCode::Io,
+            EvidenceError::Cancelled => ErrorCode::Cancelled,
+            _ => ErrorCode::UnreadableEvidence,
+        };
+        let text = e.text();
+        BoundaryError::new(code, text.en.clone()).with_details(serde_json::json!({ "text": text }))
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use chrono::Local;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use super::AppState;
 use crate::api::{self, AppInfo, OpenedCase, PresetView};
@@ -13,6 +13,7 @@ use crate::domain::diagnosis::Audience;
 use crate::domain::text::Lang;
 use crate::domain::time::{Moment, parse_moment};
 use crate::error::{BoundaryError, ErrorCode};
+use crate::evidence::{self, EvidenceScan};
 use crate::ids::{self, Candidate};
 use crate::report::CheckReport;
 use crate::sources::{self, SourceStatus};
@@ -22,6 +23,9 @@ type Result<T> = std::result::Result<T, BoundaryError>;
 
 /// The event a check emits for each source's progress.
 pub const CHECK_PROGRESS: &str = "check-progress";
+
+/// The event a file scan emits as it reads: `{ done, total }` in bytes.
+pub const EVIDENCE_PROGRESS: &str = "evidence-progress";
 
 fn now_or(now: Option<String>, case: Option<&Case>) -> Result<Moment> {
     let zone = case
@@ -214,4 +218,92 @@ pub fn export_case(state: State<'_, AppState>, id: String) -> Result<String> {
 pub fn write_text_file(path: String, contents: String) -> Result<()> {
     std::fs::write(&path, contents)
         .map_err(|e| BoundaryError::new(ErrorCode::Io, format!("cannot write {path}: {e}")))
+}
+
+/// Keeps `scan` as the case's pending scan and returns it.
+fn pending(state: &AppState, id: &str, scan: EvidenceScan) -> Result<EvidenceScan> {
+    let mut scans = state.scans.lock().map_err(|_| {
+        BoundaryError::new(ErrorCode::Internal, "the evidence scans are unavailable")
+    })?;
+    scans.insert(id.to_owned(), scan.clone());
+    Ok(scan)
+}
+
+/// Reads a bill export (or a text file of SMS) against the case, off the
+/// main thread, with `evidence-progress` events; `cancel_evidence` stops it.
+#[tauri::command]
+pub async fn scan_evidence_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    path: String,
+) -> Result<EvidenceScan> {
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    state.cancel_evidence.store(false, Ordering::SeqCst);
+    let handle = app.clone();
+    let scan = tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let mut progress = |done: u64, total: u64| {
+            let _ = handle.emit(
+                EVIDENCE_PROGRESS,
+                serde_json::json!({ "done": done, "total": total }),
+            );
+            !state.cancel_evidence.load(Ordering::SeqCst)
+        };
+        evidence::scan_file(std::path::Path::new(&path), &stored.case, &mut progress)
+    })
+    .await
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(BoundaryError::from)?;
+    pending(&state, &stored.id, scan)
+}
+
+/// Reads pasted text (bank SMS or a receipt) against the case.
+#[tauri::command]
+pub fn scan_evidence_text(
+    state: State<'_, AppState>,
+    id: String,
+    text: String,
+) -> Result<EvidenceScan> {
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let scan = evidence::scan_text(&text, &stored.case).map_err(BoundaryError::from)?;
+    pending(&state, &stored.id, scan)
+}
+
+#[tauri::command]
+pub fn cancel_evidence(state: State<'_, AppState>) {
+    state.cancel_evidence.store(true, Ordering::SeqCst);
+}
+
+/// Keeps the direct matches and the picked candidates of the case's
+/// pending scan; returns how many observations were added.
+#[tauri::command]
+pub fn accept_evidence(
+    state: State<'_, AppState>,
+    id: String,
+    picks: Vec<usize>,
+    now: Option<String>,
+) -> Result<usize> {
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let now = now_or(now, Some(&stored.case))?;
+    let scan = state
+        .scans
+        .lock()
+        .map_err(|_| BoundaryError::new(ErrorCode::Internal, "the evidence scans are unavailable"))?
+        .get(&stored.id)
+        .cloned()
+        .ok_or_else(|| {
+            BoundaryError::new(ErrorCode::NotFound, "no evidence was read for this case")
+        })?;
+    let obs = scan
+        .accepted(&picks)
+        .map_err(|i| BoundaryError::new(ErrorCode::BadArgument, format!("no candidate {i}")))?;
+    let added = state
+        .store()?
+        .add_observations(&stored.id, &obs, now)
+        .map_err(BoundaryError::from)?;
+    if let Ok(mut scans) = state.scans.lock() {
+        scans.remove(&stored.id);
+    }
+    Ok(added)
 }

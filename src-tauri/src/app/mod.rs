@@ -3,12 +3,14 @@
 
 pub mod commands;
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use tauri::{Manager, Runtime};
 
 use crate::error::{BoundaryError, ErrorCode};
+use crate::evidence::EvidenceScan;
 use crate::store::Store;
 
 /// What the commands share.
@@ -16,6 +18,11 @@ pub struct AppState {
     pub store: Mutex<Store>,
     /// Set by `cancel_check`; each source checks it before it starts.
     pub cancel: AtomicBool,
+    /// The last evidence scan of each case, until its rows are accepted or
+    /// it is replaced. Held in memory only: the rest of a bill is never kept.
+    pub scans: Mutex<HashMap<String, EvidenceScan>>,
+    /// Set by `cancel_evidence`; the file reader checks it as it goes.
+    pub cancel_evidence: AtomicBool,
 }
 
 impl AppState {
@@ -23,6 +30,8 @@ impl AppState {
         AppState {
             store: Mutex::new(store),
             cancel: AtomicBool::new(false),
+            scans: Mutex::new(HashMap::new()),
+            cancel_evidence: AtomicBool::new(false),
         }
     }
 
@@ -55,6 +64,10 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::save_message,
             commands::export_case,
             commands::write_text_file,
+            commands::scan_evidence_file,
+            commands::scan_evidence_text,
+            commands::cancel_evidence,
+            commands::accept_evidence,
         ])
 }
 

@@ -17,6 +17,7 @@ use daozhang::domain::text::{Bilingual, Lang};
 use daozhang::domain::time::{Moment, china, human_duration_en, human_duration_zh, parse_moment};
 use daozhang::domain::timeline::source_name;
 use daozhang::error::{BoundaryError, ErrorCode};
+use daozhang::evidence;
 use daozhang::ids;
 use daozhang::report::CheckReport;
 use daozhang::store::{CaseDocument, MessageRecord, Store};
@@ -57,6 +58,9 @@ enum Command {
     /// Work on the local case file.
     #[command(subcommand)]
     Case(CaseCommand),
+    /// Add the user's own evidence to a case: bill exports, bank SMS, receipts.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Check the three bundled example cases (no files needed).
     Demo,
 }
@@ -140,6 +144,46 @@ enum CaseCommand {
     Delete { id: String },
 }
 
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Read a bill export (Alipay, WeChat Pay CSV or Excel), bank SMS or a
+    /// receipt's text, match it to the case and keep the matching rows.
+    /// Rows carrying the case's order or payment number are kept directly;
+    /// other likely rows are listed with why, and kept with --accept.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The file; its format is told from its content.
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "sms",
+        conflicts_with = "sms"
+    )]
+    file: Option<PathBuf>,
+    /// Read pasted text (bank SMS, one or many, or a receipt) from a file,
+    /// or from standard input with `-`.
+    #[arg(long, value_name = "FILE|-")]
+    sms: Option<PathBuf>,
+    /// The case in the case file, by id or unique prefix.
+    #[arg(long = "case", value_name = "ID")]
+    case: String,
+    /// Also keep these listed matches (numbers from the listing, e.g. 2,3),
+    /// or `all`.
+    #[arg(long, value_name = "N,N|all")]
+    accept: Option<String>,
+    /// Only list the matches; keep nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print one JSON object (docs/cli.md).
+    #[arg(long)]
+    json: bool,
+    /// The moment the case is updated at (default: now).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
 type Result<T> = std::result::Result<T, BoundaryError>;
 
 fn main() -> ExitCode {
@@ -149,6 +193,7 @@ fn main() -> ExitCode {
         Command::Complaint(a) => a.json,
         Command::Id { json, .. } => *json,
         Command::Case(CaseCommand::List { json } | CaseCommand::Show { json, .. }) => *json,
+        Command::Evidence(EvidenceCommand::Import(a)) => a.json,
         _ => false,
     };
     match run(cli) {
@@ -182,6 +227,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Complaint(a) => complaint_cmd(a, store),
         Command::Id { id, json } => id_cmd(&id, json, lang),
         Command::Case(c) => case_cmd(c, lang, store()?),
+        Command::Evidence(EvidenceCommand::Import(a)) => evidence_import(a, lang, store()?),
         Command::Demo => demo(lang),
     }
 }
@@ -736,6 +782,245 @@ fn case_cmd(c: CaseCommand, lang: Lang, mut s: Store) -> Result<()> {
         }
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------ evidence
+
+fn parse_accept(accept: Option<&str>, n: usize) -> Result<Vec<usize>> {
+    let Some(a) = accept.map(str::trim) else {
+        return Ok(vec![]);
+    };
+    if a.eq_ignore_ascii_case("all") {
+        return Ok((0..n).collect());
+    }
+    a.split([',', ' '])
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.parse::<usize>() {
+            Ok(k) if (1..=n).contains(&k) => Ok(k - 1),
+            _ => Err(BoundaryError::new(
+                ErrorCode::BadArgument,
+                format!(
+                    "--accept {p:?}: expected numbers from the listing (1 to {n}) separated by commas, or all"
+                ),
+            )),
+        })
+        .collect()
+}
+
+fn evidence_import(a: ImportArgs, lang: Lang, mut s: Store) -> Result<()> {
+    let stored = s.get(&a.case).map_err(BoundaryError::from)?;
+    let case = &stored.case;
+    let now = parse_now(a.now.as_deref(), Some(case))?;
+    let scan = match (&a.file, &a.sms) {
+        (Some(path), _) => {
+            let interactive = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let mut last = 0u64;
+            let mut progress = |done: u64, total: u64| {
+                if interactive && total > 8 << 20 && done * 10 / total.max(1) != last {
+                    last = done * 10 / total.max(1);
+                    eprint!("\r{} {}%", dim(&pick(lang, "读取中", "reading")), last * 10);
+                }
+                true
+            };
+            let scan = evidence::scan_file(path, case, &mut progress);
+            if interactive && std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) > 8 << 20 {
+                eprint!("\r\x1b[K");
+            }
+            scan.map_err(|e| {
+                let mut b = BoundaryError::from(e);
+                b.message = format!("{}: {}", path.display(), b.message);
+                b
+            })?
+        }
+        (None, Some(src)) => {
+            let text = read_pasted(src)?;
+            evidence::scan_text(&text, case).map_err(BoundaryError::from)?
+        }
+        (None, None) => unreachable!("clap requires FILE or --sms"),
+    };
+    let picks = parse_accept(a.accept.as_deref(), scan.candidates.len())?;
+    let obs = scan
+        .accepted(&picks)
+        .map_err(|i| BoundaryError::new(ErrorCode::BadArgument, format!("no match {}", i + 1)))?;
+    let added = if a.dry_run {
+        0
+    } else {
+        s.add_observations(&stored.id, &obs, now)
+            .map_err(BoundaryError::from)?
+    };
+    if a.json {
+        let out = serde_json::json!({
+            "case": stored.id,
+            "scan": scan,
+            "added": added,
+            "dry_run": a.dry_run,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(internal)?);
+        return Ok(());
+    }
+    print_scan(&scan, &picks, lang);
+    let msg = if a.dry_run {
+        pick(
+            lang,
+            "试运行：没有保存任何内容。",
+            "Dry run: nothing was kept.",
+        )
+    } else if added == 0 {
+        pick(
+            lang,
+            "没有新的记录加入案件（匹配的记录已在案件里，或需要用 --accept 确认）。",
+            "Nothing new was added (the matches are in the case already, or need --accept).",
+        )
+    } else {
+        pick(
+            lang,
+            &format!(
+                "已将 {added} 条记录加入案件 {}。用 `daozhang check --case {}` 查看更新后的时间线。",
+                stored.id, stored.id
+            ),
+            &format!(
+                "Added {added} record{} to case {}. See the updated timeline with `daozhang check --case {}`.",
+                if added == 1 { "" } else { "s" },
+                stored.id,
+                stored.id
+            ),
+        )
+    };
+    println!("\n{msg}");
+    Ok(())
+}
+
+/// Pasted text from a file or standard input (`-`), bounded.
+fn read_pasted(src: &Path) -> Result<String> {
+    let limit = evidence::MAX_TEXT_BYTES;
+    let mut bytes = Vec::new();
+    let res = if src == Path::new("-") {
+        std::io::stdin().take(limit + 1).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(src).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+    };
+    res.map_err(|e| {
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            ErrorCode::NotFound
+        } else {
+            ErrorCode::Io
+        };
+        BoundaryError::new(code, format!("cannot read {}: {e}", src.display()))
+    })?;
+    if bytes.len() as u64 > limit {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "{}: more than {} KB: not a paste of SMS or a receipt",
+                src.display(),
+                limit / 1024
+            ),
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            let (t, _, bad) = encoding_rs::GB18030.decode(e.as_bytes());
+            if bad {
+                Err(BoundaryError::from(evidence::EvidenceError::Encoding))
+            } else {
+                Ok(t.into_owned())
+            }
+        }
+    }
+}
+
+fn print_scan(scan: &evidence::EvidenceScan, picks: &[usize], lang: Lang) {
+    let s = &scan.summary;
+    let mut head = format!(
+        "{}  {}",
+        bold(scan.format_label.get(lang)),
+        pick(
+            lang,
+            &format!("读取 {} 条记录", s.rows),
+            &format!(
+                "{} record{} read",
+                s.rows,
+                if s.rows == 1 { "" } else { "s" }
+            )
+        )
+    );
+    if let Some(n) = s.expected_rows {
+        head.push_str(&dim(&pick(
+            lang,
+            &format!("（账单写明共 {n} 笔）"),
+            &format!(" (the export says {n})"),
+        )));
+    }
+    println!("{head}");
+    for w in &s.warnings {
+        let y = style(AnsiColor::Yellow);
+        println!(" {y}!{y:#} {}", w.get(lang));
+    }
+    println!();
+    if scan.candidates.is_empty() {
+        println!(
+            "{}",
+            pick(
+                lang,
+                "没有与本案相符的记录：单号不同，金额或时间也对不上。请确认导出的时间范围和账户。",
+                "No record fits the case: no matching number, and none with the same amount near the order's time. Check the export's date range and account."
+            )
+        );
+        return;
+    }
+    println!("{}", bold(&pick(lang, "匹配的记录", "Matches")));
+    for (i, c) in scan.candidates.iter().enumerate() {
+        let r = &c.record;
+        let (mark, st) = if c.direct {
+            ("✓", style(AnsiColor::Green))
+        } else if picks.contains(&i) {
+            ("+", style(AnsiColor::Green))
+        } else {
+            ("?", style(AnsiColor::Yellow))
+        };
+        let when = r.at.map(short_time).unwrap_or_else(|| "—".into());
+        let amount = r
+            .amount
+            .map(|a| format!("¥{}", daozhang::domain::money::format_amount(a, 2)))
+            .unwrap_or_else(|| "—".into());
+        let status: String = r.status.chars().take(40).collect();
+        println!(
+            " {:>2} {st}{mark}{st:#} {when}  {amount}  {status}  {}",
+            i + 1,
+            dim(&r.place().get(lang).to_string())
+        );
+        let reasons: Vec<&str> = c.reasons.iter().map(|b| b.get(lang)).collect();
+        println!("      {}", dim(&reasons.join("; ")));
+        if c.already_in_case {
+            println!(
+                "      {}",
+                dim(&pick(lang, "已在案件中", "already in the case"))
+            );
+        } else if !c.direct && !picks.contains(&i) {
+            println!(
+                "      {}",
+                dim(&pick(
+                    lang,
+                    &format!("确认是这笔付款？加上 --accept {}", i + 1),
+                    &format!("Is it this payment? add --accept {}", i + 1)
+                ))
+            );
+        }
+    }
+    if scan.more_matches > 0 {
+        println!(
+            "{}",
+            dim(&pick(
+                lang,
+                &format!("另有 {} 条金额相同的记录未列出", scan.more_matches),
+                &format!(
+                    "{} more records with the same amount are not listed",
+                    scan.more_matches
+                )
+            ))
+        );
+    }
 }
 
 // ------------------------------------------------------------------ demo

@@ -30,6 +30,10 @@ pub struct PlatformPreset {
     pub product_en: String,
     pub deliver_zh: String,
     pub deliver_en: String,
+    /// Words in a payee's name that point to this platform (the company
+    /// behind it, its brands), for matching bill rows and SMS.
+    #[serde(default)]
+    pub merchants: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::case::Case;
-use super::observation::{Claim, Observation, Party, SourceKind};
+use super::observation::{Claim, Observation, Party, SourceKind, Via};
 use super::stage::{Stage, StageState};
 use super::text::Bilingual;
 use super::time::{Moment, human_duration_en, human_duration_zh};
@@ -62,6 +62,8 @@ pub struct StageView {
     pub source: Option<SourceKind>,
     /// The source's own words.
     pub raw: Option<String>,
+    /// How the source's words reached us (typed in, a bill, an SMS, an API).
+    pub via: Option<Via>,
     /// True when the state is deduced from other stages, not said directly.
     pub inferred: bool,
     /// Why the stage stands where it does, in plain words.
@@ -80,6 +82,7 @@ pub struct Event {
     pub index: usize,
     pub at: Option<Moment>,
     pub source: SourceKind,
+    pub via: Via,
     pub raw: String,
     pub claim: Claim,
     pub stage: Option<Stage>,
@@ -135,6 +138,7 @@ impl StageView {
             at: o.at,
             source: Some(o.source),
             raw: Some(o.raw.clone()),
+            via: None,
             inferred: false,
             explanation: describe(o, case),
             elapsed_seconds: None,
@@ -157,6 +161,7 @@ impl StageView {
             at: None,
             source: None,
             raw: None,
+            via: None,
             inferred: false,
             explanation,
             elapsed_seconds: None,
@@ -297,6 +302,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
         at: Some(case.submitted_at),
         source: Some(created.first().map_or(SourceKind::User, |&i| obs[i].source)),
         raw: created.first().map(|&i| obs[i].raw.clone()),
+        via: None,
         inferred: false,
         explanation: Bilingual::new(
             format!(
@@ -327,6 +333,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: facts.paid_at.or(o.at),
             source: Some(o.source),
             raw: Some(o.raw.clone()),
+            via: None,
             inferred: false,
             explanation: describe(o, case),
             elapsed_seconds: None,
@@ -361,6 +368,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: o.at,
             source: Some(o.source),
             raw: Some(o.raw.clone()),
+            via: None,
             inferred: false,
             explanation: describe(o, case),
             elapsed_seconds: None,
@@ -384,6 +392,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
                 at: obs[i].at,
                 source: Some(obs[i].source),
                 raw: Some(obs[i].raw.clone()),
+                via: None,
                 inferred: true,
                 explanation: Bilingual::new(
                     format!("{}（平台已确认收款）", describe(&obs[i], case).zh_cn),
@@ -425,6 +434,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
                 at: o.at,
                 source: Some(o.source),
                 raw: Some(o.raw.clone()),
+                via: None,
                 inferred: false,
                 explanation: describe(o, case),
                 elapsed_seconds: None,
@@ -443,6 +453,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: None,
             source: None,
             raw: None,
+            via: None,
             inferred: false,
             explanation: Bilingual::new(
                 format!(
@@ -485,6 +496,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: credited.at,
             source: credited.source,
             raw: credited.raw.clone(),
+            via: None,
             inferred: true,
             explanation: Bilingual::new(
                 "平台已到账，说明它收到了支付结果",
@@ -573,6 +585,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: None,
             source: platform_word.map(|i| obs[i].source),
             raw: platform_says,
+            via: None,
             inferred: true,
             explanation,
             elapsed_seconds: None,
@@ -607,6 +620,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: None,
             source: None,
             raw: None,
+            via: None,
             inferred: true,
             explanation,
             elapsed_seconds: None,
@@ -655,6 +669,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             at: obs[c].at,
             source: Some(obs[c].source),
             raw: Some(obs[c].raw.clone()),
+            via: None,
             inferred: true,
             explanation: Bilingual::new(
                 format!(
@@ -690,6 +705,17 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
         if s.at.is_some() {
             prev = s.at;
         }
+        // The channel of the words the stage quotes: the observation they
+        // are from (among those the stage rests on, else any).
+        let quoted =
+            |o: &&Observation| Some(o.source) == s.source && s.raw.as_ref() == Some(&o.raw);
+        s.via = s
+            .observations
+            .iter()
+            .map(|&i| &obs[i])
+            .find(quoted)
+            .or_else(|| obs.iter().find(quoted))
+            .map(|o| o.via);
     }
 
     let events = obs
@@ -701,6 +727,7 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
                 index: i,
                 at: o.at,
                 source: o.source,
+                via: o.via,
                 raw: o.raw.clone(),
                 claim: o.claim,
                 stage: st.map(|s| s.0),

@@ -347,6 +347,38 @@ impl Store {
         tx.commit().at(path)
     }
 
+    /// Adds observations to a case in one transaction, skipping any the
+    /// case already holds (the same bill imported twice adds nothing).
+    /// Returns how many were added.
+    pub fn add_observations(
+        &mut self,
+        id: &str,
+        obs: &[Observation],
+        now: Moment,
+    ) -> Result<usize, StoreError> {
+        let path = &self.path;
+        let tx = write(&mut self.conn, path)?;
+        let id = resolve(&tx, path, id)?;
+        let json: String = tx
+            .query_row("SELECT case_json FROM cases WHERE id = ?1", [&id], |r| {
+                r.get(0)
+            })
+            .at(path)?;
+        let mut case = parse_case(path, &id, &json)?;
+        let mut added = 0;
+        for o in obs {
+            if !case.observations.contains(o) {
+                case.add_observation(o.clone());
+                added += 1;
+            }
+        }
+        if added > 0 {
+            write_case(&tx, path, &id, now, &case)?;
+        }
+        tx.commit().at(path)?;
+        Ok(added)
+    }
+
     /// A case with its checks and messages, by id or unique id prefix.
     pub fn get(&self, id_or_prefix: &str) -> Result<StoredCase, StoreError> {
         let path = &self.path;

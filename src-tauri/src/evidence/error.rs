@@ -1,0 +1,182 @@
+//! Why a file or a paste could not be read, in words the user can act on.
+
+use std::path::Path;
+
+use crate::domain::text::Bilingual;
+
+use super::Format;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("that is a folder, not a file")]
+    NotAFile,
+    #[error("the file is empty")]
+    Empty,
+    /// Not a format Daozhang reads; `looks_like` says what it seems to be.
+    #[error("not a bill, SMS or receipt Daozhang reads (it looks like {})", looks_like.en)]
+    Unrecognised { looks_like: Bilingual },
+    /// Text in neither UTF-8 nor GBK/GB18030.
+    #[error("the text is neither UTF-8 nor GBK")]
+    Encoding,
+    /// A known format whose header lacks columns it needs.
+    #[error("a {} without the columns {}", format.label().en, missing.join(", "))]
+    MissingColumns {
+        format: Format,
+        missing: Vec<String>,
+    },
+    /// The header of a known format never came.
+    #[error("a {} whose table header is missing", format.label().en)]
+    NoHeader { format: Format },
+    /// The format was recognised but it holds no records.
+    #[error("a {} with no records in it", format.label().en)]
+    NoRecords { format: Format },
+    /// A cell holds a formula instead of the exported value.
+    #[error("cell {cell} holds the formula {formula} instead of the exported value")]
+    Formula { cell: String, formula: String },
+    /// The workbook cannot be opened.
+    #[error("the Excel file cannot be read: {detail}")]
+    Workbook { detail: String },
+    #[error("{} is too large to paste ({bytes} bytes, at most {limit})", what.en)]
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+        what: Bilingual,
+    },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl EvidenceError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::Interrupted
+            && source.to_string() == super::decode::CANCELLED
+        {
+            return EvidenceError::Cancelled;
+        }
+        EvidenceError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Names the file in an I/O error raised where it was not known.
+    pub(crate) fn at(self, path: &Path) -> Self {
+        match self {
+            EvidenceError::Io { path: p, source } if p.is_empty() => EvidenceError::Io {
+                path: path.display().to_string(),
+                source,
+            },
+            other => other,
+        }
+    }
+
+    /// What the user reads: what is wrong and what to do, in both languages.
+    pub fn text(&self) -> Bilingual {
+        match self {
+            EvidenceError::Io { path, source } => Bilingual::new(
+                format!("无法读取 {path}：{source}"),
+                format!("Cannot read {path}: {source}"),
+            ),
+            EvidenceError::NotAFile => Bilingual::new(
+                "这是一个文件夹，请选择账单文件本身。",
+                "That is a folder: choose the bill file itself.",
+            ),
+            EvidenceError::Empty => Bilingual::new(
+                "文件是空的：请重新导出账单。",
+                "The file is empty: export the bill again.",
+            ),
+            EvidenceError::Unrecognised { looks_like } => Bilingual::new(
+                format!(
+                    "这不是到账能读取的账单、短信或交易详情（看起来是{}）。可读取：支付宝账单 CSV、微信支付账单 CSV / Excel、银行扣款短信、交易详情页文字。",
+                    looks_like.zh_cn
+                ),
+                format!(
+                    "This is not a bill, SMS or receipt Daozhang reads (it looks like {}). Daozhang reads Alipay bill CSVs, WeChat Pay bills (CSV or Excel), bank debit SMS and the text of a transaction detail page.",
+                    looks_like.en
+                ),
+            ),
+            EvidenceError::Encoding => Bilingual::new(
+                "文字编码既不是 UTF-8 也不是 GBK：文件可能已损坏，或被其他程序另存过。请使用 App 导出的原始文件。",
+                "The text is neither UTF-8 nor GBK: the file may be damaged or re-saved by another program. Use the file exactly as the app exported it.",
+            ),
+            EvidenceError::MissingColumns { format, missing } => {
+                let f = format.label();
+                Bilingual::new(
+                    format!(
+                        "这像是{}，但缺少这些列：{}。文件可能被编辑过，或是另一种版式；请使用 App 导出的原始文件。",
+                        f.zh_cn,
+                        missing.join("、")
+                    ),
+                    format!(
+                        "This looks like an {} but lacks the columns {}. It may have been edited, or it is another layout: use the file exactly as the app exported it.",
+                        f.en,
+                        missing.join(", ")
+                    ),
+                )
+            }
+            EvidenceError::NoHeader { format } => {
+                let f = format.label();
+                Bilingual::new(
+                    format!(
+                        "这像是{}，但找不到表头：文件可能不完整。请重新导出。",
+                        f.zh_cn
+                    ),
+                    format!(
+                        "This looks like an {} but its table header is missing: the file seems incomplete. Export it again.",
+                        f.en
+                    ),
+                )
+            }
+            EvidenceError::NoRecords { format } => {
+                let f = format.label();
+                Bilingual::new(
+                    format!(
+                        "这是{}，但里面没有任何记录。请确认导出的时间范围包含下单那天。",
+                        f.zh_cn
+                    ),
+                    format!(
+                        "This is an {} but it holds no records. Check that the export's date range includes the day of the order.",
+                        f.en
+                    ),
+                )
+            }
+            EvidenceError::Formula { cell, formula } => Bilingual::new(
+                format!(
+                    "单元格 {cell} 里是公式（{formula}），不是导出的原始数值：这个文件在导出后被编辑过。请使用微信导出的原始文件。"
+                ),
+                format!(
+                    "Cell {cell} holds a formula ({formula}) instead of the exported value: the file was edited after export. Use the file exactly as WeChat exported it."
+                ),
+            ),
+            EvidenceError::Workbook { detail } => Bilingual::new(
+                format!(
+                    "无法打开这个 Excel 文件：文件已损坏或不完整（{detail}）。请重新下载或导出。"
+                ),
+                format!(
+                    "This Excel file cannot be opened: it is damaged or incomplete ({detail}). Download or export it again."
+                ),
+            ),
+            EvidenceError::TooLarge { bytes, limit, what } => Bilingual::new(
+                format!(
+                    "{}太大（{} KB，最多 {} KB）：请只粘贴相关的短信或详情。",
+                    what.zh_cn,
+                    bytes / 1024,
+                    limit / 1024
+                ),
+                format!(
+                    "The {} is too large ({} KB, at most {} KB): paste only the SMS or details that matter.",
+                    what.en,
+                    bytes / 1024,
+                    limit / 1024
+                ),
+            ),
+            EvidenceError::Cancelled => Bilingual::new("已取消读取。", "Reading was cancelled."),
+        }
+    }
+}

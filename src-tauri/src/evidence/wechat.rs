@@ -1,0 +1,220 @@
+//! WeChat Pay's bill (微信支付账单明细): CSV (UTF-8, 16 preamble lines, 11
+//! columns, `¥` amounts, `/` for empty, IDs ending in a tab) and the newer
+//! Excel workbook (the same table on `Sheet1`, amounts as plain numbers).
+//! See shared/reference/providers.md §6.3.
+
+use std::io::{Read, Seek};
+
+use calamine::{DataRef, Reader, Xlsx};
+use chrono::{FixedOffset, TimeZone};
+use rust_decimal::Decimal;
+
+use super::alipay::{card_tail, direction};
+use super::table::{Cols, Layout, RowIssues, Table, read_csv};
+use super::{EvidenceError, Format, Progress, Record, Sink, Summary, bill_amount, local_time};
+
+const TIME: usize = 0;
+const STATUS: usize = 1;
+const TRADE_NO: usize = 2;
+const AMOUNT: usize = 3;
+const IN_OUT: usize = 4;
+const PARTY: usize = 5;
+const ITEM: usize = 6;
+const METHOD: usize = 7;
+const MERCHANT_NO: usize = 8;
+
+static CSV: Layout = Layout {
+    format: Format::WechatCsv,
+    columns: COLUMNS,
+    required: 5,
+    build,
+};
+
+static XLSX: Layout = Layout {
+    format: Format::WechatXlsx,
+    columns: COLUMNS,
+    required: 5,
+    build,
+};
+
+const COLUMNS: &[&str] = &[
+    "交易时间",
+    "当前状态",
+    "交易单号",
+    "金额(元)",
+    "收/支",
+    "交易对方",
+    "商品",
+    "支付方式",
+    "商户单号",
+    "交易类型",
+    "备注",
+];
+
+fn build(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
+    r.at = c.get(TIME).as_deref().and_then(|t| local_time(t, zone));
+    r.amount = c.get(AMOUNT).as_deref().and_then(bill_amount);
+    r.status = c.get(STATUS).unwrap_or_default();
+    r.direction = direction(c.get(IN_OUT).as_deref(), &r.status);
+    r.trade_no = c.get(TRADE_NO);
+    r.merchant_order_no = c.get(MERCHANT_NO);
+    r.counterparty = c.get(PARTY);
+    r.item = c.get(ITEM);
+    r.method = c.get(METHOD);
+    r.card_tail = r.method.as_deref().and_then(card_tail);
+    RowIssues {
+        bad_time: r.at.is_none(),
+        bad_amount: r.amount.is_none(),
+    }
+}
+
+/// Reads the CSV bill (already decoded to UTF-8).
+pub fn parse_csv<R: Read>(
+    input: R,
+    zone: FixedOffset,
+    sink: &mut Sink<'_>,
+) -> Result<Summary, EvidenceError> {
+    read_csv(input, Table::new(&CSV, zone, sink))
+}
+
+/// Reads the Excel bill cell by cell (the sheet is never held whole). A
+/// cell holding a formula means the file was edited after export: that is
+/// refused, naming the cell.
+pub fn parse_xlsx<R: Read + Seek>(
+    input: R,
+    size: u64,
+    zone: FixedOffset,
+    sink: &mut Sink<'_>,
+    progress: &mut Progress<'_>,
+) -> Result<Summary, EvidenceError> {
+    let not_a_bill = || EvidenceError::Unrecognised {
+        looks_like: crate::domain::text::Bilingual::new(
+            "不是微信支付账单的 Excel 表格",
+            "an Excel sheet that is not a WeChat Pay bill",
+        ),
+    };
+    match read_xlsx(input, size, zone, sink, progress) {
+        Err(EvidenceError::NoHeader { .. }) => Err(not_a_bill()),
+        other => other,
+    }
+}
+
+fn read_xlsx<R: Read + Seek>(
+    input: R,
+    size: u64,
+    zone: FixedOffset,
+    sink: &mut Sink<'_>,
+    progress: &mut Progress<'_>,
+) -> Result<Summary, EvidenceError> {
+    let workbook_error = |e: calamine::XlsxError| EvidenceError::Workbook {
+        detail: e.to_string(),
+    };
+    let mut book: Xlsx<R> = Xlsx::new(input).map_err(workbook_error)?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err(EvidenceError::Unrecognised {
+            looks_like: crate::domain::text::Bilingual::new(
+                "没有工作表的 Excel 文件",
+                "an Excel file with no sheet",
+            ),
+        });
+    };
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
+        .map_err(workbook_error)?;
+    let last_row = u64::from(cells.dimensions().end.0).max(1);
+    let mut table = Table::new(&XLSX, zone, sink);
+    let mut row: Vec<String> = Vec::new();
+    let mut row_no: Option<u32> = None;
+    let flush = |table: &mut Table<'_, '_>, n: u32, row: &mut Vec<String>| {
+        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+        let r = table.feed(u64::from(n) + 1, &refs);
+        row.clear();
+        r
+    };
+    while let Some(cell) = cells.next_cell_with_formula().map_err(workbook_error)? {
+        let (r, c) = cell.pos;
+        if let Some(f) = cell.formula.filter(|f| !f.is_empty()) {
+            return Err(EvidenceError::Formula {
+                cell: cell_name(r, c),
+                formula: format!("={f}"),
+            });
+        }
+        if row_no != Some(r) {
+            if let Some(n) = row_no {
+                flush(&mut table, n, &mut row)?;
+                if n % 1024 == 0 && !progress(size * u64::from(n) / last_row, size) {
+                    return Err(EvidenceError::Cancelled);
+                }
+            }
+            row_no = Some(r);
+        }
+        let c = c as usize;
+        if c >= 64 {
+            continue;
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(&cell.value, zone);
+    }
+    if let Some(n) = row_no {
+        flush(&mut table, n, &mut row)?;
+    }
+    progress(size, size);
+    table.finish()
+}
+
+/// `(0, 0)` → `A1`.
+fn cell_name(row: u32, col: u32) -> String {
+    let mut col = col + 1;
+    let mut letters = Vec::new();
+    while col > 0 {
+        let rem = ((col - 1) % 26) as u8;
+        letters.push((b'A' + rem) as char);
+        col = (col - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+}
+
+/// A cell as the text the CSV bill would carry.
+fn cell_text(v: &DataRef<'_>, zone: FixedOffset) -> String {
+    match v {
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Int(i) => i.to_string(),
+        // Amounts are stored as numbers: the shortest text that reads back
+        // as the same number is what Excel shows ("28.16"), and it goes
+        // through Decimal, never through arithmetic on the float.
+        DataRef::Float(f) => Decimal::from_f64_retain(*f)
+            .map(|d| d.round_dp(8).normalize().to_string())
+            .unwrap_or_else(|| f.to_string()),
+        DataRef::DateTime(d) => d
+            .as_datetime()
+            .and_then(|n| zone.from_local_datetime(&n).single())
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default(),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.replace('T', " "),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::Error(_) | DataRef::Empty => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_names() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(19, 6), "G20");
+        assert_eq!(cell_name(0, 26), "AA1");
+    }
+
+    #[test]
+    fn float_amounts_read_as_excel_shows_them() {
+        let z = crate::domain::time::china();
+        assert_eq!(cell_text(&DataRef::Float(28.16), z), "28.16");
+        assert_eq!(cell_text(&DataRef::Float(200.0), z), "200");
+        assert_eq!(cell_text(&DataRef::Float(0.1 + 0.2), z), "0.3");
+    }
+}
