@@ -387,3 +387,130 @@ fn the_demo_runs() {
         "three examples, each with its broken link marked on the timeline"
     );
 }
+
+/// Saves the Douyin example in `run`'s case file; returns its id.
+fn saved_douyin(run: &Run) -> String {
+    let path = example("douyin-dou-plus-alipay.toml");
+    let o = run.cmd(&[
+        "check",
+        path.to_str().unwrap(),
+        "--save",
+        "--json",
+        "--now",
+        "2026-11-21 16:30",
+    ]);
+    let r: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    r["case"]["id"].as_str().unwrap().to_owned()
+}
+
+fn import_json(run: &Run, args: &[&str], stdin: Option<&[u8]>) -> Value {
+    let o = run.cmd_stdin(args, stdin);
+    serde_json::from_str(&stdout(ok(&o))).expect("evidence import --json prints one JSON object")
+}
+
+const SMS: &str = "您尾号6789卡11月21日15:15快捷支付支出（消费支付宝-北京微播视界科技有限公司）200.00元，余额1,806.04元。【工商银行】";
+
+#[test]
+fn an_sms_is_matched_and_kept_only_when_accepted() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    let args = ["evidence", "import", "--sms", "-", "--case", &id, "--json"];
+    let r = import_json(&run, &args, Some(SMS.as_bytes()));
+    assert_eq!(r["scan"]["format"], "bank_sms");
+    let c = &r["scan"]["candidates"][0];
+    assert_eq!(c["direct"], false, "an SMS carries no order number");
+    assert_eq!(
+        c["record"]["amount"], "200.00",
+        "the debit, not the balance"
+    );
+    assert_eq!(c["record"]["year_inferred"], true);
+    assert_eq!(r["added"], 0, "nothing is kept until the user accepts it");
+
+    let mut accept = args.to_vec();
+    accept.extend(["--accept", "1"]);
+    let r = import_json(&run, &accept, Some(SMS.as_bytes()));
+    assert_eq!(r["added"], 1, "the accepted SMS is kept");
+    let r = import_json(&run, &accept, Some(SMS.as_bytes()));
+    assert_eq!(r["added"], 0, "the same SMS twice adds nothing");
+    assert_eq!(r["scan"]["candidates"][0]["already_in_case"], true);
+
+    let o = run.cmd(&[
+        "check",
+        "--case",
+        &id,
+        "--json",
+        "--now",
+        "2026-11-21 16:30",
+    ]);
+    let report: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    let events = report["timeline"]["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["via"] == "sms" && e["source"] == "bank"),
+        "the timeline holds the SMS, named as such: {events:?}"
+    );
+
+    let mut bad = args.to_vec();
+    bad.extend(["--accept", "9"]);
+    let o = run.cmd_stdin(&bad, Some(SMS.as_bytes()));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a pick that is not listed is bad input"
+    );
+}
+
+#[test]
+fn a_bill_row_with_the_payment_number_is_taken_directly() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    let mut text = String::from("导出信息：\n共1笔记录\n");
+    text.push_str("交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,\n");
+    text.push_str("2026-11-21 15:15:12,文化休闲,北京微播视界科技有限公司,/,DOU+,支出,200.00,余额,交易成功,2026112122001412341408157613\t,7439201234567890123\t,,\n");
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    let file = run.data.path().join("alipay.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let r = import_json(
+        &run,
+        &[
+            "evidence",
+            "import",
+            file.to_str().unwrap(),
+            "--case",
+            &id,
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(r["scan"]["format"], "alipay_app", "told from the content");
+    assert_eq!(r["scan"]["candidates"][0]["direct"], true);
+    assert_eq!(
+        r["added"], 1,
+        "a row carrying the case's number needs no confirmation"
+    );
+
+    let o = run.cmd(&["evidence", "import", file.to_str().unwrap(), "--case", &id]);
+    let out = stdout(ok(&o));
+    assert!(out.contains("Alipay bill (app export)"), "{out}");
+    assert!(out.contains("Nothing new was added"), "{out}");
+}
+
+#[test]
+fn an_unreadable_file_is_named_and_the_case_stays() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    let before = stdout(ok(&run.cmd(&["case", "export", &id])));
+    let file = run.data.path().join("screenshot.csv");
+    std::fs::write(&file, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let o = run.cmd(&["evidence", "import", file.to_str().unwrap(), "--case", &id]);
+    assert_eq!(o.status.code(), Some(2), "bad input, not a crash");
+    let err = stderr(&o);
+    assert!(
+        err.contains("image") && err.contains("screenshot.csv"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    let after = stdout(ok(&run.cmd(&["case", "export", &id])));
+    assert_eq!(before, after, "the case is untouched");
+}

@@ -988,7 +988,7 @@ fn print_scan(scan: &evidence::EvidenceScan, picks: &[usize], lang: Lang) {
         println!(
             " {:>2} {st}{mark}{st:#} {when}  {amount}  {status}  {}",
             i + 1,
-            dim(&r.place().get(lang).to_string())
+            dim(r.place().get(lang))
         );
         let reasons: Vec<&str> = c.reasons.iter().map(|b| b.get(lang)).collect();
         println!("      {}", dim(&reasons.join("; ")));

@@ -161,40 +161,53 @@ fn items(text: &str) -> Vec<Item<'_>> {
 }
 
 /// Splits the items into pages: a page starts again where one of its keys
-/// comes back, or a second top amount shows; from the blank line before
-/// it when there is one.
+/// comes back, or a second top amount shows. The lines between the last
+/// key (or amount) of a page and that point open the next page: they are
+/// its head (the payee's name above the amount).
 fn pages<'i, 'a>(items: &'i [Item<'a>]) -> Vec<&'i [Item<'a>]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut seen: Vec<&'static str> = Vec::new();
     let mut has_amount = false;
-    let mut last_blank: Option<usize> = None;
-    // The last key or top amount of the current page.
+    // The last key, and the last key or top amount, of the current page.
+    let mut last_key: Option<usize> = None;
     let mut last_mark: Option<usize> = None;
     for (i, item) in items.iter().enumerate() {
         let again = match item {
-            Item::Blank => {
-                last_blank = Some(i);
-                continue;
-            }
+            Item::Blank => continue,
             Item::Key { key, .. } => seen.contains(key),
             Item::Bare(line) => has_amount && bare_amount(line).is_some(),
         };
         if again {
-            let cut = match last_blank {
-                Some(b) if b >= start && last_mark.is_none_or(|k| b > k) => b + 1,
-                _ => i,
-            };
+            // After the page's last key; a page without keys ends at its
+            // amount.
+            let after = last_key.or(last_mark).map_or(start, |k| k + 1);
+            let cut = (after..i).find(|&j| items[j] != Item::Blank).unwrap_or(i);
             out.push(&items[start..cut]);
             start = cut;
             seen.clear();
             has_amount = false;
+            last_key = None;
             last_mark = None;
             for (j, it) in items.iter().enumerate().take(i).skip(cut) {
-                mark(it, j, &mut seen, &mut has_amount, &mut last_mark);
+                mark(
+                    it,
+                    j,
+                    &mut seen,
+                    &mut has_amount,
+                    &mut last_key,
+                    &mut last_mark,
+                );
             }
         }
-        mark(item, i, &mut seen, &mut has_amount, &mut last_mark);
+        mark(
+            item,
+            i,
+            &mut seen,
+            &mut has_amount,
+            &mut last_key,
+            &mut last_mark,
+        );
     }
     out.push(&items[start..]);
     out.retain(|p| p.iter().any(|it| *it != Item::Blank));
@@ -207,11 +220,13 @@ fn mark(
     i: usize,
     seen: &mut Vec<&'static str>,
     has_amount: &mut bool,
+    last_key: &mut Option<usize>,
     last_mark: &mut Option<usize>,
 ) {
     match item {
         Item::Key { key, .. } => {
             seen.push(key);
+            *last_key = Some(i);
             *last_mark = Some(i);
         }
         Item::Bare(line) if bare_amount(line).is_some() => {
@@ -723,6 +738,35 @@ DOU+ 加热订单
             statuses,
             vec!["交易成功", "交易关闭"],
             "a key that comes back starts a new page"
+        );
+
+        // WeChat pages copied with blank lines between every line.
+        let text = "抖音\n\n-200.00\n\n当前状态\n\n支付成功\n\n交易单号\n\n4200001234202611211234567890\n\n\
+                    美团\n\n-30.00\n\n当前状态\n\n支付成功\n\n交易单号\n\n4200001234202611211234567891\n";
+        let (records, _) = read(text);
+        let heads: Vec<_> = records
+            .iter()
+            .map(|r| (r.counterparty.as_deref(), r.amount))
+            .collect();
+        assert_eq!(
+            heads,
+            vec![
+                (Some("抖音"), Some(dec!(200.00))),
+                (Some("美团"), Some(dec!(30.00)))
+            ],
+            "each page keeps the name and amount at its top"
+        );
+
+        let text = "交易状态：交易成功\n金额：-1.00\n\n某商户\n-2.00\n交易状态：交易成功\n";
+        let (records, _) = read(text);
+        let heads: Vec<_> = records
+            .iter()
+            .map(|r| (r.counterparty.as_deref(), r.amount))
+            .collect();
+        assert_eq!(
+            heads,
+            vec![(None, Some(dec!(1.00))), (Some("某商户"), Some(dec!(2.00)))],
+            "the head of the second page is not the first page's tail"
         );
     }
 
