@@ -307,20 +307,7 @@ fn bad_input_exits_2_with_a_message_naming_the_problem() {
 #[test]
 fn cases_live_in_the_case_file() {
     let run = Run::new();
-    let path = example("douyin-dou-plus-alipay.toml");
-    let o = run.cmd(&[
-        "check",
-        path.to_str().unwrap(),
-        "--save",
-        "--json",
-        "--now",
-        "2026-11-21 16:30",
-    ]);
-    let r: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
-    let id = r["case"]["id"]
-        .as_str()
-        .expect("--save gives the case an id")
-        .to_owned();
+    let id = saved_douyin(&run);
 
     let o = run.cmd(&["case", "list", "--json"]);
     let list: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
@@ -400,7 +387,10 @@ fn saved_douyin(run: &Run) -> String {
         "2026-11-21 16:30",
     ]);
     let r: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
-    r["case"]["id"].as_str().unwrap().to_owned()
+    r["case"]["id"]
+        .as_str()
+        .expect("--save gives the case an id")
+        .to_owned()
 }
 
 fn import_json(run: &Run, args: &[&str], stdin: Option<&[u8]>) -> Value {

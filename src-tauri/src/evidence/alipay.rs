@@ -48,7 +48,7 @@ pub(crate) fn direction(in_out: Option<&str>, status: &str) -> Option<Direction>
     }
 }
 
-// ---- the app export
+// ---- the app export (WeChat's bill shares the column order, see wechat.rs)
 
 const A_TIME: usize = 0;
 const A_STATUS: usize = 1;
@@ -77,10 +77,13 @@ static APP: Layout = Layout {
         "备注",
     ],
     required: 5,
-    build: build_app,
+    build: build_common,
 };
 
-fn build_app(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
+/// Builds a record from a layout whose first nine columns are, in order:
+/// time, status, trade no., amount, in/out, payee, item, method, merchant
+/// order no. (Alipay's app export and WeChat's bill).
+pub(crate) fn build_common(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
     let (time, amount) = (c.get(A_TIME), c.get(A_AMOUNT));
     r.at = time.as_deref().and_then(|t| local_time(t, zone));
     r.amount = amount.as_deref().and_then(bill_amount);

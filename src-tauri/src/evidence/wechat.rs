@@ -9,34 +9,26 @@ use calamine::{DataRef, Reader, Xlsx};
 use chrono::{FixedOffset, TimeZone};
 use rust_decimal::Decimal;
 
-use super::alipay::{card_tail, direction};
-use super::table::{Cols, Layout, RowIssues, Table, read_csv};
-use super::{EvidenceError, Format, Progress, Record, Sink, Summary, bill_amount, local_time};
-
-const TIME: usize = 0;
-const STATUS: usize = 1;
-const TRADE_NO: usize = 2;
-const AMOUNT: usize = 3;
-const IN_OUT: usize = 4;
-const PARTY: usize = 5;
-const ITEM: usize = 6;
-const METHOD: usize = 7;
-const MERCHANT_NO: usize = 8;
+use super::alipay::build_common;
+use super::table::{Layout, Table, read_csv};
+use super::{EvidenceError, Format, Progress, Sink, Summary};
 
 static CSV: Layout = Layout {
     format: Format::WechatCsv,
     columns: COLUMNS,
     required: 5,
-    build,
+    build: build_common,
 };
 
 static XLSX: Layout = Layout {
     format: Format::WechatXlsx,
     columns: COLUMNS,
     required: 5,
-    build,
+    build: build_common,
 };
 
+/// In the order `alipay::build_common` reads: the first nine match the
+/// Alipay app export's meaning column for column.
 const COLUMNS: &[&str] = &[
     "交易时间",
     "当前状态",
@@ -50,23 +42,6 @@ const COLUMNS: &[&str] = &[
     "交易类型",
     "备注",
 ];
-
-fn build(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
-    r.at = c.get(TIME).as_deref().and_then(|t| local_time(t, zone));
-    r.amount = c.get(AMOUNT).as_deref().and_then(bill_amount);
-    r.status = c.get(STATUS).unwrap_or_default();
-    r.direction = direction(c.get(IN_OUT).as_deref(), &r.status);
-    r.trade_no = c.get(TRADE_NO);
-    r.merchant_order_no = c.get(MERCHANT_NO);
-    r.counterparty = c.get(PARTY);
-    r.item = c.get(ITEM);
-    r.method = c.get(METHOD);
-    r.card_tail = r.method.as_deref().and_then(card_tail);
-    RowIssues {
-        bad_time: r.at.is_none(),
-        bad_amount: r.amount.is_none(),
-    }
-}
 
 /// Reads the CSV bill (already decoded to UTF-8).
 pub fn parse_csv<R: Read>(

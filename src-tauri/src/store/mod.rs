@@ -333,18 +333,11 @@ impl Store {
         obs: &Observation,
         now: Moment,
     ) -> Result<(), StoreError> {
-        let path = &self.path;
-        let tx = write(&mut self.conn, path)?;
-        let id = resolve(&tx, path, id)?;
-        let json: String = tx
-            .query_row("SELECT case_json FROM cases WHERE id = ?1", [&id], |r| {
-                r.get(0)
-            })
-            .at(path)?;
-        let mut case = parse_case(path, &id, &json)?;
-        case.add_observation(obs.clone());
-        write_case(&tx, path, &id, now, &case)?;
-        tx.commit().at(path)
+        self.modify(id, now, |case| {
+            case.add_observation(obs.clone());
+            1
+        })
+        .map(|_| ())
     }
 
     /// Adds observations to a case in one transaction, skipping any the
@@ -356,6 +349,26 @@ impl Store {
         obs: &[Observation],
         now: Moment,
     ) -> Result<usize, StoreError> {
+        self.modify(id, now, |case| {
+            let mut added = 0;
+            for o in obs {
+                if !case.observations.contains(o) {
+                    case.add_observation(o.clone());
+                    added += 1;
+                }
+            }
+            added
+        })
+    }
+
+    /// Reads a case, lets `change` edit it (returning how many things it
+    /// changed) and writes it back if it changed anything, in one transaction.
+    fn modify(
+        &mut self,
+        id: &str,
+        now: Moment,
+        change: impl FnOnce(&mut Case) -> usize,
+    ) -> Result<usize, StoreError> {
         let path = &self.path;
         let tx = write(&mut self.conn, path)?;
         let id = resolve(&tx, path, id)?;
@@ -365,18 +378,12 @@ impl Store {
             })
             .at(path)?;
         let mut case = parse_case(path, &id, &json)?;
-        let mut added = 0;
-        for o in obs {
-            if !case.observations.contains(o) {
-                case.add_observation(o.clone());
-                added += 1;
-            }
-        }
-        if added > 0 {
+        let changed = change(&mut case);
+        if changed > 0 {
             write_case(&tx, path, &id, now, &case)?;
         }
         tx.commit().at(path)?;
-        Ok(added)
+        Ok(changed)
     }
 
     /// A case with its checks and messages, by id or unique id prefix.
