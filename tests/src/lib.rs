@@ -1,3 +1,4 @@
 //! End-to-end and interop tests for Daozhang live in `tests/tests/`.
 
+pub mod bills;
 pub mod webdriver;
