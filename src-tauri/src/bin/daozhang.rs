@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use daozhang::complaint;
 use daozhang::domain::case::{Case, MAX_CASE_BYTES, parse_case_toml};
 use daozhang::domain::diagnosis::{Audience, short_date, short_time};
+use daozhang::domain::observation::Via;
 use daozhang::domain::stage::StageState;
 use daozhang::domain::text::{Bilingual, Lang};
 use daozhang::domain::time::{Moment, china, human_duration_en, human_duration_zh, parse_moment};
@@ -478,6 +479,9 @@ fn print_report(case: &Case, r: &CheckReport, lang: Lang) {
         let mut detail = t(&s.explanation);
         if s.inferred {
             detail.push_str(&pick(lang, "（推断）", " (inferred)"));
+        }
+        if let Some(via) = s.via.filter(|v| *v != Via::Manual) {
+            detail.push_str(&format!(" · {}", t(&via.label())));
         }
         println!("     {}", dim(&detail));
         if let (Some(who), Some(raw)) = (who, &s.raw)

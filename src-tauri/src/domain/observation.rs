@@ -132,6 +132,17 @@ pub enum Via {
 }
 
 impl Via {
+    /// How the words reached us, as the timeline names it.
+    pub fn label(self) -> Bilingual {
+        match self {
+            Via::Manual => Bilingual::new("你填写的", "as you reported"),
+            Via::BillExport => Bilingual::new("账单", "bill export"),
+            Via::Sms => Bilingual::new("短信", "SMS"),
+            Via::Receipt => Bilingual::new("交易详情", "receipt"),
+            Via::Api => Bilingual::new("接口查询", "API"),
+        }
+    }
+
     pub fn parse(input: &str) -> Option<Via> {
         Some(
             match input
