@@ -706,15 +706,22 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             prev = s.at;
         }
         // The channel of the words the stage quotes: the observation they
-        // are from (among those the stage rests on, else any).
+        // are from (among those the stage rests on, else any); when the
+        // same words were typed in and also came from a document (a bill,
+        // an SMS …), the document is named.
         let quoted =
             |o: &&Observation| Some(o.source) == s.source && s.raw.as_ref() == Some(&o.raw);
         s.via = s
             .observations
             .iter()
             .map(|&i| &obs[i])
-            .find(quoted)
-            .or_else(|| obs.iter().find(quoted))
+            .filter(quoted)
+            .min_by_key(|o| o.via == Via::Manual)
+            .or_else(|| {
+                obs.iter()
+                    .filter(quoted)
+                    .min_by_key(|o| o.via == Via::Manual)
+            })
             .map(|o| o.via);
     }
 
