@@ -8,7 +8,7 @@ const reports = import.meta.glob<CheckReport>('../src/lib/fixtures/check-*.json'
 
 describe('fixtures', () => {
   it('are check reports of version 1 with the five stages in order', () => {
-    expect(Object.keys(reports).length, 'seven reports').toBe(7);
+    expect(Object.keys(reports).length, 'nine reports').toBe(9);
     for (const [file, r] of Object.entries(reports)) {
       expect(r.version, file).toBe(1);
       expect(r.timeline.stages.map((s) => s.stage), file).toEqual(STAGES);
@@ -24,5 +24,20 @@ describe('fixtures', () => {
 
   it('the examples validate', () => {
     for (const e of EXAMPLES) expect(validateRaw(e.raw), e.id).toEqual([]);
+  });
+});
+
+const scans = import.meta.glob<unknown>('../src/lib/fixtures/evidence-*.json', { eager: true, import: 'default' });
+
+describe('evidence fixtures', () => {
+  it('are the backend’s scans and errors', () => {
+    const bill = scans['../src/lib/fixtures/evidence-bill.json'] as { format: string; candidates: { direct: boolean }[] };
+    expect(bill.format).toBe('alipay_app');
+    expect(bill.candidates.map((c) => c.direct), 'one direct, one ranked').toEqual([true, false]);
+    const errors = scans['../src/lib/fixtures/evidence-errors.json'] as Record<string, { code: string; details: { text: { en: string } } }>;
+    for (const e of Object.values(errors)) {
+      expect(e.code).toBe('unreadable_evidence');
+      expect(e.details.text.en.length).toBeGreaterThan(20);
+    }
   });
 });

@@ -196,6 +196,7 @@ export const ERROR_MESSAGE: Record<ErrorCode, Key> = {
   io: 'error.io',
   store: 'error.store',
   cancelled: 'error.cancelled',
+  unreadable_evidence: 'error.unreadable_evidence',
   internal: 'error.internal',
 };
 

@@ -3,8 +3,9 @@ import type { Claim } from "./Claim";
 import type { SourceKind } from "./SourceKind";
 import type { Stage } from "./Stage";
 import type { StageState } from "./StageState";
+import type { Via } from "./Via";
 
 /**
  * Every observation, in time order, as it lands on the stages.
  */
-export type Event = { index: number, at: string | null, source: SourceKind, raw: string, claim: Claim, stage: Stage | null, state: StageState | null, };
+export type Event = { index: number, at: string | null, source: SourceKind, via: Via, raw: string, claim: Claim, stage: Stage | null, state: StageState | null, };

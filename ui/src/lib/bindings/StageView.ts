@@ -4,6 +4,7 @@ import type { NormalWindow } from "./NormalWindow";
 import type { SourceKind } from "./SourceKind";
 import type { Stage } from "./Stage";
 import type { StageState } from "./StageState";
+import type { Via } from "./Via";
 
 /**
  * One stage as the timeline shows it.
@@ -17,6 +18,10 @@ source: SourceKind | null,
  * The source's own words.
  */
 raw: string | null, 
+/**
+ * How the source's words reached us (typed in, a bill, an SMS, an API).
+ */
+via: Via | null, 
 /**
  * True when the state is deduced from other stages, not said directly.
  */
