@@ -6,6 +6,7 @@
 import { getContext, setContext } from 'svelte';
 import type { Backend, Unlisten } from '$lib/backend';
 import { toBoundaryError } from '$lib/backend';
+import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
 import type { CaseSummary } from '$lib/bindings/CaseSummary';
 import type { CheckReport } from '$lib/bindings/CheckReport';
@@ -25,6 +26,12 @@ import {
 } from '$lib/form';
 
 export type Screen = 'start' | 'intake' | 'check' | 'result' | 'complaint';
+
+/** The last evidence import: how many records, from what. */
+export interface EvidenceAdded {
+  count: number;
+  format: Bilingual;
+}
 
 export interface AppOptions {
   /** The shortest time the check screen shows, so it does not flash by (ms). */
@@ -58,6 +65,9 @@ export class AppState {
   complaintLang = $state<Lang>('zh-CN');
   /** The user's edits, per audience and language, kept while the case is open. */
   drafts = $state<Record<string, string>>({});
+
+  /** The last evidence import, confirmed on the result screen until the next. */
+  evidenceAdded = $state<EvidenceAdded | null>(null);
 
   private readonly backend: Backend;
   private readonly minCheckMs: number;
@@ -120,6 +130,7 @@ export class AppState {
     this.drafts = {};
     this.progress = [];
     this.checkError = null;
+    this.evidenceAdded = null;
   }
 
   /** Reopens a stored case: its form, then its result checked again now. */
@@ -262,6 +273,28 @@ export class AppState {
     } catch {
       // the check ends on its own; the screen still goes back
     }
+  }
+
+  /**
+   * Adds the direct candidates of the case's last evidence scan and the
+   * `picks` to the case, then checks it again so the timeline shows them.
+   * The form is reloaded from the stored case, so a later edit keeps the
+   * imported rows. Rejects (nothing changed) when the backend refuses.
+   */
+  async acceptEvidence(picks: number[], format: Bilingual): Promise<number> {
+    const id = this.caseId;
+    if (!id) return 0;
+    const added = await this.backend.acceptEvidence(id, picks, this.asOf);
+    this.evidenceAdded = { count: added, format };
+    if (added === 0) return 0;
+    try {
+      const opened = await this.backend.openCase(id);
+      this.form = fromRaw(opened.raw);
+    } catch {
+      // the rows are stored; the form catches up the next time the case is opened
+    }
+    await this.startCheck();
+    return added;
   }
 
   editCase() {

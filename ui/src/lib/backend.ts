@@ -9,6 +9,7 @@ import type { Candidate } from '$lib/bindings/Candidate';
 import type { CaseSummary } from '$lib/bindings/CaseSummary';
 import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { Complaint } from '$lib/bindings/Complaint';
+import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import type { OpenedCase } from '$lib/bindings/OpenedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
@@ -19,7 +20,22 @@ import type { Lang } from '$lib/bindings/Lang';
 /** The event `run_check` emits with every source's progress. */
 export const CHECK_PROGRESS = 'check-progress';
 
+/** The event `scan_evidence_file` emits as it reads: bytes done of bytes in all. */
+export const EVIDENCE_PROGRESS = 'evidence-progress';
+
 export type Unlisten = () => void;
+
+/** How far a file has been read. */
+export interface EvidenceProgress {
+  done: number;
+  total: number;
+}
+
+/** Files dragged over the window: hovering, dropped, or gone again. */
+export type FileDrop = { type: 'over' } | { type: 'drop'; paths: string[] } | { type: 'leave' };
+
+/** What the open dialog offers: bill exports (CSV, Excel) and text files of SMS. The file's content decides its format. */
+export const EVIDENCE_EXTENSIONS = ['csv', 'xlsx', 'txt', 'CSV', 'XLSX', 'TXT'];
 
 /** A file the user may save to, for the save dialog. */
 export interface SaveFilter {
@@ -53,11 +69,34 @@ export interface Backend {
   /** Listens to `check-progress`: every source's status, as each one runs. */
   onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten>;
 
+  /**
+   * Reads a bill export (or a text file of SMS) against the case; its
+   * format is told from the content. Progress as `evidence-progress`;
+   * rejects with `cancelled` after `cancelEvidence`, with
+   * `unreadable_evidence` (and `details.text`) for a file it cannot read.
+   */
+  scanEvidenceFile(id: string, path: string): Promise<EvidenceScan>;
+  /** Reads pasted text: bank SMS (one or many) or a receipt's text. */
+  scanEvidenceText(id: string, text: string): Promise<EvidenceScan>;
+  /** Stops the file being read. */
+  cancelEvidence(): Promise<void>;
+  /**
+   * Keeps every direct candidate of the case's last scan plus the `picks`
+   * (indices into its candidates); resolves to how many were added.
+   */
+  acceptEvidence(id: string, picks: number[], now?: string | null): Promise<number>;
+  /** Listens to `evidence-progress` while a file is read. */
+  onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten>;
+
   /** Shows the main window (created hidden, so there is no white flash). */
   showWindow(): Promise<void>;
   copyText(text: string): Promise<void>;
   /** Asks where to save; `null` when the user cancels. */
   chooseSavePath(defaultName: string, filters: SaveFilter[]): Promise<string | null>;
+  /** Asks for a bill export or a text file of SMS (csv, xlsx, txt); `null` when the user cancels. */
+  chooseEvidenceFile(filterName: string): Promise<string | null>;
+  /** Files dragged over the window and dropped on it. */
+  onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten>;
   openUrl(url: string): Promise<void>;
 }
 
@@ -137,6 +176,23 @@ export class TauriBackend implements Backend {
     return call(() => listen<SourceProgress[]>(CHECK_PROGRESS, (event) => handler(event.payload)));
   }
 
+  scanEvidenceFile(id: string, path: string) {
+    return this.invoke<EvidenceScan>('scan_evidence_file', { id, path });
+  }
+  scanEvidenceText(id: string, text: string) {
+    return this.invoke<EvidenceScan>('scan_evidence_text', { id, text });
+  }
+  cancelEvidence() {
+    return this.invoke<void>('cancel_evidence');
+  }
+  acceptEvidence(id: string, picks: number[], now?: string | null) {
+    return this.invoke<number>('accept_evidence', { id, picks, now: now ?? null });
+  }
+  async onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten> {
+    const { listen } = await import('@tauri-apps/api/event');
+    return call(() => listen<EvidenceProgress>(EVIDENCE_PROGRESS, (event) => handler(event.payload)));
+  }
+
   async showWindow() {
     const { getCurrentWindow } = await import('@tauri-apps/api/window');
     await call(() => getCurrentWindow().show());
@@ -148,6 +204,28 @@ export class TauriBackend implements Backend {
   async chooseSavePath(defaultName: string, filters: SaveFilter[]) {
     const { save } = await import('@tauri-apps/plugin-dialog');
     return call(() => save({ defaultPath: defaultName, filters }));
+  }
+  async chooseEvidenceFile(filterName: string) {
+    const { open } = await import('@tauri-apps/plugin-dialog');
+    const path = await call(() =>
+      open({
+        multiple: false,
+        directory: false,
+        filters: [{ name: filterName, extensions: EVIDENCE_EXTENSIONS }],
+      }),
+    );
+    return typeof path === 'string' ? path : null;
+  }
+  async onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {
+    const { getCurrentWebview } = await import('@tauri-apps/api/webview');
+    return call(() =>
+      getCurrentWebview().onDragDropEvent((event) => {
+        const p = event.payload;
+        if (p.type === 'drop') handler({ type: 'drop', paths: p.paths });
+        else if (p.type === 'leave') handler({ type: 'leave' });
+        else handler({ type: 'over' });
+      }),
+    );
   }
   async openUrl(url: string) {
     const { openUrl } = await import('@tauri-apps/plugin-opener');

@@ -1,6 +1,7 @@
 // What the user reads when something fails: a translated sentence per error
 // code. The code itself and the backend's technical message are never shown.
 
+import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
 import type { FieldError } from '$lib/bindings/FieldError';
 import { t, type Key } from '$lib/i18n.svelte';
@@ -9,6 +10,21 @@ import { ERROR_MESSAGE, keyOf } from '$lib/labels';
 export function errorText(e: BoundaryError | null | undefined): string {
   if (!e) return '';
   return t(keyOf(ERROR_MESSAGE, e.code, 'error.internal'));
+}
+
+/**
+ * The backend's own sentence for an error, when it sends one
+ * (`details.text`, e.g. what is wrong with an evidence file and what to do).
+ */
+export function detailText(e: BoundaryError | null | undefined): Bilingual | null {
+  const d = e?.details;
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
+  const text = (d as Record<string, unknown>).text;
+  if (!text || typeof text !== 'object') return null;
+  const t = text as Record<string, unknown>;
+  const zh = typeof t['zh-CN'] === 'string' ? t['zh-CN'] : '';
+  const en = typeof t.en === 'string' ? t.en : '';
+  return zh || en ? { 'zh-CN': zh, en } : null;
 }
 
 /** The field's kind, for its message: `observation[2].at` → `observation.at`. */

@@ -5,7 +5,7 @@
 // `RawCase::validate` closely enough for the form, with the same field names
 // and the same "expected" texts.
 
-import type { Backend, SaveFilter, Unlisten } from '$lib/backend';
+import type { Backend, EvidenceProgress, FileDrop, SaveFilter, Unlisten } from '$lib/backend';
 import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { AudienceCode } from '$lib/labels';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
@@ -15,12 +15,15 @@ import type { CaseSummary } from '$lib/bindings/CaseSummary';
 import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { Complaint } from '$lib/bindings/Complaint';
 import type { ErrorCode } from '$lib/bindings/ErrorCode';
+import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import type { FieldError } from '$lib/bindings/FieldError';
 import type { Lang } from '$lib/bindings/Lang';
 import type { Method } from '$lib/bindings/Method';
+import type { Observation } from '$lib/bindings/Observation';
 import type { OpenedCase } from '$lib/bindings/OpenedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
+import type { RawObservation } from '$lib/bindings/RawObservation';
 import type { Scalar } from '$lib/bindings/Scalar';
 import type { SourceKind } from '$lib/bindings/SourceKind';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
@@ -32,11 +35,39 @@ import complaintsDouyin from './fixtures/complaints-douyin.json';
 import complaintsLive from './fixtures/complaints-live.json';
 import complaintsCardshop from './fixtures/complaints-cardshop.json';
 import idFixtures from './fixtures/ids.json';
+import checkDouyinEvidence from './fixtures/check-douyin-evidence.json';
+import evidenceBill from './fixtures/evidence-bill.json';
+import evidenceSms from './fixtures/evidence-sms.json';
+import evidenceReceipt from './fixtures/evidence-receipt.json';
+import evidenceErrors from './fixtures/evidence-errors.json';
 
 export const REPORTS = {
   douyin: checkDouyin as unknown as CheckReport,
   live: checkLive as unknown as CheckReport,
   cardshop: checkCardshop as unknown as CheckReport,
+};
+
+/** Reports of the example orders once evidence was imported into them. */
+export const REPORTS_WITH_EVIDENCE: Record<string, CheckReport> = {
+  '7439201234567890123': checkDouyinEvidence as unknown as CheckReport,
+};
+
+/**
+ * The backend's scans of the DOU+ order as typed by hand: a GBK Alipay
+ * export (one row with the payment number, one that only fits), two bank
+ * SMS (one fits), an Alipay detail page (with the payment number).
+ */
+export const SCANS = {
+  bill: evidenceBill as unknown as EvidenceScan,
+  sms: evidenceSms.scan as unknown as EvidenceScan,
+  receipt: evidenceReceipt.scan as unknown as EvidenceScan,
+};
+/** The texts those scans were read from. */
+export const EVIDENCE_TEXT = { sms: evidenceSms.text, receipt: evidenceReceipt.text };
+/** The backend's errors for a PDF chosen as a bill, and for text that is no SMS or receipt. */
+export const EVIDENCE_ERRORS = {
+  file: evidenceErrors.file as unknown as BoundaryError,
+  text: evidenceErrors.text as unknown as BoundaryError,
 };
 
 const COMPLAINTS: Record<string, Record<string, Complaint>> = {
@@ -279,7 +310,27 @@ interface Stored {
   updated_at: string;
   checks: { at: string; report: CheckReport }[];
   messages: { at: string; audience: AudienceCode; lang: Lang; text: string }[];
+  /** The last evidence scan, until accepted or replaced. */
+  pending: EvidenceScan | null;
+  /** Observations added from evidence. */
+  imported: Observation[];
 }
+
+/** An accepted observation as a row of the case's raw form. */
+function rawObservation(o: Observation): RawObservation {
+  return {
+    at: o.at,
+    source: o.source,
+    status: o.raw,
+    means: null,
+    via: o.via,
+    amount: o.amount,
+    payment: o.payment_id,
+    note: o.note,
+  };
+}
+
+const sameObservation = (a: Observation, b: Observation) => JSON.stringify(a) === JSON.stringify(b);
 
 export interface FakeOptions {
   /** Pause between progress steps and before answers (ms). 0 in tests. */
@@ -309,8 +360,18 @@ export class FakeBackend implements Backend {
    * sources: after the last) until `release()` is called. `null`: no hold.
    */
   holdAt: number | null = null;
+  /** The file the open dialog answers; `null` = the user cancels. */
+  evidencePath: string | null = '/home/user/Downloads/支付宝交易明细(20261101-20261122).csv';
+  /** Holds `scanEvidenceFile` after its first progress step until `releaseEvidence()` or a cancel. */
+  holdEvidence = false;
+  /** The scan the next `scanEvidenceFile` / `scanEvidenceText` answers instead of the built-in one. */
+  nextScan: EvidenceScan | null = null;
 
   private listeners = new Set<(p: SourceProgress[]) => void>();
+  private evidenceListeners = new Set<(p: EvidenceProgress) => void>();
+  private dropListeners = new Set<(d: FileDrop) => void>();
+  private evidenceCancelled = false;
+  private evidenceReleased: (() => void) | null = null;
   private cancelled = false;
   private released: (() => void) | null = null;
   private nextId = 1;
@@ -384,6 +445,8 @@ export class FakeBackend implements Backend {
         updated_at: this.now,
         checks: [],
         messages: [],
+        pending: null,
+        imported: [],
       });
       return newId;
     });
@@ -439,9 +502,9 @@ export class FakeBackend implements Backend {
   }
 
   /** The report a check of `raw` gives: a fixture, fitted to the case's header. */
-  reportFor(raw: RawCase, id: string): CheckReport {
+  reportFor(raw: RawCase, id: string, withEvidence = false): CheckReport {
     const order = text(raw.order_id);
-    const given = this.reports.get(order);
+    const given = this.reports.get(order) ?? (withEvidence ? REPORTS_WITH_EVIDENCE[order] : undefined);
     const base =
       given ??
       (order === REPORTS.live.case.order_id
@@ -548,7 +611,7 @@ export class FakeBackend implements Backend {
       this.failures.delete('runCheck');
       throw f;
     }
-    const report = this.reportFor(c.raw, id);
+    const report = this.reportFor(c.raw, id, c.imported.length > 0);
     c.checks.push({ at: report.now, report });
     return report;
   }
@@ -598,6 +661,132 @@ export class FakeBackend implements Backend {
     return Promise.resolve(() => {
       this.listeners.delete(handler);
     });
+  }
+
+  private emitEvidence(p: EvidenceProgress) {
+    for (const l of this.evidenceListeners) l({ ...p });
+  }
+
+  /** Lets a held `scanEvidenceFile` go on. */
+  releaseEvidence() {
+    const r = this.evidenceReleased;
+    this.evidenceReleased = null;
+    r?.();
+  }
+
+  /** A scan of `c`: rows it holds already are marked so. */
+  private pendingScan(c: Stored, scan: EvidenceScan): EvidenceScan {
+    const s = structuredClone(this.nextScan ?? scan);
+    this.nextScan = null;
+    for (const cand of s.candidates) {
+      cand.already_in_case = c.imported.some((o) => sameObservation(o, cand.observation));
+    }
+    c.pending = structuredClone(s);
+    return s;
+  }
+
+  async scanEvidenceFile(id: string, path: string): Promise<EvidenceScan> {
+    this.calls.push({ method: 'scanEvidenceFile', args: [id, path] });
+    this.evidenceCancelled = false;
+    const c = this.cases.get(id);
+    if (!c) throw err('not_found', `no case ${id}`);
+    const pause = async () => {
+      if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+      else await Promise.resolve();
+    };
+    await pause();
+    const f = this.failures.get('scanEvidenceFile');
+    if (f) {
+      this.failures.delete('scanEvidenceFile');
+      throw f;
+    }
+    if (/bad/i.test(path)) {
+      const e = structuredClone(EVIDENCE_ERRORS.file);
+      e.message = `${path}: ${e.message.replace(/^.*?: /, '')}`;
+      throw e;
+    }
+    const total = SCANS.bill.bytes;
+    const steps = 4;
+    for (let i = 1; i <= steps; i++) {
+      this.emitEvidence({ done: Math.round((total * i) / steps), total });
+      if (i === 1 && this.holdEvidence) await new Promise<void>((r) => (this.evidenceReleased = r));
+      if (this.evidenceCancelled) {
+        throw err('cancelled', 'Reading was cancelled.', { text: { 'zh-CN': '已取消读取。', en: 'Reading was cancelled.' } });
+      }
+      await pause();
+    }
+    return this.pendingScan(c, SCANS.bill);
+  }
+
+  scanEvidenceText(id: string, pasted: string): Promise<EvidenceScan> {
+    return this.step('scanEvidenceText', [id, pasted], () => {
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      const t = pasted.trim();
+      if (!t)
+        throw err('unreadable_evidence', 'The file is empty: export the bill again.', {
+          text: { 'zh-CN': '文件是空的：请重新导出账单。', en: 'The file is empty: export the bill again.' },
+        });
+      // Like detect.rs: a page's `key：value` lines make a receipt; the bank's
+      // signature or a card's tail an SMS.
+      const keys = (t.match(/^(交易号|交易单号|商家订单号|商户单号|支付时间|付款方式|收款方全称|商品说明)[:：]/gm) ?? []).length;
+      const sms = /【[^】]+】|尾号\s*\d{4}/.test(t);
+      if (sms && keys < 3) return this.pendingScan(c, SCANS.sms);
+      if (keys >= 2) return this.pendingScan(c, SCANS.receipt);
+      throw structuredClone(EVIDENCE_ERRORS.text);
+    });
+  }
+
+  cancelEvidence(): Promise<void> {
+    this.calls.push({ method: 'cancelEvidence', args: [] });
+    this.evidenceCancelled = true;
+    this.releaseEvidence();
+    return Promise.resolve();
+  }
+
+  acceptEvidence(id: string, picks: number[], now?: string | null): Promise<number> {
+    return this.step('acceptEvidence', [id, picks, now ?? null], () => {
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      const scan = c.pending;
+      if (!scan) throw err('not_found', 'no evidence was read for this case');
+      const bad = picks.find((i) => i < 0 || i >= scan.candidates.length);
+      if (bad !== undefined) throw err('bad_argument', `no candidate ${bad}`);
+      let added = 0;
+      scan.candidates.forEach((cand, i) => {
+        if (!(cand.direct || picks.includes(i)) || cand.already_in_case) return;
+        if (c.imported.some((o) => sameObservation(o, cand.observation))) return;
+        c.imported.push(structuredClone(cand.observation));
+        c.raw.observation.push(rawObservation(cand.observation));
+        added++;
+      });
+      if (added) c.updated_at = this.now;
+      c.pending = null;
+      return added;
+    });
+  }
+
+  onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten> {
+    this.evidenceListeners.add(handler);
+    return Promise.resolve(() => {
+      this.evidenceListeners.delete(handler);
+    });
+  }
+
+  chooseEvidenceFile(filterName: string): Promise<string | null> {
+    return this.step('chooseEvidenceFile', [filterName], () => this.evidencePath);
+  }
+
+  onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {
+    this.dropListeners.add(handler);
+    return Promise.resolve(() => {
+      this.dropListeners.delete(handler);
+    });
+  }
+
+  /** What the window reports while files are dragged over it and dropped. */
+  dragFiles(event: FileDrop) {
+    for (const l of this.dropListeners) l(structuredClone(event));
   }
 
   showWindow(): Promise<void> {

@@ -137,3 +137,16 @@ export function money(m: Money | null | undefined): string {
   const sym = SYMBOLS[m.currency];
   return sym ? `${sym}${m.amount}` : `${m.amount} ${m.currency}`;
 }
+
+/** A count with the language's digit grouping: `1,203`. */
+export function count(n: number): string {
+  return new Intl.NumberFormat('en-US').format(n);
+}
+
+/** A file size: `840 B`, `12 KB`, `3.4 MB`. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  const mb = bytes / (1024 * 1024);
+  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`;
+}

@@ -12,6 +12,8 @@ import type { Confidence } from '$lib/bindings/Confidence';
 import type { SourceStatus } from '$lib/bindings/SourceStatus';
 import type { ErrorCode } from '$lib/bindings/ErrorCode';
 import type { Method } from '$lib/bindings/Method';
+import type { Via } from '$lib/bindings/Via';
+import type { Format } from '$lib/bindings/Format';
 
 export const STAGES: Stage[] = ['submitted', 'bank_processing', 'callback', 'credited', 'refund'];
 
@@ -49,6 +51,24 @@ export const SOURCE_NAME: Record<SourceKind, Key> = {
   epay: 'source.epay',
   bank: 'source.bank',
   user: 'source.user',
+};
+
+/** How a stage's words reached us, when not typed in: named on the timeline. */
+export const VIA_NAME: Record<Exclude<Via, 'manual'>, Key> = {
+  bill_export: 'via.bill_export',
+  sms: 'via.sms',
+  receipt: 'via.receipt',
+  api: 'via.api',
+};
+
+/** Where in an input a record is: "line 27", "SMS 2" … by format. */
+export const EVIDENCE_PLACE: Record<Format, Key> = {
+  alipay_app: 'evidence.place.line',
+  alipay_web: 'evidence.place.line',
+  wechat_csv: 'evidence.place.line',
+  wechat_xlsx: 'evidence.place.row',
+  bank_sms: 'evidence.place.sms',
+  receipt: 'evidence.place.receipt',
 };
 
 /** The sources an observation row offers, in this order. */
