@@ -246,9 +246,13 @@ describe('the evidence panel', () => {
     expect(screen.getByTestId('evidence-drop')).toHaveTextContent('Release to read the file');
     fake.dragFiles({ type: 'leave' });
     await waitFor(() => expect(screen.getByTestId('evidence-drop')).toHaveAttribute('data-over', 'false'));
-    fake.dragFiles({ type: 'drop', paths: ['/tmp/alipay.csv'] });
+    fake.dragFiles({ type: 'drop', paths: ['/tmp/alipay.csv', '/tmp/wechat.xlsx'] });
     await screen.findByTestId('evidence-result');
+    expect(fake.callsTo('scanEvidenceFile'), 'one file at a time').toHaveLength(1);
     expect(fake.callsTo('scanEvidenceFile')[0].args[1]).toBe('/tmp/alipay.csv');
+    expect(screen.getByTestId('evidence-result'), 'and says so').toHaveTextContent(
+      'One file at a time: alipay.csv is read first.',
+    );
   });
 });
 
