@@ -10,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use encoding_rs::GBK;
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
@@ -75,7 +75,7 @@ fn cents(amount: &str) -> i64 {
 fn amount(i: usize, lo: i64, hi: i64) -> String {
     let mut c = lo + (mix(i as u64 ^ 0xa11) % (hi - lo) as u64) as i64;
     // Round to what shops charge: x.x0 most of the time.
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         c -= c % 10;
     }
     while SEED_CENTS.contains(&c) || c < 1 {
@@ -128,14 +128,20 @@ impl Row {
     pub fn filler(i: usize) -> Row {
         let h = mix(i as u64);
         let at = newest() - Duration::seconds(i as i64 * 60 + (h % 59) as i64);
-        let time = at.format("%Y-%m-%d %H:%M:%S").to_string();
+        let (d, t) = (at.date(), at.time());
+        let time = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            d.year(),
+            d.month(),
+            d.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        let ymd = format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
         // 28 digits: the creation date, then 220015 (never the seed
         // cases' 220014…), then 14 digits.
-        let trade_no = format!(
-            "{}220015{:014}",
-            at.format("%Y%m%d"),
-            h % 100_000_000_000_000
-        );
+        let trade_no = format!("{ymd}220015{:014}", h % 100_000_000_000_000);
         let method = METHODS[(h >> 20) as usize % METHODS.len()].to_owned();
         let pick = (h >> 32) as usize;
         match i % 10 {
@@ -204,16 +210,21 @@ impl Row {
                     method,
                     status: "退款成功".into(),
                     // A refund row: the original payment's number and a suffix.
-                    trade_no: format!("{trade_no}_{}", at.format("%Y%m%d%H%M%S")),
+                    trade_no: format!("{trade_no}_{ymd}{:06}", h % 1_000_000),
                     merchant_no: format!("{:019}", 1_000_000_000_000_000_000 + h % 1_000_000_000),
                 }
             }
             _ => {
-                if pick % 2 == 0 {
+                if pick.is_multiple_of(2) {
                     Row {
                         time,
                         counterparty: "天弘基金管理有限公司".into(),
-                        item: format!("余额宝-{}-收益发放", at.format("%Y.%m.%d")),
+                        item: format!(
+                            "余额宝-{:04}.{:02}.{:02}-收益发放",
+                            d.year(),
+                            d.month(),
+                            d.day()
+                        ),
                         in_out: "不计收支".into(),
                         amount: amount(i, 1, 300),
                         method: "余额宝".into(),
@@ -505,23 +516,50 @@ fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn alipay_app_row(r: &Row, out: &mut String) {
-    use std::fmt::Write as _;
-    let _ = writeln!(
-        out,
-        "{},{},{},{},{},{},{},{},{},{}\t,{}\t,,",
-        r.time,
+/// Encodes cells to GBK, remembering the non-ASCII ones: bills repeat a
+/// small vocabulary (payees, items, statuses), and encoding_rs encodes
+/// hanzi to GBK by searching its tables, which is slow for 200 MB.
+#[derive(Default)]
+struct GbkCells(std::collections::HashMap<String, Vec<u8>>);
+
+impl GbkCells {
+    fn put(&mut self, out: &mut Vec<u8>, s: &str) {
+        if s.is_ascii() {
+            out.extend_from_slice(s.as_bytes());
+        } else if let Some(b) = self.0.get(s) {
+            out.extend_from_slice(b);
+        } else {
+            let b = gbk(s).into_owned();
+            out.extend_from_slice(&b);
+            if self.0.len() < 4096 {
+                self.0.insert(s.to_owned(), b);
+            }
+        }
+    }
+}
+
+fn alipay_app_row(r: &Row, enc: &mut GbkCells, out: &mut Vec<u8>) {
+    let account = r.account();
+    let cells: [&str; 9] = [
+        &r.time,
         r.category(),
-        cell(&r.counterparty),
-        r.account(),
-        cell(&r.item),
-        r.in_out,
-        r.amount,
-        cell(&r.method),
-        r.status,
-        r.trade_no,
-        r.merchant_no,
-    );
+        &cell(&r.counterparty),
+        &account,
+        &cell(&r.item),
+        &r.in_out,
+        &r.amount,
+        &cell(&r.method),
+        &r.status,
+    ];
+    for c in cells {
+        enc.put(out, c);
+        out.push(b',');
+    }
+    // IDs end in a tab; then the empty 备注 and the trailing empty column.
+    enc.put(out, &r.trade_no);
+    out.extend_from_slice(b"\t,");
+    enc.put(out, &r.merchant_no);
+    out.extend_from_slice(b"\t,,\n");
 }
 
 fn gbk(text: &str) -> std::borrow::Cow<'_, [u8]> {
@@ -534,11 +572,12 @@ fn gbk(text: &str) -> std::borrow::Cow<'_, [u8]> {
 /// with `共N笔记录` and the totals, the header on line 25, IDs ending in a
 /// tab, the trailing empty column.
 pub fn alipay_app(rows: &[Row]) -> Vec<u8> {
-    let mut text = alipay_app_preamble(&Totals::of(rows), &window(rows));
+    let mut out = gbk(&alipay_app_preamble(&Totals::of(rows), &window(rows))).into_owned();
+    let mut enc = GbkCells::default();
     for r in rows {
-        alipay_app_row(r, &mut text);
+        alipay_app_row(r, &mut enc, &mut out);
     }
-    gbk(&text).into_owned()
+    out
 }
 
 /// Streams an Alipay app export to `w`, one row at a time. `announced` is
@@ -558,11 +597,12 @@ pub fn write_alipay_app(
         &Totals::announced(announced),
         &window,
     )))?;
-    let mut line = String::with_capacity(256);
+    let mut enc = GbkCells::default();
+    let mut line = Vec::with_capacity(256);
     for r in rows {
         line.clear();
-        alipay_app_row(&r, &mut line);
-        w.write_all(&gbk(&line))?;
+        alipay_app_row(&r, &mut enc, &mut line);
+        w.write_all(&line)?;
     }
     w.flush()
 }
