@@ -181,3 +181,162 @@ fn a_cancelled_check_says_so() {
     let report = h.ok("run_check", json!({ "id": id, "now": "2026-11-21 16:30" }));
     assert_eq!(report["diagnosis"]["code"], "callback_late");
 }
+
+/// The DOU+ order as a shopper types it: what DOU+ and Alipay show.
+fn douyin_typed_raw() -> Value {
+    json!({
+        "platform": "douyin_dou_plus",
+        "order_id": "7439201234567890123",
+        "amount": "200.00",
+        "method": "alipay",
+        "submitted_at": "2026-11-21 15:14",
+        "payment": [{ "id": "2026112122001412341408157613" }],
+        "observation": [
+            { "at": "15:15", "source": "platform", "status": "支付失败" },
+            { "at": "2026-11-21 15:15:12", "source": "alipay", "status": "交易成功" }
+        ]
+    })
+}
+
+const DOUYIN_SMS: &str = "您尾号6789卡11月21日15:15快捷支付支出（消费支付宝-北京微播视界科技有限公司）200.00元，余额1,234.56元。【工商银行】";
+
+const DOUYIN_RECEIPT: &str = "北京微播视界科技有限公司
+-200.00
+交易成功
+支付时间：2026-11-21 15:15:12
+付款方式：交通银行信用卡(7449)
+商品说明：DOU+ 上热门
+收款方全称：北京微播视界科技有限公司
+交易号：2026112122001412341408157613
+商家订单号：7439201234567890123
+";
+
+#[test]
+fn pasted_evidence_is_scanned_accepted_and_lands_on_the_timeline() {
+    let h = harness();
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let now = "2026-11-21 16:30";
+
+    let err = h
+        .call("accept_evidence", json!({ "id": id, "picks": [] }))
+        .unwrap_err();
+    assert_eq!(err["code"], "not_found", "nothing was read yet: {err}");
+
+    // The bank's SMS has no number of the case: ranked, kept only when picked.
+    let scan = h.ok(
+        "scan_evidence_text",
+        json!({ "id": id, "text": DOUYIN_SMS }),
+    );
+    assert_eq!(scan["format"], "bank_sms");
+    assert_eq!(scan["rows"], 1);
+    let c = &scan["candidates"][0];
+    assert_eq!(c["direct"], false, "an SMS carries no order number");
+    assert_eq!(c["record"]["amount"], "200.00");
+    assert_eq!(c["observation"]["via"], "sms");
+    let err = h
+        .call("accept_evidence", json!({ "id": id, "picks": [3] }))
+        .unwrap_err();
+    assert_eq!(err["code"], "bad_argument", "a pick that is no candidate");
+    let added = h.ok(
+        "accept_evidence",
+        json!({ "id": id, "picks": [0], "now": now }),
+    );
+    assert_eq!(added, 1);
+    let err = h
+        .call("accept_evidence", json!({ "id": id, "picks": [0] }))
+        .unwrap_err();
+    assert_eq!(err["code"], "not_found", "a scan is accepted once");
+
+    let again = h.ok(
+        "scan_evidence_text",
+        json!({ "id": id, "text": DOUYIN_SMS }),
+    );
+    assert_eq!(
+        again["candidates"][0]["already_in_case"], true,
+        "the same SMS again is in the case already"
+    );
+
+    // A receipt with the payment number is taken without a pick, and the
+    // payment stage, typed before, now names the document.
+    let scan = h.ok(
+        "scan_evidence_text",
+        json!({ "id": id, "text": DOUYIN_RECEIPT }),
+    );
+    assert_eq!(scan["format"], "receipt");
+    assert_eq!(scan["candidates"][0]["direct"], true);
+    let added = h.ok(
+        "accept_evidence",
+        json!({ "id": id, "picks": [], "now": now }),
+    );
+    assert_eq!(added, 1);
+
+    let report = h.ok("run_check", json!({ "id": id, "now": now }));
+    let bank = &report["timeline"]["stages"][1];
+    assert_eq!(bank["stage"], "bank_processing");
+    assert_eq!(
+        bank["via"], "receipt",
+        "the typed 交易成功 is backed by the receipt: {bank}"
+    );
+    let vias: Vec<&str> = report["timeline"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["via"].as_str().unwrap())
+        .collect();
+    assert!(
+        vias.contains(&"sms") && vias.contains(&"receipt"),
+        "{vias:?}"
+    );
+
+    let opened = h.ok("open_case", json!({ "id": id }));
+    assert_eq!(
+        opened["raw"]["observation"].as_array().unwrap().len(),
+        4,
+        "the imported rows are in the stored case's form"
+    );
+}
+
+#[test]
+fn unreadable_evidence_says_why_in_both_languages() {
+    let h = harness();
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let err = h
+        .call(
+            "scan_evidence_text",
+            json!({ "id": id, "text": "客服说再等等，明天再看看。" }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "unreadable_evidence");
+    let text = &err["details"]["text"];
+    assert!(
+        text["en"].as_str().unwrap().contains("bank debit SMS")
+            && !text["zh-CN"].as_str().unwrap().is_empty(),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("statement.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n").unwrap();
+    let err = h
+        .call(
+            "scan_evidence_file",
+            json!({ "id": id, "path": pdf.display().to_string() }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "unreadable_evidence");
+    assert!(
+        err["details"]["text"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("PDF"),
+        "{err}"
+    );
+    let missing = dir.path().join("gone.csv");
+    let err = h
+        .call(
+            "scan_evidence_file",
+            json!({ "id": id, "path": missing.display().to_string() }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "not_found");
+}
