@@ -19,6 +19,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::ids::Candidate::export_all(&cfg)?;
     crate::error::BoundaryError::export_all(&cfg)?;
     crate::sources::SourceProgress::export_all(&cfg)?;
+    crate::sources::settings::SourceSettings::export_all(&cfg)?;
     crate::domain::case::FieldError::export_all(&cfg)?;
     crate::domain::case::Case::export_all(&cfg)?;
     crate::evidence::EvidenceScan::export_all(&cfg)?;

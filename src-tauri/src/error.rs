@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::domain::case::{CaseError, FieldError};
 use crate::evidence::EvidenceError;
+use crate::sources::creds::CredError;
+use crate::sources::error::SourceError;
 
 /// The closed set of error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -32,6 +34,12 @@ pub enum ErrorCode {
     /// An evidence file or paste could not be read (`details.text` says
     /// why, in both languages).
     UnreadableEvidence,
+    /// Credentials could not be read, saved or parsed, or the keychain is
+    /// unavailable (`details.text` says why, in both languages).
+    Credentials,
+    /// A live source could not be asked or gave an unusable answer
+    /// (`details.text`; `details.raw` holds an untrusted answer, redacted).
+    SourceFailed,
     /// A bug: not the user's fault.
     Internal,
 }
@@ -90,6 +98,29 @@ impl From<EvidenceError> for BoundaryError {
         };
         let text = e.text();
         BoundaryError::new(code, text.en.clone()).with_details(serde_json::json!({ "text": text }))
+    }
+}
+
+impl From<CredError> for BoundaryError {
+    fn from(e: CredError) -> Self {
+        let text = e.text();
+        BoundaryError::new(ErrorCode::Credentials, text.en.clone())
+            .with_details(serde_json::json!({ "text": text }))
+    }
+}
+
+impl From<SourceError> for BoundaryError {
+    fn from(e: SourceError) -> Self {
+        let code = match &e {
+            SourceError::Cancelled => ErrorCode::Cancelled,
+            SourceError::NotConfigured(_)
+            | SourceError::BadSetting { .. }
+            | SourceError::Insecure(_) => ErrorCode::Credentials,
+            _ => ErrorCode::SourceFailed,
+        };
+        let text = e.text();
+        BoundaryError::new(code, text.en.clone())
+            .with_details(serde_json::json!({ "text": text, "raw": e.raw() }))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::domain::diagnosis::{Analysis, DeadlineKind, analyze};
 use crate::domain::money::Money;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
+use crate::sources::SourceProgress;
 use crate::store::CheckRecord;
 
 /// Report format version; bump on incompatible changes (docs/cli.md).
@@ -31,6 +32,10 @@ pub struct CheckReport {
     pub case: CaseHeader,
     #[serde(flatten)]
     pub analysis: Analysis,
+    /// How each source went, when the check asked them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sources: Option<Vec<SourceProgress>>,
 }
 
 impl CheckReport {
@@ -50,7 +55,13 @@ impl CheckReport {
                 submitted_at: case.submitted_at,
             },
             analysis,
+            sources: None,
         }
+    }
+
+    pub fn with_sources(mut self, sources: Vec<SourceProgress>) -> Self {
+        self.sources = Some(sources);
+        self
     }
 
     /// The record of this check kept in the case file.

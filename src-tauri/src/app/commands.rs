@@ -16,7 +16,10 @@ use crate::error::{BoundaryError, ErrorCode};
 use crate::evidence::{self, EvidenceScan};
 use crate::ids::{self, Candidate};
 use crate::report::CheckReport;
-use crate::sources::{self, SourceStatus};
+use crate::sources::creds::{Credentials, Keychain};
+use crate::sources::http::{Http, Policy};
+use crate::sources::secret::Secret;
+use crate::sources::{self, settings};
 use crate::store::{CaseSummary, MessageRecord};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
@@ -100,8 +103,9 @@ pub fn open_case(state: State<'_, AppState>, id: String) -> Result<OpenedCase> {
     Ok(OpenedCase::new(stored))
 }
 
-/// Checks a stored case: asks each source (progress as `check-progress`
-/// events), draws the timeline and records the check.
+/// Checks a stored case: asks every source at once (progress as
+/// `check-progress` events), keeps the live answers in the case, draws the
+/// timeline and records the check.
 #[tauri::command]
 pub async fn run_check<R: Runtime>(
     app: AppHandle<R>,
@@ -111,32 +115,38 @@ pub async fn run_check<R: Runtime>(
 ) -> Result<CheckReport> {
     state.cancel.store(false, Ordering::SeqCst);
     let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
-    let case = stored.case;
-    let now = now_or(now, Some(&case))?;
-    let mut plan = sources::plan(&case);
-    let _ = app.emit(CHECK_PROGRESS, &plan);
-    for i in 0..plan.len() {
-        if state.cancel.load(Ordering::SeqCst) {
-            for s in plan.iter_mut().skip(i) {
-                s.status = SourceStatus::Cancelled;
-            }
-            let _ = app.emit(CHECK_PROGRESS, &plan);
-            return Err(BoundaryError::new(
-                ErrorCode::Cancelled,
-                "the check was cancelled",
-            ));
-        }
-        plan[i].status = SourceStatus::Running;
-        let _ = app.emit(CHECK_PROGRESS, &plan);
-        plan[i] = sources::run(&case, plan[i].clone());
-        let _ = app.emit(CHECK_PROGRESS, &plan);
+    let now = now_or(now, Some(&stored.case))?;
+    let handle = app.clone();
+    let case = stored.case.clone();
+    let outcome = tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let report = |p: &[sources::SourceProgress]| {
+            let _ = handle.emit(CHECK_PROGRESS, p);
+        };
+        sources::check_case(&case, now, &state.cancel, &report)
+    })
+    .await
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(BoundaryError::from)?;
+    if state.cancel.load(Ordering::SeqCst) {
+        return Err(BoundaryError::new(
+            ErrorCode::Cancelled,
+            "the check was cancelled",
+        ));
     }
-    let report = CheckReport::check(&case, Some(stored.id.clone()), now);
+    let mut store = state.store()?;
+    if !outcome.observations.is_empty() {
+        store
+            .add_observations(&stored.id, &outcome.observations, now)
+            .map_err(BoundaryError::from)?;
+    }
+    let case = store.get(&stored.id).map_err(BoundaryError::from)?.case;
+    let report =
+        CheckReport::check(&case, Some(stored.id.clone()), now).with_sources(outcome.progress);
     let record = report
         .record()
         .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?;
-    state
-        .store()?
+    store
         .record_check(&stored.id, &record)
         .map_err(BoundaryError::from)?;
     Ok(report)
@@ -306,4 +316,63 @@ pub fn accept_evidence(
         scans.remove(&stored.id);
     }
     Ok(added)
+}
+
+fn provider(id: &str) -> Result<&'static dyn sources::Provider> {
+    sources::provider(id).ok_or_else(|| {
+        BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "unknown source {id:?}; expected one of {}",
+                sources::provider_ids()
+            ),
+        )
+    })
+}
+
+/// Every live source's settings form and state (no secret values).
+#[tauri::command]
+pub fn list_sources() -> Vec<settings::SourceSettings> {
+    settings::all(&Keychain::new())
+}
+
+/// Saves a source's form to the keychain; an empty secret keeps the saved one.
+#[tauri::command]
+pub fn save_credentials(
+    source: String,
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<settings::SourceSettings> {
+    let p = provider(&source)?;
+    let mut form = Credentials::new();
+    for (k, v) in values {
+        if !p.fields().iter().any(|f| f.key == k) {
+            return Err(BoundaryError::new(
+                ErrorCode::BadArgument,
+                format!("{source} has no field {k:?}"),
+            ));
+        }
+        form.set(&k, Secret::new(v));
+    }
+    settings::save(p, &Keychain::new(), form).map_err(BoundaryError::from)
+}
+
+#[tauri::command]
+pub fn delete_credentials(source: String) -> Result<settings::SourceSettings> {
+    let p = provider(&source)?;
+    let store = Keychain::new();
+    sources::creds::CredStore::delete(&store, p.id()).map_err(BoundaryError::from)?;
+    Ok(settings::view(p, &store))
+}
+
+/// Asks the source a harmless question with the saved settings.
+#[tauri::command]
+pub async fn test_connection(source: String) -> Result<crate::domain::text::Bilingual> {
+    let p = provider(&source)?;
+    tauri::async_runtime::spawn_blocking(move || {
+        let http = Http::new(Policy::from_env())?;
+        settings::test(p, &Keychain::new(), &http, Local::now().fixed_offset())
+    })
+    .await
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(BoundaryError::from)
 }

@@ -68,6 +68,10 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::scan_evidence_text,
             commands::cancel_evidence,
             commands::accept_evidence,
+            commands::list_sources,
+            commands::save_credentials,
+            commands::delete_credentials,
+            commands::test_connection,
         ])
 }
 

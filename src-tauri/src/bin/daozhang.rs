@@ -21,6 +21,9 @@ use daozhang::error::{BoundaryError, ErrorCode};
 use daozhang::evidence;
 use daozhang::ids;
 use daozhang::report::CheckReport;
+use daozhang::sources::creds::{self, Keychain};
+use daozhang::sources::http::{Http, Policy};
+use daozhang::sources::{self, SourceProgress, SourceStatus, settings};
 use daozhang::store::{CaseDocument, MessageRecord, Store};
 
 #[derive(Parser)]
@@ -62,8 +65,48 @@ enum Command {
     /// Add the user's own evidence to a case: bill exports, bank SMS, receipts.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Merchant credentials for the live sources, kept in the OS keychain.
+    #[command(subcommand)]
+    Creds(CredsCommand),
     /// Check the three bundled example cases (no files needed).
     Demo,
+}
+
+#[derive(Subcommand)]
+enum CredsCommand {
+    /// Every live source and whether it is set up.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A source's fields (secret values are never shown).
+    Show {
+        /// alipay, wechat_pay, …
+        source: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a source's settings, read as TOML (`key = "value"`) from a file
+    /// or standard input — never from the command line.
+    Set {
+        /// alipay, wechat_pay, …
+        source: String,
+        /// The TOML file; `-` (the default) reads standard input.
+        #[arg(long, value_name = "FILE|-", default_value = "-")]
+        file: PathBuf,
+    },
+    /// Ask the source a harmless question with the saved settings.
+    Test {
+        /// alipay, wechat_pay, …
+        source: String,
+    },
+    /// Remove a source's settings from the keychain.
+    Delete {
+        /// alipay, wechat_pay, …
+        source: String,
+    },
 }
 
 #[derive(Args)]
@@ -89,6 +132,9 @@ struct CheckArgs {
     /// Store the case (when given as a file) and this check in the case file.
     #[arg(long)]
     save: bool,
+    /// Do not ask the live sources (providers' APIs); use what the case holds.
+    #[arg(long)]
+    offline: bool,
 }
 
 #[derive(Args)]
@@ -195,6 +241,7 @@ fn main() -> ExitCode {
         Command::Id { json, .. } => *json,
         Command::Case(CaseCommand::List { json } | CaseCommand::Show { json, .. }) => *json,
         Command::Evidence(EvidenceCommand::Import(a)) => a.json,
+        Command::Creds(CredsCommand::List { json } | CredsCommand::Show { json, .. }) => *json,
         _ => false,
     };
     match run(cli) {
@@ -229,6 +276,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Id { id, json } => id_cmd(&id, json, lang),
         Command::Case(c) => case_cmd(c, lang, store()?),
         Command::Evidence(EvidenceCommand::Import(a)) => evidence_import(a, lang, store()?),
+        Command::Creds(c) => creds_cmd(c, lang),
         Command::Demo => demo(lang),
     }
 }
@@ -348,7 +396,7 @@ fn target<F: FnOnce() -> Result<Store>>(
 // ------------------------------------------------------------------ check
 
 fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F) -> Result<()> {
-    let (case, mut id, mut opened) = target(&a.target, &store)?;
+    let (mut case, mut id, mut opened) = target(&a.target, &store)?;
     let now = parse_now(a.target.now.as_deref(), Some(&case))?;
     if a.save && id.is_none() {
         let mut s = match opened.take() {
@@ -358,7 +406,26 @@ fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F) -> Result
         id = Some(s.create_case(&case, now).map_err(BoundaryError::from)?);
         opened = Some(s);
     }
-    let report = CheckReport::check(&case, id.clone(), now);
+    let mut progress = None;
+    if !a.offline {
+        let outcome = ask_sources(&case, now, lang, a.json)?;
+        for o in &outcome.observations {
+            if !case.observations.contains(o) {
+                case.add_observation(o.clone());
+            }
+        }
+        if let (Some(s), Some(id)) = (opened.as_mut(), id.as_deref())
+            && !outcome.observations.is_empty()
+        {
+            s.add_observations(id, &outcome.observations, now)
+                .map_err(BoundaryError::from)?;
+        }
+        progress = Some(outcome.progress);
+    }
+    let mut report = CheckReport::check(&case, id.clone(), now);
+    if let Some(p) = progress {
+        report = report.with_sources(p);
+    }
     if (a.save || a.target.case.is_some())
         && let (Some(s), Some(id)) = (opened.as_mut(), id.as_deref())
     {
@@ -384,6 +451,183 @@ fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F) -> Result
         }
     }
     Ok(())
+}
+
+/// Asks the live sources concurrently; unless `quiet`, says on stderr how
+/// each went as it finishes (the report itself goes to stdout).
+fn ask_sources(case: &Case, now: Moment, lang: Lang, quiet: bool) -> Result<sources::Outcome> {
+    use std::sync::Mutex;
+    let shown = Mutex::new(std::collections::HashSet::new());
+    let report = |list: &[SourceProgress]| {
+        if quiet {
+            return;
+        }
+        let Ok(mut shown) = shown.lock() else { return };
+        for p in list.iter().filter(|p| p.source.starts_with("api:")) {
+            let line = match p.status {
+                SourceStatus::Waiting => continue,
+                SourceStatus::Running => pick(
+                    lang,
+                    &format!("正在查询{}…", p.label.zh_cn),
+                    &format!("asking {}…", p.label.en),
+                ),
+                _ => format!("{}: {}", p.label.get(lang), p.detail.get(lang)),
+            };
+            if shown.insert(line.clone()) {
+                eprintln!("{}", dim(&line));
+            }
+        }
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    sources::check_case(case, now, &cancel, &report).map_err(BoundaryError::from)
+}
+
+// ------------------------------------------------------------------ creds
+
+fn source_arg(id: &str) -> Result<&'static dyn sources::Provider> {
+    sources::provider(id).ok_or_else(|| {
+        BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "unknown source {id:?}; expected one of {}",
+                sources::provider_ids()
+            ),
+        )
+    })
+}
+
+fn creds_cmd(c: CredsCommand, lang: Lang) -> Result<()> {
+    let store = Keychain::new();
+    match c {
+        CredsCommand::List { json } => {
+            let all = settings::all(&store);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all).map_err(internal)?);
+                return Ok(());
+            }
+            for s in &all {
+                let state = match (s.ready, s.origin) {
+                    (true, Some(o)) => pick(
+                        lang,
+                        &format!("已设置（{}）", origin_name(o, Lang::ZhCn)),
+                        &format!("set up ({})", origin_name(o, Lang::En)),
+                    ),
+                    (false, Some(_)) => pick(lang, "未填完", "incomplete"),
+                    _ => pick(lang, "未设置", "not set up"),
+                };
+                println!("{:<12} {:<14} {}", s.id, s.label.get(lang), state);
+                if let Some(p) = &s.problem {
+                    println!("  {}", p.get(lang));
+                }
+            }
+        }
+        CredsCommand::Show { source, json } => {
+            let v = settings::view(source_arg(&source)?, &store);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v).map_err(internal)?);
+                return Ok(());
+            }
+            println!("{}", bold(v.label.get(lang)));
+            for f in &v.fields {
+                let value = match (&f.value, f.has_value, f.secret) {
+                    (_, true, true) => pick(lang, "（已设置，不显示）", "(set, not shown)"),
+                    (Some(v), _, false) if f.multiline => {
+                        format!("{}…", v.lines().next().unwrap_or_default())
+                    }
+                    (Some(v), _, false) => v.clone(),
+                    (None, false, _) => match &f.default {
+                        Some(d) => pick(lang, &format!("（默认 {d}）"), &format!("(default {d})")),
+                        None if f.required => pick(lang, "（缺少）", "(missing)"),
+                        None => "—".into(),
+                    },
+                    _ => "—".into(),
+                };
+                let env = if f.from_env {
+                    format!("  [{}]", f.env_var)
+                } else {
+                    String::new()
+                };
+                println!("  {:<20} {value}{}", f.key, dim(&env));
+            }
+        }
+        CredsCommand::Set { source, file } => {
+            let p = source_arg(&source)?;
+            let text = if file.as_os_str() == "-" {
+                let mut t = String::new();
+                std::io::stdin().read_to_string(&mut t).map_err(|e| {
+                    BoundaryError::new(ErrorCode::Io, format!("cannot read standard input: {e}"))
+                })?;
+                t
+            } else {
+                read_text(&file)?
+            };
+            let form =
+                creds::parse_input(p.id(), &text, p.fields()).map_err(BoundaryError::from)?;
+            let v = settings::save(p, &store, form).map_err(BoundaryError::from)?;
+            let missing: Vec<&str> = v
+                .fields
+                .iter()
+                .filter(|f| f.required && !f.has_value && f.default.is_none())
+                .map(|f| f.key.as_str())
+                .collect();
+            println!(
+                "{}",
+                pick(
+                    lang,
+                    &format!("已保存 {} 的设置到系统钥匙串", v.label.zh_cn),
+                    &format!("saved the {} settings to the system keychain", v.label.en)
+                )
+            );
+            if !missing.is_empty() {
+                println!(
+                    "{}",
+                    pick(
+                        lang,
+                        &format!("还缺少：{}", missing.join("、")),
+                        &format!("still missing: {}", missing.join(", "))
+                    )
+                );
+            }
+        }
+        CredsCommand::Test { source } => {
+            let p = source_arg(&source)?;
+            let http = Http::new(Policy::from_env()).map_err(BoundaryError::from)?;
+            let ok = settings::test(p, &store, &http, Local::now().fixed_offset())
+                .map_err(BoundaryError::from)?;
+            println!("{}", ok.get(lang));
+        }
+        CredsCommand::Delete { source } => {
+            let p = source_arg(&source)?;
+            let removed = creds::CredStore::delete(&store, p.id()).map_err(BoundaryError::from)?;
+            println!(
+                "{}",
+                match removed {
+                    true => pick(
+                        lang,
+                        &format!("已从钥匙串删除 {} 的设置", p.label().zh_cn),
+                        &format!("deleted the {} settings from the keychain", p.label().en)
+                    ),
+                    false => pick(
+                        lang,
+                        &format!("钥匙串中没有 {} 的设置", p.label().zh_cn),
+                        &format!("the keychain holds no {} settings", p.label().en)
+                    ),
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn origin_name(o: creds::Origin, lang: Lang) -> &'static str {
+    match (o, lang) {
+        (creds::Origin::Keychain, Lang::ZhCn) => "钥匙串",
+        (creds::Origin::Keychain, _) => "keychain",
+        (creds::Origin::Environment, Lang::ZhCn) => "环境变量",
+        (creds::Origin::Environment, _) => "environment",
+        (creds::Origin::Both, Lang::ZhCn) => "钥匙串与环境变量",
+        (creds::Origin::Both, _) => "keychain and environment",
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> BoundaryError {
@@ -496,6 +740,34 @@ fn print_report(case: &Case, r: &CheckReport, lang: Lang) {
             )
         {
             println!("     {}", dim(&t(&w.text)));
+        }
+    }
+
+    let live: Vec<&SourceProgress> = r
+        .sources
+        .iter()
+        .flatten()
+        .filter(|p| p.source.starts_with("api:"))
+        .collect();
+    if !live.is_empty() {
+        println!("\n{}", bold(&pick(lang, "接口查询", "Live sources")));
+        for p in live {
+            let (mark, st) = match p.status {
+                SourceStatus::Done => ("✓", style(AnsiColor::Green)),
+                SourceStatus::Failed => ("✗", style(AnsiColor::Red)),
+                _ => ("·", Style::new()),
+            };
+            println!(" {st}{mark}{st:#} {}: {}", t(&p.label), t(&p.detail));
+            if p.raw.is_some() {
+                println!(
+                    "     {}",
+                    dim(&pick(
+                        lang,
+                        "未采用的原始应答保存在 --json 输出的 sources[].raw 中",
+                        "the unused raw answer is in --json output, sources[].raw"
+                    ))
+                );
+            }
         }
     }
 

@@ -206,6 +206,15 @@ fn describe(o: &Observation, case: &Case) -> Bilingual {
     )
 }
 
+/// How strongly a channel speaks for its words (lower is stronger).
+fn via_rank(v: Via) -> u8 {
+    match v {
+        Via::Api => 0,
+        Via::BillExport | Via::Sms | Via::Receipt => 1,
+        Via::Manual => 2,
+    }
+}
+
 /// A source's name; the platform's is the case's platform name.
 pub fn source_name(s: SourceKind, case: &Case) -> Bilingual {
     match s {
@@ -274,16 +283,24 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             facts.provider_unpaid.push(i);
         }
     }
-    facts.money_moved = facts
+    // The provider's own live answer, when there is one, is the payment's
+    // word and time; else the earliest word of provider or bank.
+    let live = facts
         .provider_paid
-        .first()
-        .or(facts.bank_debits.first())
-        .copied();
-    facts.paid_at = [facts.provider_paid.first(), facts.bank_debits.first()]
-        .into_iter()
-        .flatten()
-        .filter_map(|&i| obs[i].at)
-        .min();
+        .iter()
+        .copied()
+        .find(|&i| obs[i].via == Via::Api && obs[i].at.is_some());
+    facts.money_moved = live
+        .or(facts.provider_paid.first().copied())
+        .or(facts.bank_debits.first().copied());
+    facts.paid_at = match live {
+        Some(i) => obs[i].at,
+        None => [facts.provider_paid.first(), facts.bank_debits.first()]
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| obs[i].at)
+            .min(),
+    };
 
     let retry = w.retry_window(facts.provider);
     let at_stage = |s: Stage| -> Vec<usize> {
@@ -707,8 +724,8 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
         }
         // The channel of the words the stage quotes: the observation they
         // are from (among those the stage rests on, else any); when the
-        // same words were typed in and also came from a document (a bill,
-        // an SMS …), the document is named.
+        // same words came several ways, the strongest is named: a live
+        // answer, then a document (a bill, an SMS …), then typed words.
         let quoted =
             |o: &&Observation| Some(o.source) == s.source && s.raw.as_ref() == Some(&o.raw);
         s.via = s
@@ -716,12 +733,8 @@ pub fn build(case: &Case, now: Moment, w: &Windows) -> (Timeline, Vec<Conflict>,
             .iter()
             .map(|&i| &obs[i])
             .filter(quoted)
-            .min_by_key(|o| o.via == Via::Manual)
-            .or_else(|| {
-                obs.iter()
-                    .filter(quoted)
-                    .min_by_key(|o| o.via == Via::Manual)
-            })
+            .min_by_key(|o| via_rank(o.via))
+            .or_else(|| obs.iter().filter(quoted).min_by_key(|o| via_rank(o.via)))
             .map(|o| o.via);
     }
 

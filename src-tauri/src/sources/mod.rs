@@ -1,12 +1,34 @@
-//! The sources a check asks, and how far each got. Today: the user's own
-//! report (the manual source). Imported evidence and live provider queries
-//! plug in here as further sources of the same shape.
+//! The sources a check asks, and how far each got: the user's own report,
+//! imported evidence, and the live providers. Each live provider is one
+//! module of the same shape — settings fields, request building and
+//! signing, wire types, a status table mapping its words onto our claims,
+//! error mapping — registered once in [`REGISTRY`].
+//!
+//! Live sources are asked concurrently (one thread each): a check takes
+//! about as long as the slowest source, and one that fails or hangs never
+//! holds up the others.
+
+pub mod alipay;
+pub mod creds;
+pub mod error;
+pub mod http;
+pub mod secret;
+pub mod settings;
+pub mod sign;
+pub mod wechat;
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
 use crate::domain::case::Case;
-use crate::domain::observation::{Party, SourceKind, Via};
+use crate::domain::observation::{Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
+use crate::domain::time::Moment;
+use creds::{CredField, CredStore, Credentials};
+use error::SourceError;
+use http::Http;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -28,59 +50,125 @@ pub struct SourceProgress {
     pub label: Bilingual,
     pub status: SourceStatus,
     pub detail: Bilingual,
+    /// An answer that was not used (bad signature, malformed, about another
+    /// order), with every secret removed, for the user to look at.
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+impl SourceProgress {
+    fn new(source: impl Into<String>, label: Bilingual) -> Self {
+        SourceProgress {
+            source: source.into(),
+            label,
+            status: SourceStatus::Waiting,
+            detail: Bilingual::default(),
+            raw: None,
+        }
+    }
+}
+
+/// What a provider query needs besides its credentials.
+pub struct Ctx<'a> {
+    pub http: &'a Http,
+    pub cancel: &'a AtomicBool,
+    /// The check's "now" (for the case); signatures use the real clock.
+    pub now: Moment,
+}
+
+/// A live source. Implementations are unit structs listed in [`REGISTRY`].
+pub trait Provider: Sync {
+    /// Stable id: the keychain account, the `api:<id>` key, the CLI name.
+    fn id(&self) -> &'static str;
+    /// Who speaks in the observations it returns.
+    fn kind(&self) -> SourceKind;
+    fn label(&self) -> Bilingual;
+    /// Its settings form.
+    fn fields(&self) -> &'static [CredField];
+    /// Whether it can say anything about `case` (its payment method or
+    /// payment IDs are this provider's).
+    fn concerns(&self, case: &Case) -> bool;
+    /// Asks about `case`; every observation has `via: Api`.
+    fn query(
+        &self,
+        ctx: &Ctx,
+        creds: &Credentials,
+        case: &Case,
+    ) -> Result<Vec<Observation>, SourceError>;
+    /// A harmless query proving the settings work; says what was proven.
+    fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError>;
+}
+
+/// Every live source, in the order a check lists them.
+pub static REGISTRY: &[&dyn Provider] = &[&alipay::Alipay, &wechat::WechatPay];
+
+pub fn provider(id: &str) -> Option<&'static dyn Provider> {
+    let id = id.trim().to_lowercase().replace('-', "_");
+    let id = match id.as_str() {
+        "wechat" | "wechatpay" | "weixin" => "wechat_pay",
+        other => other,
+    };
+    REGISTRY.iter().copied().find(|p| p.id() == id)
+}
+
+/// The ids `provider` accepts, for error messages.
+pub fn provider_ids() -> String {
+    REGISTRY
+        .iter()
+        .map(|p| p.id())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The payment IDs of `case` that belong to `kind` (given or recognised,
+/// or unmarked when the payment method is `kind`'s).
+pub fn payment_ids(case: &Case, kind: SourceKind) -> Vec<String> {
+    case.payments
+        .iter()
+        .filter(|p| match p.provider {
+            Some(k) => k == kind,
+            None => case.method.provider() == Some(kind),
+        })
+        .map(|p| p.id.clone())
+        .collect()
+}
+
+fn concerns_by_method_or_payment(case: &Case, kind: SourceKind) -> bool {
+    case.method.provider() == Some(kind) || case.payments.iter().any(|p| p.provider == Some(kind))
 }
 
 /// The sources a check of `case` will ask, all waiting.
 pub fn plan(case: &Case) -> Vec<SourceProgress> {
     let mut out = vec![
-        SourceProgress {
-            source: "manual".into(),
-            label: Bilingual::new("你填写的各方状态", "What you reported"),
-            status: SourceStatus::Waiting,
-            detail: Bilingual::default(),
-        },
-        SourceProgress {
-            source: "evidence".into(),
-            label: Bilingual::new("导入的账单与短信", "Imported bills and SMS"),
-            status: SourceStatus::Waiting,
-            detail: Bilingual::default(),
-        },
+        SourceProgress::new(
+            "manual",
+            Bilingual::new("你填写的各方状态", "What you reported"),
+        ),
+        SourceProgress::new(
+            "evidence",
+            Bilingual::new("导入的账单与短信", "Imported bills and SMS"),
+        ),
     ];
-    let mut providers: Vec<SourceKind> = case.payments.iter().filter_map(|p| p.provider).collect();
-    providers.extend(case.method.provider());
-    providers.dedup();
-    for p in providers {
-        if providers_seen(&out, p) {
-            continue;
-        }
+    for p in REGISTRY.iter().filter(|p| p.concerns(case)) {
         let name = p.label();
-        out.push(SourceProgress {
-            source: format!("api:{}", p.code()),
-            label: Bilingual::new(
+        out.push(SourceProgress::new(
+            format!("api:{}", p.id()),
+            Bilingual::new(
                 format!("{} 商户接口", name.zh_cn),
                 format!("{} merchant API", name.en),
             ),
-            status: SourceStatus::Waiting,
-            detail: Bilingual::default(),
-        });
+        ));
     }
     out
 }
 
-fn providers_seen(out: &[SourceProgress], p: SourceKind) -> bool {
-    out.iter().any(|s| s.source == format!("api:{}", p.code()))
-}
-
-/// Runs one source and says how it went. Every source of today answers
-/// from the case itself; none blocks.
-pub fn run(case: &Case, mut s: SourceProgress) -> SourceProgress {
+/// Says how the sources that answer from the case itself went (`manual`,
+/// `evidence`). Live sources are run by [`run_live`].
+pub fn run_local(case: &Case, mut s: SourceProgress) -> SourceProgress {
+    let count = |f: &dyn Fn(Via) -> bool| case.observations.iter().filter(|o| f(o.via)).count();
     match s.source.as_str() {
         "manual" => {
-            let n = case
-                .observations
-                .iter()
-                .filter(|o| o.via == Via::Manual)
-                .count();
+            let n = count(&|v| v == Via::Manual);
             s.status = SourceStatus::Done;
             s.detail = Bilingual::new(
                 format!("{n} 条状态"),
@@ -88,11 +176,7 @@ pub fn run(case: &Case, mut s: SourceProgress) -> SourceProgress {
             );
         }
         "evidence" => {
-            let n = case
-                .observations
-                .iter()
-                .filter(|o| matches!(o.via, Via::BillExport | Via::Sms | Via::Receipt))
-                .count();
+            let n = count(&|v| matches!(v, Via::BillExport | Via::Sms | Via::Receipt));
             if n == 0 {
                 s.status = SourceStatus::Skipped;
                 s.detail = Bilingual::new("尚未导入账单或短信", "no bill or SMS imported yet");
@@ -104,25 +188,168 @@ pub fn run(case: &Case, mut s: SourceProgress) -> SourceProgress {
                 );
             }
         }
-        _ => {
-            let n = case
+        _ => {}
+    }
+    s
+}
+
+/// What a whole check of the sources produced.
+pub struct Outcome {
+    pub progress: Vec<SourceProgress>,
+    /// New answers from live sources, to add to the case.
+    pub observations: Vec<Observation>,
+}
+
+/// Asks every source of `case`: the local ones at once, the live ones
+/// concurrently, each with the credentials `store` (or the environment)
+/// has. `report` is called with the whole list after every change.
+pub fn check_all(
+    case: &Case,
+    store: &dyn CredStore,
+    http: &Http,
+    now: Moment,
+    cancel: &AtomicBool,
+    report: &(dyn Fn(&[SourceProgress]) + Sync),
+) -> Outcome {
+    let plan = plan(case);
+    report(&plan);
+    let state = Mutex::new(plan);
+    let update = |i: usize, f: &dyn Fn(&mut SourceProgress)| {
+        if let Ok(mut list) = state.lock() {
+            f(&mut list[i]);
+            report(&list);
+        }
+    };
+    let len = state.lock().map(|l| l.len()).unwrap_or(0);
+    let found = Mutex::new(Vec::new());
+    let ctx = Ctx { http, cancel, now };
+    std::thread::scope(|scope| {
+        for i in 0..len {
+            let Some(key) = state.lock().ok().map(|l| l[i].source.clone()) else {
+                continue;
+            };
+            let Some(id) = key.strip_prefix("api:") else {
+                update(i, &|s| *s = run_local(case, s.clone()));
+                continue;
+            };
+            let Some(p) = provider(id) else { continue };
+            let (ctx, found, update) = (&ctx, &found, &update);
+            scope.spawn(move || {
+                update(i, &|s| s.status = SourceStatus::Running);
+                let result = ask(p, ctx, store, case);
+                update(i, &|s| settle(s, &result, case, p));
+                if let Ok(obs) = result
+                    && let Ok(mut f) = found.lock()
+                {
+                    f.extend(obs);
+                }
+            });
+        }
+    });
+    Outcome {
+        progress: state.into_inner().unwrap_or_default(),
+        observations: found.into_inner().unwrap_or_default(),
+    }
+}
+
+/// Not an error: the source has no settings, so it is skipped.
+const NOT_SET_UP: &str = "not set up";
+
+fn ask(
+    p: &dyn Provider,
+    ctx: &Ctx,
+    store: &dyn CredStore,
+    case: &Case,
+) -> Result<Vec<Observation>, SourceError> {
+    let creds = creds::resolve(store, p.id(), p.fields())
+        .map_err(|e| SourceError::Keychain(e.text()))?
+        .ok_or(SourceError::NotConfigured(vec![NOT_SET_UP]))?;
+    let missing = creds.missing(p.fields());
+    if !missing.is_empty() {
+        return Err(SourceError::NotConfigured(missing));
+    }
+    p.query(ctx, &creds, case).map_err(|e| match e {
+        SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
+            reason,
+            raw: secret::redact(&raw, creds.secrets()),
+        },
+        other => other,
+    })
+}
+
+fn settle(
+    s: &mut SourceProgress,
+    result: &Result<Vec<Observation>, SourceError>,
+    case: &Case,
+    p: &dyn Provider,
+) {
+    match result {
+        Ok(obs) => {
+            s.status = SourceStatus::Done;
+            s.detail = summary(obs, case, p);
+        }
+        Err(SourceError::NotConfigured(m)) if m == &[NOT_SET_UP] => {
+            let earlier = case
                 .observations
                 .iter()
-                .filter(|o| o.via == Via::Api && o.source.party() == Party::Provider)
+                .filter(|o| o.via == Via::Api && o.source == p.kind())
                 .count();
             s.status = SourceStatus::Skipped;
-            s.detail = if n == 0 {
+            s.detail = if earlier == 0 {
                 Bilingual::new(
                     "未设置商户凭证：普通付款人用账单与短信即可",
                     "no merchant credentials set: shoppers use their bill and SMS instead",
                 )
             } else {
                 Bilingual::new(
-                    format!("{n} 条早先查询的结果"),
-                    format!("{n} earlier answers"),
+                    format!("未设置凭证；保留 {earlier} 条早先查询的结果"),
+                    format!("no credentials set; {earlier} earlier answers kept"),
                 )
             };
         }
+        Err(SourceError::Cancelled) => {
+            s.status = SourceStatus::Cancelled;
+            s.detail = SourceError::Cancelled.text();
+        }
+        Err(e) => {
+            s.status = SourceStatus::Failed;
+            s.detail = e.text();
+            s.raw = e.raw().map(str::to_owned);
+        }
     }
-    s
+}
+
+fn summary(obs: &[Observation], case: &Case, p: &dyn Provider) -> Bilingual {
+    let words: Vec<&str> = obs.iter().map(|o| o.raw.as_str()).collect();
+    let _ = case;
+    if words.is_empty() {
+        return Bilingual::new(
+            format!("{} 没有这笔订单的记录", p.label().zh_cn),
+            format!("{} has nothing on this order", p.label().en),
+        );
+    }
+    Bilingual::new(
+        format!("已查询：{}", words.join("；")),
+        format!("answered: {}", words.join("; ")),
+    )
+}
+
+/// Asks every source of `case` with the keychain's (or the environment's)
+/// credentials and the network policy of the environment; the app and the
+/// CLI both check this way.
+pub fn check_case(
+    case: &Case,
+    now: Moment,
+    cancel: &AtomicBool,
+    report: &(dyn Fn(&[SourceProgress]) + Sync),
+) -> Result<Outcome, SourceError> {
+    let http = Http::new(http::Policy::from_env())?;
+    Ok(check_all(
+        case,
+        &creds::Keychain::new(),
+        &http,
+        now,
+        cancel,
+        report,
+    ))
 }

@@ -4,9 +4,14 @@ import type { Conflict } from "./Conflict";
 import type { Deadline } from "./Deadline";
 import type { Diagnosis } from "./Diagnosis";
 import type { NextStep } from "./NextStep";
+import type { SourceProgress } from "./SourceProgress";
 import type { Timeline } from "./Timeline";
 
-export type CheckReport = { version: number, case: CaseHeader, now: string, timeline: Timeline, conflicts: Array<Conflict>, diagnosis: Diagnosis, next_steps: Array<NextStep>, deadlines: Array<Deadline>, 
+export type CheckReport = { version: number, case: CaseHeader, 
+/**
+ * How each source went, when the check asked them.
+ */
+sources?: Array<SourceProgress>, now: string, timeline: Timeline, conflicts: Array<Conflict>, diagnosis: Diagnosis, next_steps: Array<NextStep>, deadlines: Array<Deadline>, 
 /**
  * The date by which the complaint asks for a fix.
  */

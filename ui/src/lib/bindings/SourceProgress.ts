@@ -9,4 +9,9 @@ export type SourceProgress = {
 /**
  * Stable key: `manual`, `evidence`, `api:alipay` …
  */
-source: string, label: Bilingual, status: SourceStatus, detail: Bilingual, };
+source: string, label: Bilingual, status: SourceStatus, detail: Bilingual, 
+/**
+ * An answer that was not used (bad signature, malformed, about another
+ * order), with every secret removed, for the user to look at.
+ */
+raw: string | null, };

@@ -1,0 +1,107 @@
+//! How asking a source can go wrong, each told in both languages.
+
+use crate::domain::text::Bilingual;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SourceError {
+    #[error("not set up: missing {}", .0.join(", "))]
+    NotConfigured(Vec<&'static str>),
+    /// A credential value cannot be used (a key that is not a key …).
+    #[error("the {field} setting cannot be used: {reason}")]
+    BadSetting { field: &'static str, reason: String },
+    #[error("{0} is not HTTPS; only loopback addresses may use plain HTTP")]
+    Insecure(String),
+    #[error("cannot reach {host}: {reason}")]
+    Network { host: String, reason: String },
+    #[error("no answer from {host} within {seconds} s")]
+    Timeout { host: String, seconds: u64 },
+    #[error("{host} asked us to wait {seconds} s before asking again")]
+    RateLimited { host: String, seconds: u64 },
+    /// The provider refused our credentials or signature.
+    #[error("{provider} refused the credentials: {message} ({code})")]
+    Auth {
+        provider: String,
+        code: String,
+        message: String,
+    },
+    /// Any other error the provider named.
+    #[error("{provider} answered with an error: {message} ({code})")]
+    Provider {
+        provider: String,
+        code: String,
+        message: String,
+    },
+    /// HTTP status without a body we understand.
+    #[error("{host} answered HTTP {status}")]
+    Http { host: String, status: u16 },
+    /// A response we cannot trust: bad or missing signature, malformed,
+    /// or about another order or amount. `raw` is the response with every
+    /// secret removed, kept for the user.
+    #[error("untrusted response: {}", reason.en)]
+    Untrusted { reason: Bilingual, raw: String },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{}", .0.en)]
+    Keychain(Bilingual),
+}
+
+impl SourceError {
+    pub fn untrusted(zh: impl Into<String>, en: impl Into<String>, raw: &str) -> Self {
+        SourceError::Untrusted {
+            reason: Bilingual::new(zh, en),
+            raw: clip(raw),
+        }
+    }
+
+    /// The raw answer kept for the user, if any.
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            SourceError::Untrusted { raw, .. } => Some(raw),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> Bilingual {
+        let en = self.to_string();
+        let zh = match self {
+            SourceError::NotConfigured(m) => format!("尚未设置：缺少 {}", m.join("、")),
+            SourceError::BadSetting { field, reason } => {
+                format!("设置项 {field} 无法使用：{reason}")
+            }
+            SourceError::Insecure(u) => format!("{u} 不是 HTTPS；只有本机地址可以用 HTTP"),
+            SourceError::Network { host, reason } => format!("无法连接 {host}：{reason}"),
+            SourceError::Timeout { host, seconds } => format!("{host} 在 {seconds} 秒内没有应答"),
+            SourceError::RateLimited { host, seconds } => {
+                format!("{host} 要求 {seconds} 秒后再查询")
+            }
+            SourceError::Auth {
+                provider,
+                code,
+                message,
+            } => format!("{provider} 拒绝了凭证：{message}（{code}）"),
+            SourceError::Provider {
+                provider,
+                code,
+                message,
+            } => format!("{provider} 返回错误：{message}（{code}）"),
+            SourceError::Http { host, status } => format!("{host} 返回 HTTP {status}"),
+            SourceError::Untrusted { reason, .. } => format!("不可信的应答：{}", reason.zh_cn),
+            SourceError::Cancelled => "已取消".to_owned(),
+            SourceError::Keychain(m) => m.zh_cn.clone(),
+        };
+        Bilingual::new(zh, en)
+    }
+}
+
+/// At most 4 KiB of a raw answer is kept.
+pub fn clip(raw: &str) -> String {
+    const MAX: usize = 4096;
+    if raw.len() <= MAX {
+        return raw.to_owned();
+    }
+    let mut end = MAX;
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &raw[..end])
+}

@@ -1,0 +1,286 @@
+//! The one way the core talks to the network: rustls, HTTPS except to
+//! loopback, connect and total timeouts, and bounded retries with backoff
+//! (honouring `Retry-After`) for idempotent queries only.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::HeaderMap;
+use url::Url;
+
+use super::error::SourceError;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub connect_timeout: Duration,
+    /// For one attempt, from sending to the last byte.
+    pub timeout: Duration,
+    /// Tries in all (1 = no retry).
+    pub attempts: u32,
+    /// The first backoff; doubled each retry.
+    pub backoff: Duration,
+    /// A `Retry-After` longer than this is not waited for.
+    pub max_wait: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(15),
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(20),
+        }
+    }
+}
+
+impl Policy {
+    /// From `DAOZHANG_HTTP_TIMEOUT_MS` / `DAOZHANG_HTTP_ATTEMPTS` when set
+    /// (for slow links, or tests that want an answer fast).
+    pub fn from_env() -> Self {
+        let mut p = Policy::default();
+        if let Some(ms) = env_u64("DAOZHANG_HTTP_TIMEOUT_MS") {
+            p.timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(n) = env_u64("DAOZHANG_HTTP_ATTEMPTS") {
+            p.attempts = n.clamp(1, 10) as u32;
+        }
+        if let Some(ms) = env_u64("DAOZHANG_HTTP_BACKOFF_MS") {
+            p.backoff = Duration::from_millis(ms);
+        }
+        p
+    }
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// An answer, whatever its status.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub struct Http {
+    client: Client,
+    policy: Policy,
+}
+
+impl Http {
+    pub fn new(policy: Policy) -> Result<Self, SourceError> {
+        let client = Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.timeout)
+            .user_agent(concat!("daozhang/", env!("CARGO_PKG_VERSION")))
+            .https_only(false)
+            .build()
+            .map_err(|e| SourceError::Network {
+                host: "-".into(),
+                reason: e.to_string(),
+            })?;
+        Ok(Http { client, policy })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Sends the request `build` makes (called again for each attempt, so
+    /// signatures carry a fresh timestamp). Retries timeouts, connection
+    /// failures, 5xx and 429 when `idempotent`; returns any other answer.
+    pub fn send(
+        &self,
+        url: &Url,
+        idempotent: bool,
+        cancel: &AtomicBool,
+        build: impl Fn(&Client) -> RequestBuilder,
+    ) -> Result<Reply, SourceError> {
+        check_url(url)?;
+        let host = host_of(url);
+        let attempts = if idempotent { self.policy.attempts } else { 1 };
+        let mut backoff = self.policy.backoff;
+        let mut last: Option<SourceError> = None;
+        for attempt in 1..=attempts {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(SourceError::Cancelled);
+            }
+            let wait = match build(&self.client).send() {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    let body = match resp.text() {
+                        Ok(b) => b,
+                        Err(e) => {
+                            last = Some(network(&host, &e, &self.policy));
+                            if attempt < attempts {
+                                sleep(backoff, cancel)?;
+                                backoff *= 2;
+                            }
+                            continue;
+                        }
+                    };
+                    let reply = Reply {
+                        status,
+                        headers,
+                        body,
+                    };
+                    match status {
+                        429 => {
+                            let asked = retry_after(&reply).unwrap_or(backoff);
+                            if asked > self.policy.max_wait {
+                                return Err(SourceError::RateLimited {
+                                    host,
+                                    seconds: asked.as_secs(),
+                                });
+                            }
+                            last = Some(SourceError::RateLimited {
+                                host: host.clone(),
+                                seconds: asked.as_secs(),
+                            });
+                            asked.max(Duration::from_millis(1))
+                        }
+                        500..=599 => {
+                            let asked = retry_after(&reply)
+                                .filter(|d| *d <= self.policy.max_wait)
+                                .unwrap_or(backoff);
+                            last = Some(SourceError::Http {
+                                host: host.clone(),
+                                status,
+                            });
+                            asked
+                        }
+                        _ => return Ok(reply),
+                    }
+                }
+                Err(e) => {
+                    last = Some(network(&host, &e, &self.policy));
+                    backoff
+                }
+            };
+            if attempt < attempts {
+                sleep(wait, cancel)?;
+                backoff *= 2;
+            }
+        }
+        Err(last.unwrap_or(SourceError::Network {
+            host,
+            reason: "no attempt was made".into(),
+        }))
+    }
+}
+
+fn network(host: &str, e: &reqwest::Error, policy: &Policy) -> SourceError {
+    if e.is_timeout() {
+        SourceError::Timeout {
+            host: host.to_owned(),
+            seconds: policy.timeout.as_secs().max(1),
+        }
+    } else {
+        // reqwest's chain names the cause (refused, DNS, TLS) without the URL's query.
+        let mut reason = e.to_string();
+        if let Some(u) = e.url() {
+            reason = reason.replace(u.as_str(), &host_of(u));
+        }
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            reason = format!("{reason}: {s}");
+            src = s.source();
+        }
+        SourceError::Network {
+            host: host.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(r: &Reply) -> Option<Duration> {
+    let v = r.header("retry-after")?.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+/// Sleeps `d` in short steps, stopping early when cancelled.
+fn sleep(d: Duration, cancel: &AtomicBool) -> Result<(), SourceError> {
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        if cancel.load(Ordering::SeqCst) {
+            return Err(SourceError::Cancelled);
+        }
+        std::thread::sleep((end - Instant::now()).min(Duration::from_millis(50)));
+    }
+    Ok(())
+}
+
+pub fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => url.as_str().to_owned(),
+    }
+}
+
+/// HTTPS is required, except for loopback addresses (local mocks, tests).
+pub fn check_url(url: &Url) -> Result<(), SourceError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        _ => Err(SourceError::Insecure(host_of(url))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses a base URL from settings, naming the field when it is wrong.
+pub fn parse_base(field: &'static str, text: &str) -> Result<Url, SourceError> {
+    let url = Url::parse(text.trim()).map_err(|e| SourceError::BadSetting {
+        field,
+        reason: format!("{text:?} is not a URL ({e})"),
+    })?;
+    check_url(&url)?;
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let ok = |u: &str| check_url(&Url::parse(u).unwrap()).is_ok();
+        assert!(ok("https://openapi.alipay.com/gateway.do"));
+        assert!(ok("http://127.0.0.1:8080/gateway.do"));
+        assert!(ok("http://127.8.0.1/"));
+        assert!(ok("http://[::1]:9/"));
+        assert!(ok("http://localhost:3000/"));
+        assert!(
+            !ok("http://openapi.alipay.com/gateway.do"),
+            "plain HTTP to the internet"
+        );
+        assert!(!ok("http://192.168.1.2/"), "a LAN address is not loopback");
+        assert!(!ok("ftp://127.0.0.1/"));
+    }
+}
