@@ -1,4 +1,5 @@
 //! End-to-end and interop tests for Daozhang live in `tests/tests/`.
 
 pub mod bills;
+pub mod fakes;
 pub mod webdriver;
