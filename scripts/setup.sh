@@ -10,10 +10,12 @@ want_tests=0
 [ "${1:-}" = "--test" ] && want_tests=1
 
 # Tauri 2 on Linux: WebKitGTK 4.1 and friends; CJK fonts so Chinese renders.
+# libdbus-1-dev: the OS keychain (Secret Service) client.
 packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk)
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev fonts-noto-cjk)
 if [ $want_tests -eq 1 ]; then
-  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth)
+  # gnome-keyring + dbus: a real Secret Service for the keychain tests.
+  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth dbus gnome-keyring)
 fi
 
 missing=()

@@ -528,6 +528,10 @@ fn creds_cmd(c: CredsCommand, lang: Lang) -> Result<()> {
                 return Ok(());
             }
             println!("{}", bold(v.label.get(lang)));
+            if let Some(p) = &v.problem {
+                let red = style(AnsiColor::Red).bold();
+                println!("  {red}!{red:#} {}", p.get(lang));
+            }
             for f in &v.fields {
                 let value = match (&f.value, f.has_value, f.secret) {
                     (_, true, true) => pick(lang, "（已设置，不显示）", "(set, not shown)"),
