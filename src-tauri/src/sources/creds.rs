@@ -326,16 +326,18 @@ pub fn parse_input(
     Ok(creds)
 }
 
-/// Merges a form's values into what is kept: an empty secret field keeps
-/// the saved secret (the form never shows it), an empty plain field clears.
+/// Merges a form's values into what is kept: a field the form leaves out
+/// keeps its saved value; an empty secret field keeps the saved secret (the
+/// form never shows it); an empty plain field clears it.
 pub fn merge(kept: Option<Credentials>, form: Credentials, fields: &[CredField]) -> Credentials {
     let mut out = Credentials::new();
     for f in fields {
-        let new = form.values.get(f.key).filter(|v| !v.is_empty());
+        let given = form.values.get(f.key);
         let old = kept.as_ref().and_then(|k| k.values.get(f.key));
-        match (new, old) {
-            (Some(v), _) => out.set(f.key, v.clone()),
-            (None, Some(v)) if f.secret => out.set(f.key, v.clone()),
+        match (given, old) {
+            (Some(v), _) if !v.is_empty() => out.set(f.key, v.clone()),
+            (Some(_), Some(v)) if f.secret => out.set(f.key, v.clone()),
+            (None, Some(v)) => out.set(f.key, v.clone()),
             _ => {}
         }
     }
@@ -390,9 +392,17 @@ mod tests {
     fn an_empty_secret_in_the_form_keeps_the_saved_one() {
         let kept = parse_input("x", "app_id = \"1\"\nprivate_key = \"K\"", FIELDS).unwrap();
         let form = parse_input("x", "app_id = \"2\"\nprivate_key = \"\"", FIELDS).unwrap();
-        let m = merge(Some(kept), form, FIELDS);
+        let m = merge(Some(kept.clone()), form, FIELDS);
         assert_eq!(m.text("app_id"), Some("2"));
         assert_eq!(m.text("private_key"), Some("K"));
+        let partial = parse_input("x", "private_key = \"K2\"", FIELDS).unwrap();
+        let m = merge(Some(kept), partial, FIELDS);
+        assert_eq!(
+            m.text("app_id"),
+            Some("1"),
+            "a field left out keeps its value"
+        );
+        assert_eq!(m.text("private_key"), Some("K2"));
     }
 
     #[test]
