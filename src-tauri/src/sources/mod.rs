@@ -286,7 +286,7 @@ fn settle(
     match result {
         Ok(obs) => {
             s.status = SourceStatus::Done;
-            s.detail = summary(obs, case, p);
+            s.detail = summary(obs, p);
         }
         Err(SourceError::NotConfigured(m)) if m == &[NOT_SET_UP] => {
             let earlier = case
@@ -319,9 +319,8 @@ fn settle(
     }
 }
 
-fn summary(obs: &[Observation], case: &Case, p: &dyn Provider) -> Bilingual {
+fn summary(obs: &[Observation], p: &dyn Provider) -> Bilingual {
     let words: Vec<&str> = obs.iter().map(|o| o.raw.as_str()).collect();
-    let _ = case;
     if words.is_empty() {
         return Bilingual::new(
             format!("{} 没有这笔订单的记录", p.label().zh_cn),
