@@ -46,3 +46,8 @@ fi
 
 echo "== npm ci (ui)"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+if [ $want_tests -eq 1 ]; then
+  # The providers' official SDKs, for the interop tests (tests/interop/).
+  echo "== npm ci (tests/interop)"
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi

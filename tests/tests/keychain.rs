@@ -81,18 +81,25 @@ fn alipay_credentials_persist_across_process_and_keychain_restarts() {
                 .cloned()
                 .unwrap()
         };
-        assert_eq!(v["ready"], true, "{label}: every required field is back: {v}");
+        assert_eq!(
+            v["ready"], true,
+            "{label}: every required field is back: {v}"
+        );
         assert_eq!(
             field("app_id")["value"],
             "2021004123456789",
             "{label}: a plain field is shown back"
         );
-        assert_eq!(field("private_key")["has_value"], true, "{label}: the key is kept");
+        assert_eq!(
+            field("private_key")["has_value"],
+            true,
+            "{label}: the key is kept"
+        );
         assert!(
             field("private_key")["value"].is_null(),
             "{label}: a secret's value is never shown back"
         );
-        for chunk in key_chunks(&private) {
+        for chunk in key_chunks(private) {
             assert!(
                 !text(&out).contains(&chunk),
                 "{label}: the private key leaked into `creds show`"
@@ -110,7 +117,7 @@ fn alipay_credentials_persist_across_process_and_keychain_restarts() {
     for file in session.files() {
         let bytes = std::fs::read(&file).unwrap_or_default();
         let content = String::from_utf8_lossy(&bytes);
-        for chunk in key_chunks(&private) {
+        for chunk in key_chunks(private) {
             assert!(
                 !content.contains(&chunk),
                 "{} holds the private key in plain text",
@@ -142,7 +149,11 @@ fn secrets_are_refused_as_arguments_and_typos_are_named() {
         None,
     );
     assert!(!out.status.success(), "{}", text(&out));
-    let out = daozhang(&session, &["creds", "set", "alipay"], Some("appid = \"1\"\n"));
+    let out = daozhang(
+        &session,
+        &["creds", "set", "alipay"],
+        Some("appid = \"1\"\n"),
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains("app_id"),
@@ -156,7 +167,10 @@ fn without_a_keychain_the_error_says_what_to_do() {
     let mut cmd = Command::new(cli_binary());
     let out = cmd
         .args(["creds", "show", "alipay"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/daozhang-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/daozhang-bus",
+        )
         .env("LANG", "en_US.UTF-8")
         .output()
         .expect("runs");
