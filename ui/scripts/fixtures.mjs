@@ -107,5 +107,19 @@ run('evidence', 'import', billFile, '--case', caseId, '--json', '--now', '2026-1
 run('evidence', 'import', '--sms', smsFile, '--accept', '1', '--case', caseId, '--json', '--now', '2026-11-21 16:30');
 json('check-douyin-evidence.json', JSON.parse(run('check', '--case', caseId, '--json', '--now', '2026-11-21 16:30')));
 
+// The live sources' settings forms as `creds list` (= `list_sources`) shows
+// them; values and the keychain's state are cleared (this machine may have a
+// keychain, settings or DAOZHANG_* variables): the fake keeps its own.
+json(
+  'sources.json',
+  JSON.parse(run('creds', 'list', '--json')).map((s) => ({
+    ...s,
+    ready: false,
+    origin: null,
+    problem: null,
+    fields: s.fields.map((f) => ({ ...f, value: null, has_value: false, from_env: false })),
+  })),
+);
+
 json('ids.json', Object.fromEntries(ids.map((id) => [id, JSON.parse(run('id', id, '--json'))])));
 console.log(`fixtures written to ${out}`);

@@ -59,6 +59,20 @@ describe('TauriBackend', () => {
     ]);
   });
 
+  it('calls the settings commands by their Rust names', async () => {
+    const b = new TauriBackend();
+    await b.listSources();
+    await b.saveCredentials('alipay', { app_id: '2021000000000001', private_key: '' });
+    await b.deleteCredentials('wechat_pay');
+    await b.testConnection('alipay');
+    expect(invoke.mock.calls).toEqual([
+      ['list_sources', undefined],
+      ['save_credentials', { source: 'alipay', values: { app_id: '2021000000000001', private_key: '' } }],
+      ['delete_credentials', { source: 'wechat_pay' }],
+      ['test_connection', { source: 'alipay' }],
+    ]);
+  });
+
   it('passes the backend error shape through, and wraps anything else', async () => {
     const b = new TauriBackend();
     const e = { code: 'not_found', message: 'no case abc', details: null };

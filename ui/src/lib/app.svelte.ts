@@ -25,7 +25,7 @@ import {
   type FormState,
 } from '$lib/form';
 
-export type Screen = 'start' | 'intake' | 'check' | 'result' | 'complaint';
+export type Screen = 'start' | 'intake' | 'check' | 'result' | 'complaint' | 'settings';
 
 /** The last evidence import: how many records, from what. */
 export interface EvidenceAdded {
@@ -69,6 +69,9 @@ export class AppState {
   /** The last evidence import, confirmed on the result screen until the next. */
   evidenceAdded = $state<EvidenceAdded | null>(null);
 
+  /** Where "Back" on the settings page returns to. */
+  settingsFrom = $state<Screen>('start');
+
   private readonly backend: Backend;
   private readonly minCheckMs: number;
   private checkRun = 0;
@@ -80,6 +83,26 @@ export class AppState {
 
   go(screen: Screen) {
     this.screen = screen;
+  }
+
+  /**
+   * Moves to `screen` when a background task ends (a check): while the
+   * settings page is open it stays, and "Back" leads there instead.
+   */
+  private arrive(screen: Screen) {
+    if (this.screen === 'settings') this.settingsFrom = screen;
+    else this.screen = screen;
+  }
+
+  /** The sources' settings page; "Back" returns to the screen it was opened from. */
+  openSettings() {
+    if (this.screen === 'settings') return;
+    this.settingsFrom = this.screen;
+    this.screen = 'settings';
+  }
+
+  closeSettings() {
+    this.screen = this.settingsFrom === 'settings' ? 'start' : this.settingsFrom;
   }
 
   async loadPresets() {
@@ -239,16 +262,16 @@ export class AppState {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (run !== this.checkRun) return;
       if (this.cancelling) {
-        this.screen = 'intake';
+        this.arrive('intake');
         return;
       }
       this.report = report;
-      this.screen = 'result';
+      this.arrive('result');
     } catch (e) {
       if (run !== this.checkRun) return;
       const err = toBoundaryError(e);
       if (err.code === 'cancelled' || this.cancelling) {
-        this.screen = 'intake';
+        this.arrive('intake');
       } else {
         this.checkError = err;
       }

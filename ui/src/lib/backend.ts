@@ -14,6 +14,8 @@ import type { OpenedCase } from '$lib/bindings/OpenedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
+import type { SourceSettings } from '$lib/bindings/SourceSettings';
+import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { AudienceCode } from '$lib/labels';
 import type { Lang } from '$lib/bindings/Lang';
 
@@ -87,6 +89,25 @@ export interface Backend {
   acceptEvidence(id: string, picks: number[], now?: string | null): Promise<number>;
   /** Listens to `evidence-progress` while a file is read. */
   onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten>;
+
+  /** Every live source's settings form and state; secret values never come back. */
+  listSources(): Promise<SourceSettings[]>;
+  /**
+   * Saves a source's form to the OS keychain: an empty secret field keeps
+   * the saved secret, an empty plain field clears it. Resolves to the new
+   * state; rejects with `credentials` (and `details.text`) when the keychain
+   * cannot be written.
+   */
+  saveCredentials(source: string, values: Record<string, string>): Promise<SourceSettings>;
+  /** Removes a source's settings from the keychain. */
+  deleteCredentials(source: string): Promise<SourceSettings>;
+  /**
+   * Asks the source a harmless question with the saved settings; resolves
+   * to what was proven. Rejects with `credentials` or `source_failed`,
+   * `details.text` saying why and maybe `details.raw` (an answer that was
+   * not trusted, secrets removed).
+   */
+  testConnection(source: string): Promise<Bilingual>;
 
   /** Shows the main window (created hidden, so there is no white flash). */
   showWindow(): Promise<void>;
@@ -191,6 +212,19 @@ export class TauriBackend implements Backend {
   async onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten> {
     const { listen } = await import('@tauri-apps/api/event');
     return call(() => listen<EvidenceProgress>(EVIDENCE_PROGRESS, (event) => handler(event.payload)));
+  }
+
+  listSources() {
+    return this.invoke<SourceSettings[]>('list_sources');
+  }
+  saveCredentials(source: string, values: Record<string, string>) {
+    return this.invoke<SourceSettings>('save_credentials', { source, values });
+  }
+  deleteCredentials(source: string) {
+    return this.invoke<SourceSettings>('delete_credentials', { source });
+  }
+  testConnection(source: string) {
+    return this.invoke<Bilingual>('test_connection', { source });
   }
 
   async showWindow() {

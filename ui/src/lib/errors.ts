@@ -27,6 +27,18 @@ export function detailText(e: BoundaryError | null | undefined): Bilingual | nul
   return zh || en ? { 'zh-CN': zh, en } : null;
 }
 
+/**
+ * The answer a source gave that was not used (`details.raw`: a bad
+ * signature, malformed, about another order), secrets removed by the
+ * backend. Untrusted text: show it only as text.
+ */
+export function rawAnswer(e: BoundaryError | null | undefined): string | null {
+  const d = e?.details;
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
+  const raw = (d as Record<string, unknown>).raw;
+  return typeof raw === 'string' && raw !== '' ? raw : null;
+}
+
 /** The field's kind, for its message: `observation[2].at` → `observation.at`. */
 export function fieldKind(field: string): string {
   return field.replace(/\[\d+\]/g, '');

@@ -27,6 +27,8 @@ import type { RawObservation } from '$lib/bindings/RawObservation';
 import type { Scalar } from '$lib/bindings/Scalar';
 import type { SourceKind } from '$lib/bindings/SourceKind';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
+import type { SourceSettings } from '$lib/bindings/SourceSettings';
+import type { Bilingual } from '$lib/bindings/Bilingual';
 
 import checkDouyin from './fixtures/check-douyin.json';
 import checkLive from './fixtures/check-live.json';
@@ -40,6 +42,8 @@ import evidenceBill from './fixtures/evidence-bill.json';
 import evidenceSms from './fixtures/evidence-sms.json';
 import evidenceReceipt from './fixtures/evidence-receipt.json';
 import evidenceErrors from './fixtures/evidence-errors.json';
+import sourceForms from './fixtures/sources.json';
+import sourcesUntrusted from './fixtures/sources-untrusted.json';
 
 export const REPORTS = {
   douyin: checkDouyin as unknown as CheckReport,
@@ -69,6 +73,53 @@ export const EVIDENCE_ERRORS = {
   file: evidenceErrors.file as unknown as BoundaryError,
   text: evidenceErrors.text as unknown as BoundaryError,
 };
+
+/** The live sources' settings forms, as `list_sources` shows them with nothing saved. */
+export const SOURCE_FORMS = sourceForms as unknown as SourceSettings[];
+
+/**
+ * A check's sources when the Alipay settings hold a public key Alipay does
+ * not sign with: `api:alipay` failed, its unused answer kept in `raw`.
+ */
+export const SOURCES_UNTRUSTED = sourcesUntrusted as unknown as SourceProgress[];
+
+/** The backend's words when the OS keychain cannot be reached (sources/creds.rs). */
+export const KEYCHAIN_UNAVAILABLE: Bilingual = {
+  'zh-CN':
+    '系统钥匙串不可用（Platform secure storage failure: DBus error: Failed to connect to socket /run/user/1000/bus: No such file or directory）；可改用 DAOZHANG_* 环境变量（见 docs/sources.md）',
+  en: 'the system keychain is not available (Platform secure storage failure: DBus error: Failed to connect to socket /run/user/1000/bus: No such file or directory); set the DAOZHANG_* environment variables instead (see docs/sources.md)',
+};
+
+/** `test_connection`'s error for an Alipay answer signed with another key (sources/error.rs). */
+export const UNTRUSTED_CONNECTION: BoundaryError = {
+  code: 'source_failed',
+  message: 'untrusted response: the signature does not verify with the configured Alipay public key',
+  details: {
+    text: {
+      'zh-CN': '不可信的应答：签名验证失败：应答不是用所配置的支付宝公钥签名的',
+      en: 'untrusted response: the signature does not verify with the configured Alipay public key',
+    },
+    raw: '{"alipay_trade_query_response":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在","out_trade_no":"DAOZHANG-CONNECTION-TEST"},"sign":"JWvQsXLqgQbvEmU8VSJbSqttUCKw2tBtf0HmOPsTZErrNrmBVBw6nCmmOTN/1Nkm4n7RUmWzncv5GgKydbszFhFjO6LA03euy1U3v5lWnWOLSbhmAJfbJ+LUSRnPBRXzqbZb7Zv=="}',
+  },
+};
+
+/** What `test_connection` says when the settings work (sources/alipay.rs, wechat.rs). */
+function connected(source: string, values: Record<string, string>, form: SourceSettings): Bilingual {
+  const host = (key: string) =>
+    values[key] || form.fields.find((f) => f.key === key)?.default || '';
+  if (source === 'alipay') {
+    const g = host('gateway');
+    return {
+      'zh-CN': `连接正常：${g} 接受了请求签名，应答签名已用支付宝公钥验证`,
+      en: `connected: ${g} accepted our signature and its answer verified with the Alipay public key`,
+    };
+  }
+  const b = host('base_url');
+  return {
+    'zh-CN': `连接正常：${b} 接受了请求签名，应答签名已验证`,
+    en: `connected: ${b} accepted our signature and its answer's signature verified`,
+  };
+}
 
 const COMPLAINTS: Record<string, Record<string, Complaint>> = {
   '7439201234567890123': complaintsDouyin as unknown as Record<string, Complaint>,
@@ -367,6 +418,18 @@ export class FakeBackend implements Backend {
   /** The scan the next `scanEvidenceFile` / `scanEvidenceText` answers instead of the built-in one. */
   nextScan: EvidenceScan | null = null;
 
+  /** The OS keychain: saved settings by source, then by field. */
+  readonly keychain = new Map<string, Record<string, string>>();
+  /** DAOZHANG_* variables the app was started with, by source, then by field (they win over the keychain). */
+  readonly env = new Map<string, Record<string, string>>();
+  /** Why the keychain cannot be used; `null`: it works. */
+  keychainProblem: Bilingual | null = null;
+  /** Holds `testConnection` until `releaseConnection()`. */
+  holdConnection = false;
+  /** A source's final progress in a check (by key, `api:alipay` …), instead of the fake's own. */
+  readonly sourceResults = new Map<string, SourceProgress>();
+  private connectionReleased: (() => void) | null = null;
+
   private listeners = new Set<(p: SourceProgress[]) => void>();
   private evidenceListeners = new Set<(p: EvidenceProgress) => void>();
   private dropListeners = new Set<(d: FileDrop) => void>();
@@ -528,8 +591,8 @@ export class FakeBackend implements Backend {
   private plan(raw: RawCase): SourceProgress[] {
     const blank = { 'zh-CN': '', en: '' };
     const out: SourceProgress[] = [
-      { source: 'manual', label: { 'zh-CN': '你填写的各方状态', en: 'What you reported' }, status: 'waiting', detail: blank },
-      { source: 'evidence', label: { 'zh-CN': '导入的账单与短信', en: 'Imported bills and SMS' }, status: 'waiting', detail: blank },
+      { source: 'manual', label: { 'zh-CN': '你填写的各方状态', en: 'What you reported' }, status: 'waiting', detail: blank, raw: null },
+      { source: 'evidence', label: { 'zh-CN': '导入的账单与短信', en: 'Imported bills and SMS' }, status: 'waiting', detail: blank, raw: null },
     ];
     const providers = new Set<string>();
     for (const p of raw.payment) if (text(p.provider)) providers.add(text(p.provider));
@@ -544,12 +607,20 @@ export class FakeBackend implements Backend {
     };
     for (const p of providers) {
       const [zh, en] = names[p] ?? [p, p];
-      out.push({ source: `api:${p}`, label: { 'zh-CN': `${zh} 商户接口`, en: `${en} merchant API` }, status: 'waiting', detail: blank });
+      out.push({
+        source: `api:${p}`,
+        label: { 'zh-CN': `${zh} 商户接口`, en: `${en} merchant API` },
+        status: 'waiting',
+        detail: blank,
+        raw: null,
+      });
     }
     return out;
   }
 
   private run(raw: RawCase, s: SourceProgress): SourceProgress {
+    const given = this.sourceResults.get(s.source);
+    if (given) return structuredClone(given);
     const manual = raw.observation.filter((o) => !text(o.via) || text(o.via) === 'manual').length;
     const evidence = raw.observation.filter((o) => ['bill_export', 'sms', 'receipt'].includes(text(o.via))).length;
     if (s.source === 'manual')
@@ -612,6 +683,7 @@ export class FakeBackend implements Backend {
       throw f;
     }
     const report = this.reportFor(c.raw, id, c.imported.length > 0);
+    report.sources = structuredClone(plan);
     c.checks.push({ at: report.now, report });
     return report;
   }
@@ -770,6 +842,101 @@ export class FakeBackend implements Backend {
     this.evidenceListeners.add(handler);
     return Promise.resolve(() => {
       this.evidenceListeners.delete(handler);
+    });
+  }
+
+  private form(source: string): SourceSettings {
+    const form = SOURCE_FORMS.find((f) => f.id === source);
+    if (!form)
+      throw err(
+        'bad_argument',
+        `unknown source ${JSON.stringify(source)}; expected one of ${SOURCE_FORMS.map((f) => f.id).join(', ')}`,
+      );
+    return form;
+  }
+
+  private keychainError(): BoundaryError | null {
+    const p = this.keychainProblem;
+    return p ? err('credentials', p.en, { text: structuredClone(p) }) : null;
+  }
+
+  /** The settings view of a source, like `settings::view`: env values win; no secret leaves. */
+  private view(source: string): SourceSettings {
+    const form = structuredClone(this.form(source));
+    const env = this.env.get(source) ?? {};
+    const kept = this.keychainProblem ? {} : (this.keychain.get(source) ?? {});
+    const values: Record<string, string> = { ...kept, ...env };
+    const fromKeychain = Object.keys(kept).length > 0;
+    const fromEnv = Object.keys(env).length > 0;
+    form.fields = form.fields.map((f) => ({
+      ...f,
+      value: f.secret ? null : (values[f.key] ?? null),
+      has_value: f.key in values,
+      from_env: f.key in env,
+    }));
+    const missing = form.fields.filter((f) => f.required && !f.default && !f.has_value);
+    form.ready = Object.keys(values).length > 0 && missing.length === 0;
+    form.origin = fromKeychain ? (fromEnv ? 'both' : 'keychain') : fromEnv ? 'environment' : null;
+    form.problem = this.keychainProblem ? structuredClone(this.keychainProblem) : null;
+    return form;
+  }
+
+  listSources(): Promise<SourceSettings[]> {
+    return this.step('listSources', [], () => SOURCE_FORMS.map((f) => this.view(f.id)));
+  }
+
+  saveCredentials(source: string, values: Record<string, string>): Promise<SourceSettings> {
+    return this.step('saveCredentials', [source, structuredClone(values)], () => {
+      const form = this.form(source);
+      for (const k of Object.keys(values)) {
+        if (!form.fields.some((f) => f.key === k)) throw err('bad_argument', `${source} has no field ${JSON.stringify(k)}`);
+      }
+      const problem = this.keychainError();
+      if (problem) throw problem;
+      // like creds::merge: a value given wins; an empty secret keeps the saved one; an empty plain field is cleared
+      const kept = this.keychain.get(source) ?? {};
+      const merged: Record<string, string> = {};
+      for (const f of form.fields) {
+        const v = values[f.key] ?? '';
+        if (v !== '') merged[f.key] = v;
+        else if (f.secret && f.key in kept) merged[f.key] = kept[f.key];
+      }
+      this.keychain.set(source, merged);
+      return this.view(source);
+    });
+  }
+
+  deleteCredentials(source: string): Promise<SourceSettings> {
+    return this.step('deleteCredentials', [source], () => {
+      this.form(source);
+      const problem = this.keychainError();
+      if (problem) throw problem;
+      this.keychain.delete(source);
+      return this.view(source);
+    });
+  }
+
+  /** Lets a held `testConnection` go on. */
+  releaseConnection() {
+    const r = this.connectionReleased;
+    this.connectionReleased = null;
+    r?.();
+  }
+
+  testConnection(source: string): Promise<Bilingual> {
+    return this.step('testConnection', [source], async () => {
+      const form = this.form(source);
+      if (this.holdConnection) await new Promise<void>((r) => (this.connectionReleased = r));
+      const problem = this.keychainError();
+      if (problem) throw problem;
+      const values = { ...(this.keychain.get(source) ?? {}), ...(this.env.get(source) ?? {}) };
+      const missing = form.fields.filter((f) => f.required && !f.default && !values[f.key]).map((f) => f.key);
+      if (missing.length)
+        throw err('credentials', `not set up: missing ${missing.join(', ')}`, {
+          text: { 'zh-CN': `尚未设置：缺少 ${missing.join('、')}`, en: `not set up: missing ${missing.join(', ')}` },
+          raw: null,
+        });
+      return connected(source, values, form);
     });
   }
 

@@ -217,6 +217,8 @@ export const ERROR_MESSAGE: Record<ErrorCode, Key> = {
   store: 'error.store',
   cancelled: 'error.cancelled',
   unreadable_evidence: 'error.unreadable_evidence',
+  credentials: 'error.credentials',
+  source_failed: 'error.source_failed',
   internal: 'error.internal',
 };
 
