@@ -10,11 +10,16 @@
 
 pub mod alipay;
 pub mod creds;
+pub mod dujiaoka;
+pub mod epay;
 pub mod error;
 pub mod http;
+pub mod merchant;
+pub mod paypal;
 pub mod secret;
 pub mod settings;
 pub mod sign;
+pub mod stripe;
 pub mod wechat;
 
 use std::sync::Mutex;
@@ -85,6 +90,27 @@ pub trait Provider: Sync {
     fn label(&self) -> Bilingual;
     /// Its settings form.
     fn fields(&self) -> &'static [CredField];
+    /// How a check lists it.
+    fn check_label(&self) -> Bilingual {
+        let name = self.label();
+        Bilingual::new(
+            format!("{} 商户接口", name.zh_cn),
+            format!("{} merchant API", name.en),
+        )
+    }
+    /// What a check says when it has no settings.
+    fn not_set_up(&self) -> Bilingual {
+        Bilingual::new(
+            "未设置商户凭证：普通付款人用账单与短信即可",
+            "no merchant credentials set: shoppers use their bill and SMS instead",
+        )
+    }
+    /// Listed in a check only once it has settings: a source that
+    /// concerns every case (a profile the user defines for their own
+    /// platform) and would otherwise show "not set up" in every check.
+    fn optional(&self) -> bool {
+        false
+    }
     /// Whether it can say anything about `case` (its payment method or
     /// payment IDs are this provider's).
     fn concerns(&self, case: &Case) -> bool;
@@ -100,12 +126,23 @@ pub trait Provider: Sync {
 }
 
 /// Every live source, in the order a check lists them.
-pub static REGISTRY: &[&dyn Provider] = &[&alipay::Alipay, &wechat::WechatPay];
+pub static REGISTRY: &[&dyn Provider] = &[
+    &alipay::Alipay,
+    &wechat::WechatPay,
+    &stripe::Stripe,
+    &paypal::Paypal,
+    &epay::Epay,
+    &dujiaoka::Dujiaoka,
+    &merchant::Merchant,
+];
 
 pub fn provider(id: &str) -> Option<&'static dyn Provider> {
     let id = id.trim().to_lowercase().replace('-', "_");
     let id = match id.as_str() {
         "wechat" | "wechatpay" | "weixin" => "wechat_pay",
+        "yipay" | "易支付" | "彩虹易支付" => "epay",
+        "独角数卡" | "dujiao" => "dujiaoka",
+        "platform" | "merchant_api" | "platform_api" => "merchant",
         other => other,
     };
     REGISTRY.iter().copied().find(|p| p.id() == id)
@@ -150,13 +187,9 @@ pub fn plan(case: &Case) -> Vec<SourceProgress> {
         ),
     ];
     for p in REGISTRY.iter().filter(|p| p.concerns(case)) {
-        let name = p.label();
         out.push(SourceProgress::new(
             format!("api:{}", p.id()),
-            Bilingual::new(
-                format!("{} 商户接口", name.zh_cn),
-                format!("{} merchant API", name.en),
-            ),
+            p.check_label(),
         ));
     }
     out
@@ -211,7 +244,12 @@ pub fn check_all(
     cancel: &AtomicBool,
     report: &(dyn Fn(&[SourceProgress]) + Sync),
 ) -> Outcome {
-    let plan = plan(case);
+    let mut plan = plan(case);
+    // An optional source without settings is not part of this check.
+    plan.retain(|s| match s.source.strip_prefix("api:").and_then(provider) {
+        Some(p) if p.optional() => matches!(creds::resolve(store, p.id(), p.fields()), Ok(Some(_))),
+        _ => true,
+    });
     report(&plan);
     let state = Mutex::new(plan);
     let update = |i: usize, f: &dyn Fn(&mut SourceProgress)| {
@@ -296,10 +334,7 @@ fn settle(
                 .count();
             s.status = SourceStatus::Skipped;
             s.detail = if earlier == 0 {
-                Bilingual::new(
-                    "未设置商户凭证：普通付款人用账单与短信即可",
-                    "no merchant credentials set: shoppers use their bill and SMS instead",
-                )
+                p.not_set_up()
             } else {
                 Bilingual::new(
                     format!("未设置凭证；保留 {earlier} 条早先查询的结果"),

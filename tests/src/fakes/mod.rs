@@ -7,6 +7,14 @@
 //!   signatures.
 //! - [`FakeWechatPay`]: API v3 order and refund queries,
 //!   `WECHATPAY2-SHA256-RSA2048` request and response signatures.
+//! - [`stripe::FakeStripe`] (§3): PaymentIntents, search, events with
+//!   `pending_webhooks`, refunds; Bearer secret key.
+//! - [`paypal::FakePaypal`] (§5): OAuth2 client-credentials token (Basic
+//!   auth), then orders and captures with the Bearer token.
+//! - [`epay::FakeEpay`] (§4.1–4.2): 彩虹易支付 V1 (`api.php`, pid + key in
+//!   the URL) and V2 (`api/pay/query`, RSA-signed both ways).
+//! - [`dujiaoka::FakeDujiaoka`] (§4.3): a 独角数卡 shop's public order
+//!   lookup (`check-order-status` JSON, the order page's HTML).
 //!
 //! Each fake binds `127.0.0.1:0`, serves on a background thread, records
 //! every request with its signature verdict ([`RecordedRequest`]), answers
@@ -35,8 +43,12 @@
 
 pub mod alipay;
 mod common;
+pub mod dujiaoka;
+pub mod epay;
 pub mod http;
 pub mod keys;
+pub mod paypal;
+pub mod stripe;
 pub mod wechat;
 
 pub use alipay::{
