@@ -1,7 +1,7 @@
 //! Pieces both fakes share: the request log, scenario hit counting, money
 //! and id helpers, ordered JSON objects.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -32,6 +32,9 @@ pub struct RecordedRequest {
     /// sorted `k=v&…` string; WeChat Pay: the five-line message), empty if
     /// it could not be built. Handy when a client's signature fails.
     pub signed_text: String,
+    /// When the fake had read the whole request (before any scenario
+    /// delay): lets a test tell whether requests overlapped.
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -44,6 +47,7 @@ impl RecordedRequest {
             signature_valid: false,
             problem: None,
             signed_text: String::new(),
+            received_at: Instant::now(),
         }
     }
 

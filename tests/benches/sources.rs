@@ -1,0 +1,241 @@
+//! How long a check of the live sources takes when each provider is slow:
+//! the loopback fakes (`daozhang_tests::fakes`) answer after an injected
+//! delay, and `daozhang::sources::check_all` asks them all for one case
+//! paid through each of them. The sources are asked concurrently, so the
+//! whole check should take about as long as the slowest one; what is left
+//! over (total − slowest delay) is our overhead: threads, signing, HTTP,
+//! verifying the answers' signatures.
+//!
+//! Prints figures only (not a timed test):
+//!
+//!     cargo bench -p daozhang-tests --bench sources
+//!
+//! To add a source, add a fake to `SOURCES` and a `start_*` function that
+//! returns its credentials and the payment it knows.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use chrono::TimeZone;
+use daozhang::domain::case::{Case, parse_case_toml};
+use daozhang::domain::time::china;
+use daozhang::sources::creds::{CredError, CredStore, Credentials};
+use daozhang::sources::http::{Http, Policy};
+use daozhang::sources::secret::Secret;
+use daozhang::sources::{SourceStatus, check_all};
+use daozhang_tests::fakes::{
+    AlipayOrder, AlipayScenario, FakeAlipay, FakeWechatPay, WechatOrder, WechatScenario,
+};
+
+const RUNS: usize = 10;
+const AMOUNT: &str = "200.00";
+
+/// One live source in the benchmark: its id (`api:<id>`), how long its
+/// fake waits before answering, and how to start that fake.
+struct Source {
+    id: &'static str,
+    delay: Duration,
+    start: fn(Duration) -> Started,
+}
+
+/// A running fake: the credentials that reach it, the payment it knows
+/// (`[[payment]]` id and provider), and the fake itself (dropped = stopped).
+struct Started {
+    creds: Credentials,
+    payment: (&'static str, &'static str),
+    _fake: Box<dyn Any>,
+}
+
+const SOURCES: &[Source] = &[
+    Source {
+        id: "alipay",
+        delay: Duration::from_millis(150),
+        start: start_alipay,
+    },
+    Source {
+        id: "wechat_pay",
+        delay: Duration::from_millis(250),
+        start: start_wechat,
+    },
+];
+
+fn credentials(pairs: &[(&str, &str)]) -> Credentials {
+    let mut c = Credentials::new();
+    for (k, v) in pairs {
+        c.set(k, Secret::new(*v));
+    }
+    c
+}
+
+fn start_alipay(delay: Duration) -> Started {
+    const TRADE_NO: &str = "2026112122001412341408157613";
+    let f = FakeAlipay::start();
+    f.add_order(AlipayOrder {
+        trade_no: TRADE_NO.into(),
+        out_trade_no: "7439201234567890123".into(),
+        amount: AMOUNT.into(),
+        status: "TRADE_SUCCESS".into(),
+        paid_at: Some("2026-11-21 15:15:12".into()),
+        refund: None,
+    });
+    f.set(AlipayScenario::Delay(delay));
+    Started {
+        creds: credentials(&[
+            ("app_id", f.app_id()),
+            ("private_key", f.app_private_key_pem()),
+            ("alipay_public_key", f.alipay_public_key_pem()),
+            ("gateway", &f.base_url()),
+        ]),
+        payment: (TRADE_NO, "alipay"),
+        _fake: Box::new(f),
+    }
+}
+
+fn start_wechat(delay: Duration) -> Started {
+    const TRANSACTION_ID: &str = "4200002345202611214567890123";
+    let f = FakeWechatPay::start();
+    f.add_order(WechatOrder {
+        trade_no: TRANSACTION_ID.into(),
+        out_trade_no: "LS20261121200512345".into(),
+        amount: AMOUNT.into(),
+        status: "SUCCESS".into(),
+        paid_at: Some("2026-11-21T15:15:12+08:00".into()),
+        refund: None,
+    });
+    f.set(WechatScenario::Delay(delay));
+    Started {
+        creds: credentials(&[
+            ("mchid", f.mchid()),
+            ("merchant_serial", f.merchant_serial()),
+            ("private_key", f.merchant_private_key_pem()),
+            ("platform_public_key", f.platform_public_key_pem()),
+            ("platform_key_id", &f.platform_key_id()),
+            ("base_url", &f.base_url()),
+        ]),
+        payment: (TRANSACTION_ID, "wechat_pay"),
+        _fake: Box::new(f),
+    }
+}
+
+#[derive(Default)]
+struct MemStore(Mutex<BTreeMap<String, Credentials>>);
+
+impl CredStore for MemStore {
+    fn load(&self, source: &str) -> Result<Option<Credentials>, CredError> {
+        Ok(self.0.lock().unwrap().get(source).cloned())
+    }
+
+    fn save(&self, source: &str, creds: &Credentials) -> Result<(), CredError> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(source.to_owned(), creds.clone());
+        Ok(())
+    }
+
+    fn delete(&self, source: &str) -> Result<bool, CredError> {
+        Ok(self.0.lock().unwrap().remove(source).is_some())
+    }
+}
+
+/// One order paid through every source's payment.
+fn case(payments: &[(&str, &str)]) -> Case {
+    let mut toml = format!(
+        "platform = \"douyin_dou_plus\"\norder_id = \"7439201234567890123\"\namount = \"{AMOUNT}\"\n\
+         currency = \"CNY\"\nmethod = \"alipay\"\nsubmitted_at = \"2026-11-21 15:14\"\n"
+    );
+    for (id, provider) in payments {
+        toml.push_str(&format!(
+            "\n[[payment]]\nid = \"{id}\"\nprovider = \"{provider}\"\n"
+        ));
+    }
+    parse_case_toml(&toml).expect("the bench case validates")
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let started: Vec<Started> = SOURCES.iter().map(|s| (s.start)(s.delay)).collect();
+    let store = MemStore::default();
+    for (s, st) in SOURCES.iter().zip(&started) {
+        store.save(s.id, &st.creds).unwrap();
+    }
+    let payments: Vec<(&str, &str)> = started.iter().map(|s| s.payment).collect();
+    let case = case(&payments);
+    let http = Http::new(Policy {
+        attempts: 1,
+        ..Policy::default()
+    })
+    .expect("an HTTP client");
+    let now = china()
+        .with_ymd_and_hms(2026, 11, 21, 16, 30, 0)
+        .single()
+        .expect("a valid time");
+    let cancel = AtomicBool::new(false);
+    let report = |_: &[daozhang::sources::SourceProgress]| {};
+
+    let check = || {
+        let t = Instant::now();
+        let outcome = check_all(&case, &store, &http, now, &cancel, &report);
+        let took = t.elapsed();
+        for s in SOURCES {
+            let key = format!("api:{}", s.id);
+            let p = outcome
+                .progress
+                .iter()
+                .find(|p| p.source == key)
+                .unwrap_or_else(|| panic!("{key} is asked"));
+            assert_eq!(
+                p.status,
+                SourceStatus::Done,
+                "{key}: {} — the bench measures successful checks only",
+                p.detail.en
+            );
+        }
+        took
+    };
+
+    // Warm-up: parses the keys, fills caches, first connections.
+    check();
+    let mut times: Vec<Duration> = (0..RUNS).map(|_| check()).collect();
+    times.sort();
+    let median = (times[RUNS / 2 - 1] + times[RUNS / 2]) / 2;
+    let slowest = SOURCES.iter().map(|s| s.delay).max().unwrap_or_default();
+    let sum: Duration = SOURCES.iter().map(|s| s.delay).sum();
+    let overhead = median.saturating_sub(slowest);
+
+    println!("live sources asked concurrently, {RUNS} runs after a warm-up:");
+    for s in SOURCES {
+        println!("  {:<12} fake answers after {:>5.0} ms", s.id, ms(s.delay));
+    }
+    println!(
+        "  total        min {:.0} ms, median {:.0} ms, max {:.0} ms",
+        ms(times[0]),
+        ms(median),
+        ms(times[RUNS - 1])
+    );
+    println!("  slowest      {:.0} ms", ms(slowest));
+    println!(
+        "  overhead     {:.1} ms (median total − slowest)",
+        ms(overhead)
+    );
+    println!("  one by one   would be ≥ {:.0} ms", ms(sum));
+    let list = SOURCES
+        .iter()
+        .map(|s| format!("{} {:.0} ms", s.id, ms(s.delay)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "summary: {} live sources ({list}): median check {:.0} ms over {RUNS} runs = slowest {:.0} ms + {:.0} ms overhead (one by one ≥ {:.0} ms)",
+        SOURCES.len(),
+        ms(median),
+        ms(slowest),
+        ms(overhead),
+        ms(sum)
+    );
+}
