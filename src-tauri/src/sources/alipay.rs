@@ -448,14 +448,23 @@ impl Alipay {
                 0,
                 observation(
                     paid_at,
-                    "TRADE_SUCCESS",
+                    &format!(
+                        "send_pay_date {}",
+                        t.send_pay_date.as_deref().unwrap_or_default().trim()
+                    ),
                     Claim::Paid,
                     amount,
                     t.trade_no.clone(),
                     "alipay.trade.query send_pay_date".to_owned(),
                 ),
             );
-            out.extend(self.refund(ctx, client, &t)?);
+            // The trade's verified answer stands even if the refund query
+            // cannot be made; only a cancel stops the whole source.
+            match self.refund(ctx, client, &t) {
+                Ok(refund) => out.extend(refund),
+                Err(SourceError::Cancelled) => return Err(SourceError::Cancelled),
+                Err(e) => tracing::warn!("alipay refund query failed: {e}"),
+            }
         }
         Ok(out)
     }

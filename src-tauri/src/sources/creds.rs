@@ -83,9 +83,13 @@ impl Credentials {
         self.values.values().all(Secret::is_empty)
     }
 
-    /// Every value, for redacting echoes of them.
-    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
-        self.values.values()
+    /// The values of the secret fields among `fields`, for redacting
+    /// echoes of them (plain values such as a merchant number stay readable).
+    pub fn secrets<'a>(&'a self, fields: &'a [CredField]) -> impl Iterator<Item = &'a Secret> {
+        fields
+            .iter()
+            .filter(|f| f.secret)
+            .filter_map(|f| self.values.get(f.key))
     }
 
     pub fn origin(&self) -> Option<Origin> {

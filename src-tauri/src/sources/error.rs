@@ -13,8 +13,8 @@ pub enum SourceError {
     Insecure(String),
     #[error("cannot reach {host}: {reason}")]
     Network { host: String, reason: String },
-    #[error("no answer from {host} within {seconds} s")]
-    Timeout { host: String, seconds: u64 },
+    #[error("no answer from {host} within {}", seconds_text(*.millis))]
+    Timeout { host: String, millis: u64 },
     #[error("{host} asked us to wait {seconds} s before asking again")]
     RateLimited { host: String, seconds: u64 },
     /// The provider refused our credentials or signature.
@@ -70,7 +70,12 @@ impl SourceError {
             }
             SourceError::Insecure(u) => format!("{u} 不是 HTTPS；只有本机地址可以用 HTTP"),
             SourceError::Network { host, reason } => format!("无法连接 {host}：{reason}"),
-            SourceError::Timeout { host, seconds } => format!("{host} 在 {seconds} 秒内没有应答"),
+            SourceError::Timeout { host, millis } => {
+                format!(
+                    "{host} 在 {} 秒内没有应答",
+                    seconds_text(*millis).trim_end_matches(" s")
+                )
+            }
             SourceError::RateLimited { host, seconds } => {
                 format!("{host} 要求 {seconds} 秒后再查询")
             }
@@ -90,6 +95,15 @@ impl SourceError {
             SourceError::Keychain(m) => m.zh_cn.clone(),
         };
         Bilingual::new(zh, en)
+    }
+}
+
+/// `1.5 s`, `15 s`.
+fn seconds_text(millis: u64) -> String {
+    if millis % 1000 == 0 || millis >= 10_000 {
+        format!("{} s", (millis + 500) / 1000)
+    } else {
+        format!("{:.1} s", millis as f64 / 1000.0)
     }
 }
 

@@ -185,7 +185,7 @@ fn network(host: &str, e: &reqwest::Error, policy: &Policy) -> SourceError {
     if e.is_timeout() {
         SourceError::Timeout {
             host: host.to_owned(),
-            seconds: policy.timeout.as_secs().max(1),
+            millis: policy.timeout.as_millis() as u64,
         }
     } else {
         // reqwest's chain names the cause (refused, DNS, TLS) without the URL's query.

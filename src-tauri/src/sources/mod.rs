@@ -309,7 +309,7 @@ fn ask(
     p.query(ctx, &creds, case).map_err(|e| match e {
         SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
             reason,
-            raw: secret::redact(&raw, creds.secrets()),
+            raw: secret::redact(&raw, creds.secrets(p.fields())),
         },
         other => other,
     })
@@ -341,6 +341,15 @@ fn settle(
                     format!("no credentials set; {earlier} earlier answers kept"),
                 )
             };
+        }
+        Err(SourceError::Keychain(why)) => {
+            // No keychain here (a desktop without a Secret Service) and no
+            // environment variables: nothing is set up, which is not a fault.
+            s.status = SourceStatus::Skipped;
+            s.detail = Bilingual::new(
+                format!("未设置商户凭证（{}）", why.zh_cn),
+                format!("no merchant credentials ({})", why.en),
+            );
         }
         Err(SourceError::Cancelled) => {
             s.status = SourceStatus::Cancelled;

@@ -121,7 +121,7 @@ pub fn test(
     p.test_connection(&ctx, &creds).map_err(|e| match e {
         SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
             reason,
-            raw: super::secret::redact(&raw, creds.secrets()),
+            raw: super::secret::redact(&raw, creds.secrets(p.fields())),
         },
         other => other,
     })

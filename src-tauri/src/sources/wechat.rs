@@ -427,8 +427,13 @@ impl WechatPay {
         let claim = trade_claim(&state);
         let mut out = Vec::new();
         if claim == Claim::RefundPending && success_time.is_some() {
-            // 转入退款: it was paid first.
-            out.push(make(success_time, "SUCCESS".to_owned(), Claim::Paid));
+            // 转入退款: it was paid first, at success_time (its own words).
+            let when = t.success_time.as_deref().unwrap_or_default().trim();
+            out.push(make(
+                success_time,
+                format!("success_time {when}"),
+                Claim::Paid,
+            ));
         }
         out.push(make(
             if claim == Claim::Paid {
