@@ -100,7 +100,7 @@ impl SourceError {
 
 /// `1.5 s`, `15 s`.
 fn seconds_text(millis: u64) -> String {
-    if millis % 1000 == 0 || millis >= 10_000 {
+    if millis.is_multiple_of(1000) || millis >= 10_000 {
         format!("{} s", (millis + 500) / 1000)
     } else {
         format!("{:.1} s", millis as f64 / 1000.0)
