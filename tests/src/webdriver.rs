@@ -58,7 +58,14 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn start(data_dir: &Path) -> Driver {
+    /// Starts Xvfb (unless a display exists) and tauri-driver. The app it
+    /// launches keeps its cases in `data_dir` and gets `env` on top of the
+    /// harness's own variables (tauri-driver passes its environment on to
+    /// WebKitWebDriver, which passes it to the app): a
+    /// [`KeyringSession`](crate::keyring::KeyringSession)'s `env()` gives
+    /// it a keychain of its own. The session bus of whoever runs the test is
+    /// never handed on, so the app never sees the user's own keychain.
+    pub fn start(data_dir: &Path, env: &[(String, String)]) -> Driver {
         let home = tempfile::tempdir().unwrap();
         let mut xvfb = None;
         let display = match std::env::var("DISPLAY") {
@@ -119,6 +126,8 @@ impl Driver {
             .env("LANG", "en_US.UTF-8")
             .env("LC_ALL", "en_US.UTF-8")
             .env("NO_AT_BRIDGE", "1")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
@@ -271,6 +280,16 @@ impl Session<'_> {
             "POST",
             &self.path(&format!("/element/{}/value", e.0)),
             Some(json!({ "text": text })),
+        );
+    }
+
+    /// Puts `text` into the field at once, as pasting does (a PEM key is
+    /// pasted, not typed), and fires the `input` event a paste fires.
+    pub fn paste(&self, id: &str, text: &str) {
+        let e = self.testid(id);
+        self.script(
+            "const el = arguments[0]; el.focus(); el.value = arguments[1]; el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([{ ELEMENT_KEY: e.0 }, text]),
         );
     }
 

@@ -1,14 +1,27 @@
 //! End to end: the real app binary in a real window under Xvfb, driven
 //! through tauri-driver + WebKitWebDriver, walking the whole flow for the
-//! Douyin DOU+ example. Screenshots of every step land in
-//! `target/screenshots/` (scripts/screenshots.sh copies them to docs/).
+//! Douyin DOU+ example, then a merchant's live Alipay query against a
+//! loopback fake gateway with the settings in a real (private) keychain.
+//! Screenshots of every step land in `target/screenshots/`
+//! (scripts/screenshots.sh copies them to docs/).
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use daozhang_tests::bills::{Row, alipay_app};
+use daozhang_tests::fakes::{AlipayOrder, FakeAlipay, FakeWechatPay, WechatOrder};
+use daozhang_tests::keyring::KeyringSession;
 use daozhang_tests::webdriver::{Driver, Session, app_binary};
 use serde_json::json;
+
+/// One app under one display at a time: the tests share the display
+/// number and the machine's two cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn shots() -> PathBuf {
     let dir = app_binary()
@@ -130,8 +143,12 @@ fn fill_douyin_intake(s: &Session) {
 
 #[test]
 fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
+    let _serial = one_at_a_time();
+    // A shopper: an empty keychain of the test's own, so the Alipay query
+    // is skipped for want of merchant settings.
+    let keyring = KeyringSession::start();
     let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(data.path());
+    let driver = Driver::start(data.path(), &keyring.env());
     let app = app_binary();
     let dir = shots();
 
@@ -288,5 +305,222 @@ fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
     );
     show(&s, "timeline-title", "start");
     shot(&s, &dir.join("10-timeline-after-evidence-zh.png"));
+    s.quit();
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_restart() {
+    let _serial = one_at_a_time();
+    let keyring = KeyringSession::start();
+    // The providers' gateways on loopback, with the examples' orders
+    // (examples/douyin-dou-plus-alipay.toml, examples/live-stream-wechat.toml).
+    let alipay = FakeAlipay::start();
+    alipay.add_order(AlipayOrder {
+        trade_no: PAYMENT.into(),
+        out_trade_no: ORDER.into(),
+        amount: "200.00".into(),
+        status: "TRADE_SUCCESS".into(),
+        paid_at: Some("2026-11-21 15:15:12".into()),
+        refund: None,
+    });
+    let wechat = FakeWechatPay::start();
+    wechat.add_order(WechatOrder {
+        trade_no: "4200002345202611214567890123".into(),
+        out_trade_no: "LS20261121200512345".into(),
+        amount: "68.00".into(),
+        status: "SUCCESS".into(),
+        paid_at: Some("2026-11-21T20:05:31+08:00".into()),
+        refund: None,
+    });
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path(), &keyring.env());
+    let app = app_binary();
+    let dir = shots();
+
+    // 1. Settings → Alipay: the merchant's keys, saved to the keychain.
+    let s = driver.launch(&app);
+    s.testid("new-check");
+    wait_shown(&s);
+    s.click("nav-settings");
+    s.testid("source-card-alipay");
+    assert!(
+        !s.exists("source-problem-alipay"),
+        "the test's keychain is usable: {}",
+        s.text("source-card-alipay")
+    );
+    assert_eq!(s.attr("source-state-alipay", "data-state"), "not_set_up");
+    s.type_into("field-alipay-app_id", alipay.app_id());
+    s.paste("field-alipay-private_key", alipay.app_private_key_pem());
+    s.paste(
+        "field-alipay-alipay_public_key",
+        alipay.alipay_public_key_pem(),
+    );
+    s.type_into("field-alipay-gateway", &alipay.base_url());
+    assert_eq!(
+        s.attr("field-alipay-private_key", "data-secret"),
+        "true",
+        "the private key's field is a secret one"
+    );
+    s.click("save-alipay");
+    s.wait_for("the settings to be saved", |s| {
+        s.exists("save-status-alipay") || s.exists("save-error-alipay")
+    });
+    assert!(
+        s.exists("save-status-alipay"),
+        "saved: {}",
+        s.text("source-card-alipay")
+    );
+    assert_eq!(s.attr("source-state-alipay", "data-state"), "ready");
+    assert_eq!(
+        s.value("field-alipay-private_key"),
+        "",
+        "a saved secret is never shown back"
+    );
+    assert!(s.exists("field-saved-alipay-private_key"));
+
+    s.click("test-alipay");
+    s.wait_for("the connection test's answer", |s| {
+        s.exists("test-result-alipay")
+    });
+    let answer = s.text("test-result-alipay");
+    assert_eq!(
+        s.attr("test-result-alipay", "data-ok"),
+        "true",
+        "the test passes: {answer}"
+    );
+    assert!(
+        answer.contains("accepted our signature") && answer.contains(&alipay.base_url()),
+        "the backend says what was proven: {answer:?}"
+    );
+    show(&s, "source-card-alipay", "start");
+    shot(&s, &dir.join("11-settings-alipay-en.png"));
+    let tested = alipay.requests();
+    assert!(!tested.is_empty(), "the test asked the gateway");
+    assert!(
+        tested.iter().all(|r| r.signature_valid && r.accepted()),
+        "the gateway verified our signature: {:?}",
+        tested.iter().map(|r| &r.problem).collect::<Vec<_>>()
+    );
+
+    // 2. The Douyin case, checked: Alipay is asked live.
+    s.click("nav-home");
+    s.click("new-check");
+    fill_douyin_intake(&s);
+    s.type_into("amount", "200.00");
+    s.click("run-check");
+    s.testid("result");
+    s.wait_for("the timeline", |s| s.exists("stage-bank_processing"));
+    let api = s.text("report-source-api:alipay");
+    assert_eq!(
+        s.attr("report-source-api:alipay", "data-status"),
+        "done",
+        "Alipay was asked: {api}"
+    );
+    assert!(api.contains("TRADE_SUCCESS"), "with its answer: {api:?}");
+    assert_eq!(
+        s.attr("stage-bank_processing", "data-state"),
+        "done",
+        "the money moved"
+    );
+    assert_eq!(
+        s.attr("stage-bank_processing", "data-via"),
+        "api",
+        "the payment stage rests on the provider's own answer"
+    );
+    let stage = s.text("stage-bank_processing");
+    assert!(
+        stage.contains("15:15") && stage.contains("TRADE_SUCCESS"),
+        "at the provider's time, in its words: {stage:?}"
+    );
+    let source = s.text("timeline-source-bank_processing");
+    assert!(
+        source.contains("Alipay") && source.contains("API"),
+        "the stage names the API as its channel: {source:?}"
+    );
+    assert_eq!(
+        s.attr("stage-callback", "data-broken"),
+        "true",
+        "Alipay says paid, DOU+ says 支付失败: the callback is the broken link"
+    );
+    show(&s, "timeline-title", "start");
+    shot(&s, &dir.join("12-timeline-alipay-api-en.png"));
+    let asked = alipay.requests();
+    assert!(
+        asked.len() > tested.len(),
+        "the check asked the gateway too"
+    );
+    assert!(
+        asked.iter().all(|r| r.signature_valid),
+        "the fake verified every request's signature"
+    );
+    assert!(
+        asked[tested.len()..]
+            .iter()
+            .any(|r| r.body.contains(PAYMENT) || r.target.contains(PAYMENT)),
+        "the check asked about the case's trade number"
+    );
+    assert_eq!(
+        wechat.request_count(),
+        0,
+        "WeChat Pay, not set up and not this order's provider, was not asked"
+    );
+    s.quit();
+
+    // No secret in the case file or anywhere else in the data directory.
+    let secret_line = alipay
+        .app_private_key_pem()
+        .lines()
+        .nth(1)
+        .expect("a PEM body line")
+        .to_owned();
+    for f in files_under(data.path()) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&secret_line),
+            "{} holds the private key",
+            f.display()
+        );
+    }
+
+    // 3. A restart with the same data and the same keychain: still set up.
+    let s = driver.launch(&app);
+    s.testid("new-check");
+    wait_shown(&s);
+    s.click("nav-settings");
+    s.testid("source-card-alipay");
+    s.wait_for("the saved Alipay settings", |s| {
+        s.attr("source-state-alipay", "data-state") == "ready"
+    });
+    assert_eq!(
+        s.value("field-alipay-app_id"),
+        alipay.app_id(),
+        "the App ID came back from the keychain"
+    );
+    assert_eq!(s.value("field-alipay-private_key"), "");
+    assert!(
+        s.exists("field-saved-alipay-private_key"),
+        "the private key is kept, hidden"
+    );
+    assert!(
+        s.text("source-origin-alipay").contains("keychain"),
+        "from the keychain: {}",
+        s.text("source-origin-alipay")
+    );
+    show(&s, "settings", "start");
+    shot(&s, &dir.join("13-settings-after-restart-en.png"));
     s.quit();
 }
