@@ -1509,3 +1509,89 @@ fn the_cli_check_asks_alipay_and_never_leaks_the_private_key() {
     );
     assert_nothing_leaked(&cli, &out, &chunks, "bad-signature run");
 }
+
+#[test]
+fn the_cli_check_of_the_live_stream_example_asks_wechat_pay() {
+    let fake = FakeWechatPay::start();
+    fake.add_order(wechat_order("SUCCESS", true));
+    let chunks = key_chunks(fake.merchant_private_key_pem());
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("apiclient_key.pem");
+    std::fs::write(&key_file, fake.merchant_private_key_pem()).unwrap();
+    let cli = Cli {
+        data: tempfile::tempdir().unwrap(),
+        keys,
+        env: vec![
+            ("DAOZHANG_WECHAT_PAY_MCHID".into(), fake.mchid().to_owned()),
+            (
+                "DAOZHANG_WECHAT_PAY_MERCHANT_SERIAL".into(),
+                fake.merchant_serial().to_owned(),
+            ),
+            (
+                "DAOZHANG_WECHAT_PAY_PRIVATE_KEY_FILE".into(),
+                key_file.to_string_lossy().into_owned(),
+            ),
+            (
+                "DAOZHANG_WECHAT_PAY_PLATFORM_PUBLIC_KEY".into(),
+                fake.platform_public_key_pem().to_owned(),
+            ),
+            (
+                "DAOZHANG_WECHAT_PAY_PLATFORM_KEY_ID".into(),
+                fake.platform_key_id(),
+            ),
+            ("DAOZHANG_WECHAT_PAY_BASE_URL".into(), fake.base_url()),
+            ("DAOZHANG_HTTP_ATTEMPTS".into(), "1".into()),
+            (
+                "DAOZHANG_KEYRING_SERVICE".into(),
+                format!("daozhang-sources-test-{}", std::process::id()),
+            ),
+        ],
+    };
+    let example = example_path("live-stream-wechat.toml");
+    let out = cli.run(&[
+        "check",
+        &example.to_string_lossy(),
+        "--save",
+        "--now",
+        "2026-11-21 20:40",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "check exits 0: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("--json prints one object");
+    let bank = report["timeline"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "bank_processing")
+        .expect("a bank_processing stage");
+    assert_eq!(bank["state"], "done", "WeChat Pay says SUCCESS");
+    assert_eq!(
+        bank["at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+        chrono::DateTime::parse_from_rfc3339(WECHAT_PAID_AT).ok(),
+        "the stage is dated by WeChat Pay's success_time, not the user's 20:05:30"
+    );
+    assert_eq!(bank["via"], "api", "the live answer is the stage's word");
+    assert_eq!(
+        report["diagnosis"]["broken_link"], "callback",
+        "paid at 20:05, still 处理中 35 minutes later: the notification did not land"
+    );
+    let requests = fake.requests();
+    assert!(
+        !requests.is_empty() && requests.iter().all(|r| r.signature_valid),
+        "every request carried a valid WECHATPAY2-SHA256-RSA2048 signature"
+    );
+    assert!(
+        requests[0]
+            .target
+            .contains("/v3/pay/transactions/id/4200002345202611214567890123"),
+        "asked by the payment's transaction_id: {}",
+        requests[0].target
+    );
+    assert_nothing_leaked(&cli, &out, &chunks, "wechat run");
+}
