@@ -342,13 +342,15 @@ fn settle(
                 )
             };
         }
-        Err(SourceError::Keychain(why)) => {
+        Err(SourceError::Keychain(_)) => {
             // No keychain here (a desktop without a Secret Service) and no
             // environment variables: nothing is set up, which is not a fault.
+            // The settings page names the keychain's own error.
+            let base = p.not_set_up();
             s.status = SourceStatus::Skipped;
             s.detail = Bilingual::new(
-                format!("未设置商户凭证（{}）", why.zh_cn),
-                format!("no merchant credentials ({})", why.en),
+                format!("{}（系统钥匙串不可用）", base.zh_cn),
+                format!("{} (the system keychain is not available)", base.en),
             );
         }
         Err(SourceError::Cancelled) => {
