@@ -1,7 +1,8 @@
 //! End to end: the real app binary in a real window under Xvfb, driven
 //! through tauri-driver + WebKitWebDriver, walking the whole flow for the
-//! Douyin DOU+ example, then a merchant's live Alipay query against a
-//! loopback fake gateway with the settings in a real (private) keychain.
+//! Douyin DOU+ example, then a merchant's live Alipay and WeChat Pay
+//! queries against loopback fake gateways with the settings in a real
+//! (private) keychain.
 //! Screenshots of every step land in `target/screenshots/`
 //! (scripts/screenshots.sh copies them to docs/).
 
@@ -35,6 +36,9 @@ fn shots() -> PathBuf {
 
 const ORDER: &str = "7439201234567890123";
 const PAYMENT: &str = "2026112122001412341408157613";
+/// examples/live-stream-wechat.toml
+const WECHAT_ORDER: &str = "LS20261121200512345";
+const WECHAT_PAYMENT: &str = "4200002345202611214567890123";
 
 /// Adds observation row `n` unless the form already offers it.
 fn add_row(s: &Session, n: usize) {
@@ -339,8 +343,8 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
     });
     let wechat = FakeWechatPay::start();
     wechat.add_order(WechatOrder {
-        trade_no: "4200002345202611214567890123".into(),
-        out_trade_no: "LS20261121200512345".into(),
+        trade_no: WECHAT_PAYMENT.into(),
+        out_trade_no: WECHAT_ORDER.into(),
         amount: "68.00".into(),
         status: "SUCCESS".into(),
         paid_at: Some("2026-11-21T20:05:31+08:00".into()),
@@ -478,25 +482,177 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
         0,
         "WeChat Pay, not set up and not this order's provider, was not asked"
     );
+
+    // 3. Settings → WeChat Pay, in the same session: the merchant's API
+    // key and WeChat Pay's public key, saved to the keychain.
+    s.click("nav-settings");
+    s.testid("source-card-wechat_pay");
+    assert!(
+        !s.exists("source-problem-wechat_pay"),
+        "the test's keychain is usable: {}",
+        s.text("source-card-wechat_pay")
+    );
+    assert_eq!(
+        s.attr("source-state-wechat_pay", "data-state"),
+        "not_set_up"
+    );
+    s.type_into("field-wechat_pay-mchid", wechat.mchid());
+    s.type_into("field-wechat_pay-merchant_serial", wechat.merchant_serial());
+    s.paste(
+        "field-wechat_pay-private_key",
+        wechat.merchant_private_key_pem(),
+    );
+    s.paste(
+        "field-wechat_pay-platform_public_key",
+        wechat.platform_public_key_pem(),
+    );
+    s.type_into(
+        "field-wechat_pay-platform_key_id",
+        &wechat.platform_key_id(),
+    );
+    s.type_into("field-wechat_pay-base_url", &wechat.base_url());
+    assert_eq!(
+        s.attr("field-wechat_pay-private_key", "data-secret"),
+        "true",
+        "the merchant API key's field is a secret one"
+    );
+    s.click("save-wechat_pay");
+    s.wait_for("the WeChat Pay settings to be saved", |s| {
+        s.exists("save-status-wechat_pay") || s.exists("save-error-wechat_pay")
+    });
+    assert!(
+        s.exists("save-status-wechat_pay"),
+        "saved: {}",
+        s.text("source-card-wechat_pay")
+    );
+    assert_eq!(s.attr("source-state-wechat_pay", "data-state"), "ready");
+    assert_eq!(
+        s.value("field-wechat_pay-private_key"),
+        "",
+        "a saved secret is never shown back"
+    );
+    assert!(s.exists("field-saved-wechat_pay-private_key"));
+    assert_eq!(
+        s.attr("source-state-alipay", "data-state"),
+        "ready",
+        "saving WeChat Pay leaves Alipay as it was"
+    );
+
+    s.click("test-wechat_pay");
+    s.wait_for("the WeChat Pay connection test's answer", |s| {
+        s.exists("test-result-wechat_pay")
+    });
+    let answer = s.text("test-result-wechat_pay");
+    assert_eq!(
+        s.attr("test-result-wechat_pay", "data-ok"),
+        "true",
+        "the test passes: {answer}"
+    );
+    assert!(
+        answer.contains("accepted our signature")
+            && answer.contains("signature verified")
+            && answer.contains(&wechat.base_url()),
+        "the backend says what was proven, both ways: {answer:?}"
+    );
+    let wechat_tested = wechat.requests();
+    assert!(!wechat_tested.is_empty(), "the test asked WeChat Pay");
+    assert!(
+        wechat_tested
+            .iter()
+            .all(|r| r.signature_valid && r.accepted()),
+        "WeChat Pay verified our signature: {:?}",
+        wechat_tested.iter().map(|r| &r.problem).collect::<Vec<_>>()
+    );
+
+    // 4. The live-stream example (examples/live-stream-wechat.toml),
+    // checked at its documented moment: WeChat Pay is asked live.
+    let alipay_asked = alipay.request_count();
+    s.click("nav-home");
+    s.click("try-example-live");
+    s.wait_for("the example's order in the form", |s| {
+        s.value("order-id") == WECHAT_ORDER
+    });
+    assert_eq!(s.value("payment-id-0"), WECHAT_PAYMENT);
+    s.click("run-check");
+    s.testid("result");
+    s.wait_for("the timeline", |s| s.exists("stage-bank_processing"));
+    let api = s.text("report-source-api:wechat_pay");
+    assert_eq!(
+        s.attr("report-source-api:wechat_pay", "data-status"),
+        "done",
+        "WeChat Pay was asked: {api}"
+    );
+    assert!(api.contains("SUCCESS"), "with its answer: {api:?}");
+    assert_eq!(
+        s.attr("stage-bank_processing", "data-state"),
+        "done",
+        "the money moved"
+    );
+    assert_eq!(
+        s.attr("stage-bank_processing", "data-via"),
+        "api",
+        "the payment stage rests on the provider's own answer, not the typed 支付成功"
+    );
+    let stage = s.text("stage-bank_processing");
+    assert!(
+        stage.contains("20:05:31") && stage.contains("SUCCESS") && stage.contains("支付成功"),
+        "at WeChat Pay's success_time (not the user's 20:05:30), in its words: {stage:?}"
+    );
+    let source = s.text("timeline-source-bank_processing");
+    assert!(
+        source.contains("WeChat Pay") && source.contains("API"),
+        "the stage names the API as its channel: {source:?}"
+    );
+    assert_eq!(
+        s.attr("stage-callback", "data-broken"),
+        "true",
+        "paid at 20:05, still 处理中 at 20:36: the callback is the broken link"
+    );
+    show(&s, "timeline-title", "start");
+    shot(&s, &dir.join("14-timeline-wechat-api-en.png"));
+    let wechat_asked = wechat.requests();
+    assert!(
+        wechat_asked.len() > wechat_tested.len(),
+        "the check asked WeChat Pay too"
+    );
+    assert!(
+        wechat_asked.iter().all(|r| r.signature_valid),
+        "the fake verified every request's WECHATPAY2-SHA256-RSA2048 signature: {:?}",
+        wechat_asked.iter().map(|r| &r.problem).collect::<Vec<_>>()
+    );
+    assert!(
+        wechat_asked[wechat_tested.len()..].iter().any(|r| r
+            .target
+            .contains(&format!("/v3/pay/transactions/id/{WECHAT_PAYMENT}"))),
+        "the check asked by the case's transaction_id: {:?}",
+        wechat_asked.iter().map(|r| &r.target).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        alipay.request_count(),
+        alipay_asked,
+        "Alipay, set up but not this order's provider, was not asked"
+    );
     s.quit();
 
-    // No secret in the case file or anywhere else in the data directory.
-    let secret_line = alipay
-        .app_private_key_pem()
-        .lines()
-        .nth(1)
-        .expect("a PEM body line")
-        .to_owned();
+    // No secret in the case files or anywhere else in the data directory.
+    let pem_line = |pem: &str| pem.lines().nth(1).expect("a PEM body line").to_owned();
+    let secret_lines = [
+        pem_line(alipay.app_private_key_pem()),
+        pem_line(wechat.merchant_private_key_pem()),
+    ];
     for f in files_under(data.path()) {
         let bytes = std::fs::read(&f).unwrap_or_default();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(&secret_line),
-            "{} holds the private key",
-            f.display()
-        );
+        let text = String::from_utf8_lossy(&bytes);
+        for secret_line in &secret_lines {
+            assert!(
+                !text.contains(secret_line),
+                "{} holds a private key",
+                f.display()
+            );
+        }
     }
 
-    // 3. A restart with the same data and the same keychain: still set up.
+    // 5. A restart with the same data and the same keychain: still set up.
     let s = driver.launch(&app);
     s.testid("new-check");
     wait_shown(&s);
@@ -520,6 +676,15 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
         "from the keychain: {}",
         s.text("source-origin-alipay")
     );
+    assert_eq!(
+        s.attr("source-state-wechat_pay", "data-state"),
+        "ready",
+        "WeChat Pay too: {}",
+        s.text("source-card-wechat_pay")
+    );
+    assert_eq!(s.value("field-wechat_pay-mchid"), wechat.mchid());
+    assert_eq!(s.value("field-wechat_pay-private_key"), "");
+    assert!(s.exists("field-saved-wechat_pay-private_key"));
     show(&s, "settings", "start");
     shot(&s, &dir.join("13-settings-after-restart-en.png"));
     s.quit();
