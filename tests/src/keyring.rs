@@ -126,10 +126,7 @@ impl KeyringSession {
 
     /// The environment a child process needs to use this keychain.
     pub fn env(&self) -> Vec<(String, String)> {
-        vec![(
-            "DBUS_SESSION_BUS_ADDRESS".to_owned(),
-            self.address.clone(),
-        )]
+        vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), self.address.clone())]
     }
 
     pub fn home(&self) -> &Path {

@@ -22,7 +22,14 @@ pub fn cli_binary() -> std::path::PathBuf {
             if !bin.exists() {
                 let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
                 let status = std::process::Command::new(cargo)
-                    .args(["build", "-p", "daozhang", "--bin", "daozhang", "--no-default-features"])
+                    .args([
+                        "build",
+                        "-p",
+                        "daozhang",
+                        "--bin",
+                        "daozhang",
+                        "--no-default-features",
+                    ])
                     .status()
                     .expect("cargo runs");
                 assert!(status.success(), "building the daozhang CLI failed");
