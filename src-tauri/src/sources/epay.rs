@@ -25,7 +25,7 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::http::{host_of, parse_base};
 use super::secret::{Secret, redact};
-use super::{Ctx, Provider, payment_ids, sign};
+use super::{Ctx, Provider, ask_each, sign};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
@@ -617,18 +617,13 @@ impl Provider for Epay {
         case: &Case,
     ) -> Result<Vec<Observation>, SourceError> {
         let client = Client::new(creds)?;
-        let ids = payment_ids(case, SourceKind::Epay);
-        let keys: Vec<Key> = if ids.is_empty() {
-            vec![Key::OutTradeNo(case.order_id.clone())]
-        } else {
-            ids.into_iter().map(Key::TradeNo).collect()
-        };
-        let single = keys.len() == 1;
-        let mut out = Vec::new();
-        for k in &keys {
-            out.extend(self.query_one(ctx, &client, k, case, single)?);
-        }
-        Ok(out)
+        ask_each(
+            case,
+            SourceKind::Epay,
+            Key::TradeNo,
+            Key::OutTradeNo,
+            |k, single| self.query_one(ctx, &client, k, case, single),
+        )
     }
 
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {

@@ -53,6 +53,20 @@ impl SourceError {
         }
     }
 
+    /// Removes every value of `secrets` from a kept raw answer.
+    pub fn redacted<'a>(
+        self,
+        secrets: impl IntoIterator<Item = &'a super::secret::Secret>,
+    ) -> Self {
+        match self {
+            SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
+                reason,
+                raw: super::secret::redact(&raw, secrets),
+            },
+            other => other,
+        }
+    }
+
     /// The raw answer kept for the user, if any.
     pub fn raw(&self) -> Option<&str> {
         match self {

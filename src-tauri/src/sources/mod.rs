@@ -170,6 +170,32 @@ pub fn payment_ids(case: &Case, kind: SourceKind) -> Vec<String> {
         .collect()
 }
 
+/// Asks `one` about each of `case`'s payment IDs of `kind`, or — when the
+/// case has none — about the order number as the merchant's own number;
+/// `one`'s flag says whether that number is the only one asked (then its
+/// amount must be the case's). `by_payment` / `by_order` make the
+/// provider's query key.
+pub fn ask_each<K>(
+    case: &Case,
+    kind: SourceKind,
+    by_payment: impl Fn(String) -> K,
+    by_order: impl Fn(String) -> K,
+    mut one: impl FnMut(&K, bool) -> Result<Vec<Observation>, SourceError>,
+) -> Result<Vec<Observation>, SourceError> {
+    let ids = payment_ids(case, kind);
+    let keys: Vec<K> = if ids.is_empty() {
+        vec![by_order(case.order_id.clone())]
+    } else {
+        ids.into_iter().map(by_payment).collect()
+    };
+    let single = keys.len() == 1;
+    let mut out = Vec::new();
+    for k in &keys {
+        out.extend(one(k, single)?);
+    }
+    Ok(out)
+}
+
 fn concerns_by_method_or_payment(case: &Case, kind: SourceKind) -> bool {
     case.method.provider() == Some(kind) || case.payments.iter().any(|p| p.provider == Some(kind))
 }
@@ -306,13 +332,8 @@ fn ask(
     if !missing.is_empty() {
         return Err(SourceError::NotConfigured(missing));
     }
-    p.query(ctx, &creds, case).map_err(|e| match e {
-        SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
-            reason,
-            raw: secret::redact(&raw, creds.secrets(p.fields())),
-        },
-        other => other,
-    })
+    p.query(ctx, &creds, case)
+        .map_err(|e| e.redacted(creds.secrets(p.fields())))
 }
 
 fn settle(

@@ -118,11 +118,6 @@ pub fn test(
         cancel: &cancel,
         now,
     };
-    p.test_connection(&ctx, &creds).map_err(|e| match e {
-        SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
-            reason,
-            raw: super::secret::redact(&raw, creds.secrets(p.fields())),
-        },
-        other => other,
-    })
+    p.test_connection(&ctx, &creds)
+        .map_err(|e| e.redacted(creds.secrets(p.fields())))
 }
