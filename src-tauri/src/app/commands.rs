@@ -20,7 +20,7 @@ use crate::sources::creds::{Credentials, Keychain};
 use crate::sources::http::{Http, Policy};
 use crate::sources::secret::Secret;
 use crate::sources::{self, settings};
-use crate::store::{CaseSummary, MessageRecord};
+use crate::store::{CaseSummary, MessageKind, MessageRecord};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
@@ -207,6 +207,7 @@ pub fn save_message(
         lang: lang.code().to_owned(),
         text,
         sent_at: None,
+        kind: MessageKind::Complaint,
     };
     state
         .store()?

@@ -24,7 +24,7 @@ use daozhang::report::CheckReport;
 use daozhang::sources::creds::{self, Keychain};
 use daozhang::sources::http::{Http, Policy};
 use daozhang::sources::{self, SourceProgress, SourceStatus, settings};
-use daozhang::store::{CaseDocument, MessageRecord, Store};
+use daozhang::store::{CaseDocument, MessageKind, MessageRecord, Store};
 
 #[derive(Parser)]
 #[command(
@@ -874,6 +874,7 @@ fn complaint_cmd<F: Fn() -> Result<Store>>(a: ComplaintArgs, store: F) -> Result
                 lang: lang.code().to_owned(),
                 text,
                 sent_at: None,
+                kind: MessageKind::Complaint,
             },
         )
         .map_err(BoundaryError::from)?;

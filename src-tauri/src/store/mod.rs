@@ -78,15 +78,55 @@ pub struct CheckRecord {
     pub report: serde_json::Value,
 }
 
-/// One complaint message that was kept.
+/// One entry of a case's correspondence: a complaint the user sent, an
+/// answer they pasted back, or the note closing a rung of the ladder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MessageRecord {
+    /// When it was written down in Daozhang.
     pub at: Moment,
     pub audience: String,
     pub lang: String,
     pub text: String,
-    /// When the user sent it, once they say so.
+    /// When it was sent (a complaint) or received (an answer), once the
+    /// user says so.
     pub sent_at: Option<Moment>,
+    /// Documents written before answers were kept have no kind: they are
+    /// complaints.
+    #[serde(default)]
+    pub kind: MessageKind,
+}
+
+/// What a [`MessageRecord`] is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A complaint written by Daozhang (sent once `sent_at` is set).
+    #[default]
+    Complaint,
+    /// What the other side answered, pasted back by the user.
+    Answer,
+    /// The user closed this rung (settled, refused, or given up), with a note.
+    Closed,
+}
+
+impl MessageKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            MessageKind::Complaint => "complaint",
+            MessageKind::Answer => "answer",
+            MessageKind::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        [
+            MessageKind::Complaint,
+            MessageKind::Answer,
+            MessageKind::Closed,
+        ]
+        .into_iter()
+        .find(|k| k.code() == s)
+    }
 }
 
 /// One line of the case list.
@@ -688,8 +728,8 @@ fn insert_message(
     m: &MessageRecord,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO messages (case_id, at, audience, lang, text, sent_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO messages (case_id, at, audience, lang, text, sent_at, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             id,
             time_text(&m.at),
@@ -697,6 +737,7 @@ fn insert_message(
             m.lang,
             m.text,
             m.sent_at.as_ref().map(time_text),
+            m.kind.code(),
         ],
     )
     .at(path)?;
@@ -748,7 +789,7 @@ fn load(conn: &Connection, path: &Path, id: &str) -> Result<StoredCase, StoreErr
 
     let mut stmt = conn
         .prepare(
-            "SELECT at, audience, lang, text, sent_at FROM messages WHERE case_id = ?1 ORDER BY seq",
+            "SELECT at, audience, lang, text, sent_at, kind FROM messages WHERE case_id = ?1 ORDER BY seq",
         )
         .at(path)?;
     let message_rows = stmt
@@ -759,19 +800,25 @@ fn load(conn: &Connection, path: &Path, id: &str) -> Result<StoredCase, StoreErr
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })
         .at(path)?
         .collect::<Result<Vec<_>, _>>()
         .at(path)?;
     let mut messages = Vec::with_capacity(message_rows.len());
-    for (at, audience, lang, text, sent_at) in message_rows {
+    for (at, audience, lang, text, sent_at, kind) in message_rows {
         messages.push(MessageRecord {
             at: parse_time(path, id, "a message's time", &at)?,
             audience,
             lang,
             text,
             sent_at: parse_opt_time(path, id, "a message's sent time", sent_at)?,
+            kind: MessageKind::parse(&kind).ok_or_else(|| StoreError::Damaged {
+                path: path.to_owned(),
+                id: id.to_owned(),
+                problem: format!("a message has the unknown kind {kind:?}"),
+            })?,
         });
     }
 

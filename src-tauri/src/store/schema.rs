@@ -10,7 +10,10 @@ use super::error::{At, StoreError};
 
 /// The migrations, in order: migration `i` takes `user_version` from `i` to
 /// `i + 1`. Append only; never edit one that has shipped.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_case_file.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_case_file.sql"),
+    include_str!("../../migrations/0002_case_file_follow.sql"),
+];
 
 /// The schema this version of Daozhang writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

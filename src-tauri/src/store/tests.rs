@@ -73,6 +73,7 @@ fn message(at: &str, text: &str) -> MessageRecord {
         lang: "zh-CN".to_owned(),
         text: text.to_owned(),
         sent_at: None,
+        kind: MessageKind::Complaint,
     }
 }
 

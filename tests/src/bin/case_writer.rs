@@ -25,7 +25,7 @@ use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, Observation, SourceKind, Via};
 use daozhang::domain::text::Bilingual;
 use daozhang::domain::time::Moment;
-use daozhang::store::{CheckRecord, MessageRecord, Store};
+use daozhang::store::{CheckRecord, MessageKind, MessageRecord, Store};
 
 const EXAMPLES: [&str; 3] = [
     include_str!("../../../examples/douyin-dou-plus-alipay.toml"),
@@ -143,5 +143,6 @@ fn message(serial: usize, round: usize, at: Moment) -> MessageRecord {
         lang: "zh-CN".to_owned(),
         text: format!("您好，订单（写入者 {serial}）第 {round} 次联系。\n").repeat(60),
         sent_at: round.is_multiple_of(2).then_some(at + Duration::minutes(5)),
+        kind: MessageKind::Complaint,
     }
 }
