@@ -719,6 +719,46 @@ fn action_meta(action: &str) -> (DeadlineKind, Option<Audience>) {
     }
 }
 
+/// The last day 12315 accepts a complaint: 3 years (`[escalation]
+/// consumer_12315_years`) from when the consumer knew of the harm — the
+/// first sign of trouble: the first failed/unpaid platform word, else the
+/// order.
+pub fn last_day_12315(case: &Case, w: &Windows) -> Moment {
+    let knew = case
+        .observations
+        .iter()
+        .filter(|o| {
+            (o.source.party() == Party::Platform && o.claim.says_unpaid())
+                || o.claim == Claim::Processing
+        })
+        .filter_map(|o| o.at)
+        .min()
+        .unwrap_or(case.submitted_at);
+    knew.checked_add_months(Months::new(12 * w.escalation.consumer_12315_years as u32))
+        .map(|d| end_of_day(d.date_naive(), d))
+        .unwrap_or(knew)
+}
+
+/// The end (23:59:59) of the day `days` calendar days after `from`, in
+/// `from`'s zone: the card-dispute and WeChat refund limits.
+pub fn end_of_day_after(from: Moment, days: i64) -> Moment {
+    end_of_day((from + Duration::days(days)).date_naive(), from)
+}
+
+/// `n` business days after `from`'s date, at the end of that day.
+pub fn end_of_business_day_after(
+    cal: &BusinessCalendar,
+    from: Moment,
+    n: u32,
+) -> Result<Moment, CalendarError> {
+    business_days_after(cal, from, n)
+}
+
+/// Why a business-day date cannot be given, in both languages.
+pub fn calendar_problem_text(e: &CalendarError) -> Bilingual {
+    calendar_problem(e)
+}
+
 /// A step's date: known, not computable (with why), or none.
 type Due = Option<Result<Moment, CalendarError>>;
 
@@ -759,24 +799,7 @@ fn steps_for(cx: &Ctx, code: Code) -> (Vec<NextStep>, Option<Moment>) {
     let provider_reply = reply_by
         .clone()
         .and_then(|d| business_days_after(cx.cal, d, cx.w.review.provider_business_days));
-    // 12315: 3 years from when the consumer knew of the harm (the first
-    // sign of trouble: the first failed/unpaid platform word, else the order).
-    let knew = case
-        .observations
-        .iter()
-        .filter(|o| {
-            (o.source.party() == Party::Platform && o.claim.says_unpaid())
-                || o.claim == Claim::Processing
-        })
-        .filter_map(|o| o.at)
-        .min()
-        .unwrap_or(case.submitted_at);
-    let last_12315 = knew
-        .checked_add_months(Months::new(
-            12 * cx.w.escalation.consumer_12315_years as u32,
-        ))
-        .map(|d| end_of_day(d.date_naive(), d))
-        .unwrap_or(knew);
+    let last_12315 = last_day_12315(case, cx.w);
     let days_after_payment =
         |days: i64| end_of_day((paid_at + Duration::days(days)).date_naive(), paid_at);
     let is_card = case.method.is_card() || case.card_last4.is_some();

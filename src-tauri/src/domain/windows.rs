@@ -47,6 +47,8 @@ pub struct Escalation {
     pub consumer_12315_accept_business_days: u32,
     pub card_dispute_days: i64,
     pub wechat_refund_days: i64,
+    /// Business days an unanswered chat gets before the ticket (the ladder).
+    pub ticket_after_chat_business_days: u32,
 }
 
 static WINDOWS: LazyLock<Windows> = LazyLock::new(|| {
