@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod complaint;
 pub mod domain;
 pub mod error;
+pub mod escalation;
 pub mod evidence;
 pub mod ids;
 pub mod report;

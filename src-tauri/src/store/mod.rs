@@ -12,6 +12,7 @@
 //! amounts as exact decimal text.
 
 mod case_id;
+mod correspondence;
 mod error;
 mod schema;
 #[cfg(test)]

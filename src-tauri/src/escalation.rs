@@ -1,0 +1,395 @@
+//! The escalation ladder of a stored case and what the user records on it:
+//! a complaint sent, an answer pasted back, a rung closed. One set of
+//! operations for the CLI and the app (Tauri-free).
+
+use serde::Serialize;
+
+use crate::complaint;
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::diagnosis::{Analysis, Audience, analyze};
+use crate::domain::ladder::{self, Entry, EntryKind, Rung};
+use crate::domain::text::Lang;
+use crate::domain::time::{Moment, parse_moment};
+use crate::domain::windows::Windows;
+use crate::error::{BoundaryError, ErrorCode};
+use crate::store::{MessageKind, MessageRecord, Store, StoredCase};
+
+type Result<T> = std::result::Result<T, BoundaryError>;
+
+/// The ladder of a case as of `now`, with its correspondence (oldest first).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct LadderView {
+    pub case_id: String,
+    pub now: Moment,
+    /// The diagnosis says the case needs nothing more.
+    pub settled: bool,
+    pub rungs: Vec<Rung>,
+    pub messages: Vec<MessageRecord>,
+}
+
+/// The store's messages as the ladder reads them; messages to an audience
+/// this version does not know are left out.
+pub fn entries(messages: &[MessageRecord]) -> Vec<Entry> {
+    messages
+        .iter()
+        .filter_map(|m| {
+            let audience = Audience::parse(&m.audience)?;
+            let when = m.sent_at.unwrap_or(m.at);
+            let kind = match m.kind {
+                MessageKind::Complaint => match m.sent_at {
+                    Some(t) => EntryKind::Sent(t),
+                    None => EntryKind::Draft,
+                },
+                MessageKind::Answer => EntryKind::Answer(when),
+                MessageKind::Closed => EntryKind::Closed(when, m.text.clone()),
+            };
+            Some(Entry { audience, kind })
+        })
+        .collect()
+}
+
+/// The ladder of a stored case, given its analysis as of the same moment.
+pub fn rungs(stored: &StoredCase, analysis: &Analysis) -> Vec<Rung> {
+    ladder::ladder(
+        &stored.case,
+        analysis,
+        &entries(&stored.messages),
+        Windows::builtin(),
+        BusinessCalendar::china(),
+    )
+}
+
+pub fn view(stored: &StoredCase, now: Moment) -> LadderView {
+    let analysis = analyze(&stored.case, now);
+    LadderView {
+        case_id: stored.id.clone(),
+        now: analysis.now,
+        settled: analysis.diagnosis.settled,
+        rungs: rungs(stored, &analysis),
+        messages: stored.messages.clone(),
+    }
+}
+
+pub fn parse_audience(a: &str) -> Result<Audience> {
+    Audience::parse(a).ok_or_else(|| {
+        BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "unknown audience {a:?}: expected one of {}",
+                Audience::ALL.map(|x| x.code()).join(", ")
+            ),
+        )
+    })
+}
+
+/// The day something was sent or received: `input` as a date or a time in
+/// the case's zone (default: `now`); never after `now`, nor before the
+/// order's day.
+pub fn parse_day(input: Option<&str>, stored: &StoredCase, now: Moment) -> Result<Moment> {
+    let case = &stored.case;
+    let Some(text) = input.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(now);
+    };
+    let t = parse_moment(text, case.zone(), None).ok_or_else(|| {
+        BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!("{text:?} is not a date: expected 2026-11-21, 2026-11-21 16:30 or RFC 3339"),
+        )
+    })?;
+    let t = t.with_timezone(&case.zone());
+    if t > now {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "{text:?} is in the future (now is {}); give the day it actually happened",
+                now.format("%Y-%m-%d %H:%M")
+            ),
+        ));
+    }
+    if t.date_naive() < case.submitted_at.date_naive() {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!(
+                "{text:?} is before the order was placed ({})",
+                case.submitted_at.format("%Y-%m-%d")
+            ),
+        ));
+    }
+    Ok(t)
+}
+
+/// `zh-CN` for text with Chinese characters in it, else `en`.
+fn lang_of(text: &str) -> Lang {
+    if text
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c))
+    {
+        Lang::ZhCn
+    } else {
+        Lang::En
+    }
+}
+
+/// What `mark_sent` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SentOutcome {
+    /// A complaint already written down got its sent date.
+    Dated,
+    /// Nothing was written down: the complaint for that audience was
+    /// written in `lang` and kept as sent.
+    Written,
+}
+
+/// Records that the complaint to `audience` went out on `at`.
+pub fn mark_sent(
+    store: &mut Store,
+    id: &str,
+    audience: &str,
+    at: Option<&str>,
+    lang: Lang,
+    now: Moment,
+) -> Result<(SentOutcome, LadderView)> {
+    let audience = parse_audience(audience)?;
+    let stored = store.get(id).map_err(BoundaryError::from)?;
+    let now = now.with_timezone(&stored.case.zone());
+    let when = parse_day(at, &stored, now)?;
+    let outcome = if store
+        .mark_sent(&stored.id, audience.code(), when)
+        .map_err(BoundaryError::from)?
+    {
+        SentOutcome::Dated
+    } else {
+        let analysis = analyze(&stored.case, now);
+        let c = complaint::generate(&stored.case, &analysis, audience, lang);
+        let text = match &c.subject {
+            Some(sub) => format!("{sub}\n\n{}", c.text),
+            None => c.text,
+        };
+        store
+            .record_message(
+                &stored.id,
+                &MessageRecord {
+                    at: now,
+                    audience: audience.code().to_owned(),
+                    lang: lang.code().to_owned(),
+                    text,
+                    sent_at: Some(when),
+                    kind: MessageKind::Complaint,
+                },
+            )
+            .map_err(BoundaryError::from)?;
+        SentOutcome::Written
+    };
+    let stored = store.get(&stored.id).map_err(BoundaryError::from)?;
+    Ok((outcome, view(&stored, now)))
+}
+
+/// Keeps the answer `audience` gave on `at`.
+pub fn record_reply(
+    store: &mut Store,
+    id: &str,
+    audience: &str,
+    at: Option<&str>,
+    text: &str,
+    now: Moment,
+) -> Result<LadderView> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            "the answer is empty: paste what they answered",
+        ));
+    }
+    record(store, id, audience, at, text, MessageKind::Answer, now)
+}
+
+/// Closes the rung of `audience` on `at`, with the user's note (settled,
+/// refused, given up …).
+pub fn close_rung(
+    store: &mut Store,
+    id: &str,
+    audience: &str,
+    at: Option<&str>,
+    note: &str,
+    now: Moment,
+) -> Result<LadderView> {
+    record(
+        store,
+        id,
+        audience,
+        at,
+        note.trim(),
+        MessageKind::Closed,
+        now,
+    )
+}
+
+fn record(
+    store: &mut Store,
+    id: &str,
+    audience: &str,
+    at: Option<&str>,
+    text: &str,
+    kind: MessageKind,
+    now: Moment,
+) -> Result<LadderView> {
+    let audience = parse_audience(audience)?;
+    let stored = store.get(id).map_err(BoundaryError::from)?;
+    let now = now.with_timezone(&stored.case.zone());
+    let when = parse_day(at, &stored, now)?;
+    store
+        .record_message(
+            &stored.id,
+            &MessageRecord {
+                at: now,
+                audience: audience.code().to_owned(),
+                lang: lang_of(text).code().to_owned(),
+                text: text.to_owned(),
+                sent_at: Some(when),
+                kind,
+            },
+        )
+        .map_err(BoundaryError::from)?;
+    let stored = store.get(&stored.id).map_err(BoundaryError::from)?;
+    Ok(view(&stored, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::domain::case::parse_case_toml;
+    use crate::domain::ladder::RungStatus;
+    use crate::store::FILE_NAME;
+
+    fn t(s: &str) -> Moment {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn rung(v: &LadderView, a: Audience) -> &Rung {
+        v.rungs.iter().find(|r| r.audience == a).unwrap()
+    }
+
+    #[test]
+    fn sent_reply_and_close_move_the_ladder() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join(FILE_NAME)).unwrap();
+        let case =
+            parse_case_toml(include_str!("../../examples/douyin-dou-plus-alipay.toml")).unwrap();
+        let now = t("2026-11-24T10:00:00+08:00");
+        let id = s.create_case(&case, now).unwrap();
+
+        let (outcome, v) = mark_sent(
+            &mut s,
+            &id,
+            "platform_chat",
+            Some("2026-11-21 16:40"),
+            Lang::ZhCn,
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            outcome,
+            SentOutcome::Written,
+            "nothing was written down yet, so the complaint is written and kept as sent"
+        );
+        assert_eq!(
+            rung(&v, Audience::PlatformChat).status,
+            RungStatus::Sent {
+                at: t("2026-11-21T16:40:00+08:00")
+            }
+        );
+        assert!(v.messages[0].text.contains("7439201234567890123"));
+
+        let v = record_reply(
+            &mut s,
+            &id,
+            "platform_chat",
+            Some("2026-11-22"),
+            "  请耐心等待  ",
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            rung(&v, Audience::PlatformChat).status,
+            RungStatus::Answered {
+                at: t("2026-11-22T00:00:00+08:00")
+            }
+        );
+        assert_eq!(v.messages[1].text, "请耐心等待", "trimmed");
+        assert_eq!(v.messages[1].lang, "zh-CN");
+        assert!(rung(&v, Audience::PlatformTicket).current);
+
+        let v = close_rung(&mut s, &id, "platform_chat", None, "no help", now).unwrap();
+        assert_eq!(
+            rung(&v, Audience::PlatformChat).status,
+            RungStatus::Closed {
+                at: now,
+                note: "no help".into()
+            }
+        );
+        assert_eq!(v.messages.len(), 3);
+
+        // A complaint written down first is dated, not written again.
+        s.record_message(
+            &id,
+            &MessageRecord {
+                at: now,
+                audience: "platform_ticket".into(),
+                lang: "en".into(),
+                text: "my ticket".into(),
+                sent_at: None,
+                kind: MessageKind::Complaint,
+            },
+        )
+        .unwrap();
+        let (outcome, v) = mark_sent(&mut s, &id, "platform_ticket", None, Lang::En, now).unwrap();
+        assert_eq!(outcome, SentOutcome::Dated);
+        assert_eq!(v.messages.len(), 4);
+        assert_eq!(v.messages[3].sent_at, Some(now));
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join(FILE_NAME)).unwrap();
+        let case =
+            parse_case_toml(include_str!("../../examples/douyin-dou-plus-alipay.toml")).unwrap();
+        let now = t("2026-11-24T10:00:00+08:00");
+        let id = s.create_case(&case, now).unwrap();
+        let cases = [
+            (
+                record_reply(&mut s, &id, "platform_chat", None, " ", now),
+                "empty",
+            ),
+            (
+                record_reply(&mut s, &id, "the_boss", None, "hi", now),
+                "unknown audience",
+            ),
+            (
+                record_reply(&mut s, &id, "platform_chat", Some("2026-11-25"), "hi", now),
+                "in the future",
+            ),
+            (
+                record_reply(&mut s, &id, "platform_chat", Some("2026-11-20"), "hi", now),
+                "before the order",
+            ),
+            (
+                record_reply(&mut s, &id, "platform_chat", Some("soon"), "hi", now),
+                "not a date",
+            ),
+        ];
+        for (got, says) in cases {
+            let e = got.expect_err(says);
+            assert_eq!(e.code, ErrorCode::BadArgument, "{says}: {e:?}");
+            assert!(
+                e.message.contains(says),
+                "{:?} should say {says:?}",
+                e.message
+            );
+        }
+        assert!(s.get(&id).unwrap().messages.is_empty(), "nothing was kept");
+    }
+}
