@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod escalation;
 pub mod evidence;
+pub mod follow;
 pub mod ids;
 pub mod report;
 pub mod sources;

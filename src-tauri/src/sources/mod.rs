@@ -270,6 +270,21 @@ pub fn check_all(
     cancel: &AtomicBool,
     report: &(dyn Fn(&[SourceProgress]) + Sync),
 ) -> Outcome {
+    check_except(case, store, http, now, cancel, report, &|_| None)
+}
+
+/// [`check_all`], except that a live source for which `hold` gives a
+/// reason is not asked this time: it is shown as skipped with that reason
+/// (a source that keeps failing waits out its backoff this way).
+pub fn check_except(
+    case: &Case,
+    store: &dyn CredStore,
+    http: &Http,
+    now: Moment,
+    cancel: &AtomicBool,
+    report: &(dyn Fn(&[SourceProgress]) + Sync),
+    hold: &(dyn Fn(&str) -> Option<Bilingual> + Sync),
+) -> Outcome {
     let mut plan = plan(case);
     // An optional source without settings is not part of this check.
     plan.retain(|s| match s.source.strip_prefix("api:").and_then(provider) {
@@ -297,6 +312,13 @@ pub fn check_all(
                 continue;
             };
             let Some(p) = provider(id) else { continue };
+            if let Some(reason) = hold(&key) {
+                update(i, &|s| {
+                    s.status = SourceStatus::Skipped;
+                    s.detail = reason.clone();
+                });
+                continue;
+            }
             let (ctx, found, update) = (&ctx, &found, &update);
             scope.spawn(move || {
                 update(i, &|s| s.status = SourceStatus::Running);
@@ -409,13 +431,25 @@ pub fn check_case(
     cancel: &AtomicBool,
     report: &(dyn Fn(&[SourceProgress]) + Sync),
 ) -> Result<Outcome, SourceError> {
+    check_case_except(case, now, cancel, report, &|_| None)
+}
+
+/// [`check_case`] with the sources `hold` names left out this time.
+pub fn check_case_except(
+    case: &Case,
+    now: Moment,
+    cancel: &AtomicBool,
+    report: &(dyn Fn(&[SourceProgress]) + Sync),
+    hold: &(dyn Fn(&str) -> Option<Bilingual> + Sync),
+) -> Result<Outcome, SourceError> {
     let http = Http::new(http::Policy::from_env())?;
-    Ok(check_all(
+    Ok(check_except(
         case,
         &creds::Keychain::new(),
         &http,
         now,
         cancel,
         report,
+        hold,
     ))
 }

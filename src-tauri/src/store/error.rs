@@ -82,6 +82,11 @@ pub enum StoreError {
         problem: String,
     },
 
+    /// An earlier failure while the case file was held left it unusable
+    /// in this process.
+    #[error("the case file is unavailable after an earlier failure; restart Daozhang")]
+    Poisoned,
+
     /// SQLite failed.
     #[error("case file {}: {}", .path.display(), describe(.source))]
     Sqlite {
@@ -154,6 +159,7 @@ impl StoreError {
             }
             StoreError::NewerSchema { .. }
             | StoreError::Damaged { .. }
+            | StoreError::Poisoned
             | StoreError::Sqlite { .. } => ErrorCode::Store,
         }
     }

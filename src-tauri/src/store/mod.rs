@@ -31,6 +31,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::observation::Observation;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
+use crate::follow::Follow;
 
 pub use case_id::{MIN_PREFIX as MIN_ID_PREFIX, is_valid as is_valid_id};
 use error::At;
@@ -494,6 +495,74 @@ impl Store {
         tx.commit().at(path)
     }
 
+    /// A case's follow-up: on, with nothing remembered, until something
+    /// is stored.
+    pub fn follow(&self, id_or_prefix: &str) -> Result<Follow, StoreError> {
+        let path = &self.path;
+        let tx = read(&self.conn, path)?;
+        let id = resolve(&tx, path, id_or_prefix)?;
+        let f = load_follow(&tx, path, &id)?;
+        tx.commit().at(path)?;
+        Ok(f)
+    }
+
+    /// Changes a case's follow-up in one transaction (read, `change`,
+    /// write), so two processes never lose each other's updates. Returns
+    /// what `change` returns.
+    pub fn update_follow<T>(
+        &mut self,
+        id_or_prefix: &str,
+        change: impl FnOnce(&mut Follow) -> T,
+    ) -> Result<T, StoreError> {
+        let path = &self.path;
+        let tx = write(&mut self.conn, path)?;
+        let id = resolve(&tx, path, id_or_prefix)?;
+        let mut f = load_follow(&tx, path, &id)?;
+        let out = change(&mut f);
+        tx.execute(
+            "INSERT INTO follow (case_id, enabled, state_json) VALUES (?1, ?2, ?3)
+             ON CONFLICT (case_id) DO UPDATE SET enabled = ?2, state_json = ?3",
+            params![id, i64::from(f.enabled), to_json(&f.state)],
+        )
+        .at(path)?;
+        tx.commit().at(path)?;
+        Ok(out)
+    }
+
+    /// Every case with its follow-up, for a round of re-checks.
+    pub fn followed(&self) -> Result<Vec<(String, Case, Follow)>, StoreError> {
+        let path = &self.path;
+        let tx = read(&self.conn, path)?;
+        let mut stmt = tx
+            .prepare(
+                "SELECT c.id, c.case_json, f.enabled, f.state_json
+                 FROM cases c LEFT JOIN follow f ON f.case_id = c.id
+                 ORDER BY c.updated_order DESC, c.id DESC",
+            )
+            .at(path)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .at(path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(path)?;
+        drop(stmt);
+        tx.commit().at(path)?;
+        rows.into_iter()
+            .map(|(id, case_json, enabled, state)| {
+                let case = parse_case(path, &id, &case_json)?;
+                let f = follow_of(path, &id, enabled, state)?;
+                Ok((id, case, f))
+            })
+            .collect()
+    }
+
     /// One case as a case document.
     pub fn export(&self, id_or_prefix: &str) -> Result<CaseDocument, StoreError> {
         Ok(CaseDocument::new(self.get(id_or_prefix)?))
@@ -743,6 +812,34 @@ fn insert_message(
     )
     .at(path)?;
     Ok(())
+}
+
+fn load_follow(conn: &Connection, path: &Path, id: &str) -> Result<Follow, StoreError> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT enabled, state_json FROM follow WHERE case_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .at(path)?;
+    let (enabled, state) = row.unzip();
+    follow_of(path, id, enabled, state)
+}
+
+fn follow_of(
+    path: &Path,
+    id: &str,
+    enabled: Option<i64>,
+    state: Option<String>,
+) -> Result<Follow, StoreError> {
+    Ok(match (enabled, state) {
+        (Some(e), Some(json)) => Follow {
+            enabled: e != 0,
+            state: parse_json(path, id, "follow-up state", &json)?,
+        },
+        _ => Follow::default(),
+    })
 }
 
 fn load(conn: &Connection, path: &Path, id: &str) -> Result<StoredCase, StoreError> {
