@@ -14,6 +14,7 @@ use crate::domain::text::Lang;
 use crate::domain::time::{Moment, parse_moment};
 use crate::error::{BoundaryError, ErrorCode};
 use crate::evidence::{self, EvidenceScan};
+use crate::follow::{Follow, FollowView};
 use crate::ids::{self, Candidate};
 use crate::report::CheckReport;
 use crate::sources::creds::{Credentials, Keychain};
@@ -149,7 +150,66 @@ pub async fn run_check<R: Runtime>(
     store
         .record_check(&stored.id, &record)
         .map_err(BoundaryError::from)?;
+    crate::follow::runner::after_manual(&mut store, &stored.id, &report)
+        .map_err(BoundaryError::from)?;
     Ok(report)
+}
+
+/// A case's follow-up: next automatic check, sources backing off, changes
+/// not yet seen.
+#[tauri::command]
+pub fn follow_status(
+    state: State<'_, AppState>,
+    id: String,
+    now: Option<String>,
+) -> Result<FollowView> {
+    let store = state.store()?;
+    let stored = store.get(&id).map_err(BoundaryError::from)?;
+    let now = now_or(now, Some(&stored.case))?;
+    let f = store.follow(&stored.id).map_err(BoundaryError::from)?;
+    Ok(follow_view(&stored.case, &f, now))
+}
+
+fn follow_view(case: &Case, f: &Follow, now: Moment) -> FollowView {
+    let a = crate::domain::diagnosis::analyze(case, now);
+    crate::follow::view(case, &a, f, crate::follow::Rules::builtin())
+}
+
+/// Turns automatic re-checks of a case on or off.
+#[tauri::command]
+pub fn set_following(state: State<'_, AppState>, id: String, enabled: bool) -> Result<FollowView> {
+    let mut store = state.store()?;
+    let stored = store.get(&id).map_err(BoundaryError::from)?;
+    let f = store
+        .update_follow(&stored.id, |f| {
+            f.enabled = enabled;
+            f.clone()
+        })
+        .map_err(BoundaryError::from)?;
+    drop(store);
+    if enabled {
+        state.follow_wake.wake();
+    }
+    Ok(follow_view(&stored.case, &f, Local::now().fixed_offset()))
+}
+
+/// The user has seen the case's changes.
+#[tauri::command]
+pub fn mark_seen(state: State<'_, AppState>, id: String) -> Result<()> {
+    state
+        .store()?
+        .update_follow(&id, |f| f.state.unread.clear())
+        .map_err(BoundaryError::from)
+}
+
+/// The language the window shows; notifications follow it.
+#[tauri::command]
+pub fn set_ui_language(state: State<'_, AppState>, lang: String) -> Result<()> {
+    let lang = parse_lang(&lang)?;
+    if let Ok(mut l) = state.lang.lock() {
+        *l = lang;
+    }
+    Ok(())
 }
 
 #[tauri::command]

@@ -2,6 +2,7 @@
 //! the core; errors cross as `{ code, message, details? }`.
 
 pub mod commands;
+pub mod follow;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use std::sync::atomic::AtomicBool;
 
 use tauri::{Manager, Runtime};
 
+use crate::domain::text::Lang;
 use crate::error::{BoundaryError, ErrorCode};
 use crate::evidence::EvidenceScan;
 use crate::store::Store;
@@ -23,6 +25,13 @@ pub struct AppState {
     pub scans: Mutex<HashMap<String, EvidenceScan>>,
     /// Set by `cancel_evidence`; the file reader checks it as it goes.
     pub cancel_evidence: AtomicBool,
+    /// Wakes the re-check loop early.
+    pub follow_wake: follow::Wake,
+    /// Never set while the app runs: the re-check loop's sources finish
+    /// what they started.
+    pub follow_cancel: AtomicBool,
+    /// The language the window shows, for notifications.
+    pub lang: Mutex<Lang>,
 }
 
 impl AppState {
@@ -32,7 +41,14 @@ impl AppState {
             cancel: AtomicBool::new(false),
             scans: Mutex::new(HashMap::new()),
             cancel_evidence: AtomicBool::new(false),
+            follow_wake: follow::Wake::default(),
+            follow_cancel: AtomicBool::new(false),
+            lang: Mutex::new(system_lang()),
         }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang.lock().map(|l| *l).unwrap_or(Lang::En)
     }
 
     pub fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, BoundaryError> {
@@ -42,6 +58,19 @@ impl AppState {
                 "the case file is unavailable after an earlier failure; restart the app",
             )
         })
+    }
+}
+
+/// The system's language until the window says which it shows.
+fn system_lang() -> Lang {
+    let lang = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default();
+    if lang.starts_with("zh") {
+        Lang::ZhCn
+    } else {
+        Lang::En
     }
 }
 
@@ -72,6 +101,10 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::save_credentials,
             commands::delete_credentials,
             commands::test_connection,
+            commands::follow_status,
+            commands::set_following,
+            commands::mark_seen,
+            commands::set_ui_language,
         ])
 }
 
@@ -100,6 +133,7 @@ pub fn run() {
             // The window is created hidden (no white flash); the front end
             // shows it after its first paint. If that never happens, show
             // it anyway so the user is not left with nothing.
+            follow::start(app.handle().clone());
             let handle = app.handle().clone();
             std::thread::spawn(move || {
                 std::thread::sleep(std::time::Duration::from_secs(4));

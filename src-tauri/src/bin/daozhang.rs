@@ -19,6 +19,7 @@ use daozhang::domain::time::{Moment, china, human_duration_en, human_duration_zh
 use daozhang::domain::timeline::source_name;
 use daozhang::error::{BoundaryError, ErrorCode};
 use daozhang::evidence;
+use daozhang::follow::{self, Follow, FollowView};
 use daozhang::ids;
 use daozhang::report::CheckReport;
 use daozhang::sources::creds::{self, Keychain};
@@ -68,8 +69,40 @@ enum Command {
     /// Merchant credentials for the live sources, kept in the OS keychain.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Follow stored cases: re-check the ones that are due, show a case's plan.
+    #[command(subcommand)]
+    Follow(FollowCommand),
     /// Check the three bundled example cases (no files needed).
     Demo,
+}
+
+#[derive(Subcommand)]
+enum FollowCommand {
+    /// Re-check every followed case whose next check is due (one round, as
+    /// the app does every minute; for cron or a systemd timer).
+    Run {
+        /// Run as of this time instead of the clock.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        /// Do not ask the live sources (only the case's own evidence).
+        #[arg(long)]
+        offline: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A case's follow-up: next check, sources backing off, unseen changes.
+    Show {
+        id: String,
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn automatic re-checks of a case on.
+    On { id: String },
+    /// Turn automatic re-checks of a case off.
+    Off { id: String },
 }
 
 #[derive(Subcommand)]
@@ -242,6 +275,9 @@ fn main() -> ExitCode {
         Command::Case(CaseCommand::List { json } | CaseCommand::Show { json, .. }) => *json,
         Command::Evidence(EvidenceCommand::Import(a)) => a.json,
         Command::Creds(CredsCommand::List { json } | CredsCommand::Show { json, .. }) => *json,
+        Command::Follow(FollowCommand::Run { json, .. } | FollowCommand::Show { json, .. }) => {
+            *json
+        }
         _ => false,
     };
     match run(cli) {
@@ -277,6 +313,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Case(c) => case_cmd(c, lang, store()?),
         Command::Evidence(EvidenceCommand::Import(a)) => evidence_import(a, lang, store()?),
         Command::Creds(c) => creds_cmd(c, lang),
+        Command::Follow(c) => follow_cmd(c, lang, store()?),
         Command::Demo => demo(lang),
     }
 }
@@ -431,6 +468,7 @@ fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F) -> Result
     {
         let record = report.record().map_err(internal)?;
         s.record_check(id, &record).map_err(BoundaryError::from)?;
+        follow::runner::after_manual(s, id, &report).map_err(BoundaryError::from)?;
     }
     if a.json {
         println!(
@@ -1350,4 +1388,209 @@ fn demo(lang: Lang) -> Result<()> {
         ))
     );
     Ok(())
+}
+
+// ------------------------------------------------------------------ follow
+
+/// "Now" for a round: the clock, or the `--now` the user gave.
+struct FixedClock(Moment);
+
+impl follow::runner::Clock for FixedClock {
+    fn now(&self) -> Moment {
+        self.0
+    }
+}
+
+/// Answers from the case's own evidence only (`--offline`).
+struct NoSources;
+
+impl follow::runner::Checker for NoSources {
+    fn check(
+        &self,
+        case: &Case,
+        _now: Moment,
+        _hold: &(dyn Fn(&str) -> Option<Bilingual> + Sync),
+    ) -> std::result::Result<sources::Outcome, sources::error::SourceError> {
+        let progress = sources::plan(case)
+            .into_iter()
+            .filter(|p| !p.source.starts_with("api:"))
+            .map(|p| sources::run_local(case, p))
+            .collect();
+        Ok(sources::Outcome {
+            progress,
+            observations: Vec::new(),
+        })
+    }
+}
+
+fn follow_cmd(c: FollowCommand, lang: Lang, mut store: Store) -> Result<()> {
+    match c {
+        FollowCommand::Run { now, offline, json } => {
+            let now = match now {
+                Some(n) => parse_now(Some(&n), None)?,
+                None => Local::now().fixed_offset(),
+            };
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let live = follow::runner::LiveSources { cancel: &cancel };
+            let checker: &dyn follow::runner::Checker = if offline { &NoSources } else { &live };
+            let shared = std::sync::Mutex::new(store);
+            let round =
+                follow::runner::round(&shared, &FixedClock(now), checker, follow::Rules::builtin())
+                    .map_err(BoundaryError::from)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&round).map_err(internal)?
+                );
+                return Ok(());
+            }
+            if round.looked.is_empty() {
+                println!(
+                    "{}",
+                    pick(
+                        lang,
+                        "没有到期需要复查的案件。",
+                        "No case is due for a re-check."
+                    )
+                );
+            }
+            for l in &round.looked {
+                println!(
+                    "{}  {} {} · {}",
+                    bold(&l.id),
+                    l.platform.get(lang),
+                    l.amount.display(),
+                    l.order_id
+                );
+                if let Some(p) = &l.problem {
+                    println!("  {}", p.get(lang));
+                }
+                if l.changes.is_empty() {
+                    println!("  {}", dim(&pick(lang, "没有变化", "no change")));
+                }
+                for ch in &l.changes {
+                    println!("  • {}", ch.text.get(lang));
+                }
+            }
+            if round.deferred > 0 {
+                println!(
+                    "{}",
+                    pick(
+                        lang,
+                        &format!("另有 {} 个案件留到下一轮。", round.deferred),
+                        &format!("{} more cases wait for the next round.", round.deferred),
+                    )
+                );
+            }
+            if let Some(next) = round.next_due {
+                println!(
+                    "{}",
+                    dim(&pick(
+                        lang,
+                        &format!("下一次复查：{}", short_time(next)),
+                        &format!("next re-check: {}", short_time(next)),
+                    ))
+                );
+            }
+            Ok(())
+        }
+        FollowCommand::Show { id, now, json } => {
+            let stored = store.get(&id).map_err(BoundaryError::from)?;
+            let now = parse_now(now.as_deref(), Some(&stored.case))?;
+            let f = store.follow(&stored.id).map_err(BoundaryError::from)?;
+            let view = follow_view(&stored.case, &f, now);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view).map_err(internal)?);
+            } else {
+                print_follow(&view, lang);
+            }
+            Ok(())
+        }
+        FollowCommand::On { id } => set_follow(&mut store, &id, true, lang),
+        FollowCommand::Off { id } => set_follow(&mut store, &id, false, lang),
+    }
+}
+
+fn follow_view(case: &Case, f: &Follow, now: Moment) -> FollowView {
+    let a = daozhang::domain::diagnosis::analyze(case, now);
+    follow::view(case, &a, f, follow::Rules::builtin())
+}
+
+fn set_follow(store: &mut Store, id: &str, on: bool, lang: Lang) -> Result<()> {
+    let stored = store.get(id).map_err(BoundaryError::from)?;
+    store
+        .update_follow(&stored.id, |f| f.enabled = on)
+        .map_err(BoundaryError::from)?;
+    println!(
+        "{}",
+        match (on, lang) {
+            (true, Lang::ZhCn) => format!("{}：已开启自动复查", stored.id),
+            (true, Lang::En) => format!("{}: automatic re-checks on", stored.id),
+            (false, Lang::ZhCn) => format!("{}：已关闭自动复查", stored.id),
+            (false, Lang::En) => format!("{}: automatic re-checks off", stored.id),
+        }
+    );
+    Ok(())
+}
+
+fn print_follow(v: &FollowView, lang: Lang) {
+    let when = |m: Option<Moment>| m.map(short_time).unwrap_or_else(|| "—".into());
+    if v.settled {
+        println!(
+            "{}",
+            pick(lang, "已解决，不再复查。", "Settled: no more re-checks.")
+        );
+    } else if !v.enabled {
+        println!(
+            "{}",
+            pick(lang, "自动复查已关闭。", "Automatic re-checks are off.")
+        );
+    } else if v.next_check.is_none() {
+        println!(
+            "{}",
+            pick(
+                lang,
+                &format!(
+                    "自动复查已于 {} 结束（退款期限已过）；请手动检查或升级投诉。",
+                    short_time(v.ends)
+                ),
+                &format!(
+                    "Automatic re-checks ended on {} (the refund window is over); check by hand or escalate.",
+                    short_time(v.ends)
+                ),
+            )
+        );
+    } else {
+        println!(
+            "{} {}",
+            pick(lang, "下一次复查：", "Next re-check:"),
+            when(v.next_check)
+        );
+        let upcoming: Vec<String> = v.upcoming.iter().map(|m| short_time(*m)).collect();
+        if !upcoming.is_empty() {
+            println!("{} {}", pick(lang, "之后：", "Then:"), upcoming.join(", "));
+        }
+        println!(
+            "{} {}",
+            pick(lang, "自动复查截止：", "Re-checks end:"),
+            short_time(v.ends)
+        );
+    }
+    println!(
+        "{} {}",
+        pick(lang, "上次查看：", "Last looked:"),
+        when(v.last_run)
+    );
+    for b in &v.backing_off {
+        println!("  {} {}", b.source, b.text.get(lang));
+    }
+    if !v.unread.is_empty() {
+        println!(
+            "{}",
+            bold(&pick(lang, "尚未查看的变化：", "Changes not yet seen:"))
+        );
+        for c in &v.unread {
+            println!("  • {} {}", short_time(c.at), c.text.get(lang));
+        }
+    }
 }

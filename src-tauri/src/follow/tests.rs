@@ -22,7 +22,9 @@ const DOUYIN: &str = include_str!("../../../examples/douyin-dou-plus-alipay.toml
 
 fn t(s: &str) -> Moment {
     china()
-        .from_local_datetime(&chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap())
+        .from_local_datetime(
+            &chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap(),
+        )
         .unwrap()
 }
 
@@ -110,7 +112,11 @@ fn a_wechat_case_is_looked_at_often_first_then_along_the_retries_then_daily() {
     );
     // 2026-11-21 is a Saturday: the 7th business day after it is Tue 12-01.
     assert_eq!(s.ends, t("2026-12-01 23:59:00"), "the refund window's end");
-    let first_day: Vec<_> = s.points.iter().filter(|p| **p < paid + Duration::hours(1)).collect();
+    let first_day: Vec<_> = s
+        .points
+        .iter()
+        .filter(|p| **p < paid + Duration::hours(1))
+        .collect();
     assert!(
         first_day.len() >= 8,
         "several looks in the first hour, where callbacks are retried: {first_day:?}"
@@ -122,7 +128,11 @@ fn a_wechat_case_is_looked_at_often_first_then_along_the_retries_then_daily() {
             "at least daily until the refund window ends: {pair:?}"
         );
     }
-    assert_eq!(*s.points.last().unwrap(), s.ends, "the last look is at the end");
+    assert_eq!(
+        *s.points.last().unwrap(),
+        s.ends,
+        "the last look is at the end"
+    );
     for pair in s.points.windows(2) {
         assert!(
             pair[1] - pair[0] >= Duration::seconds(rules().min_gap_seconds),
@@ -161,9 +171,19 @@ fn a_settled_case_is_not_followed() {
     });
     let now = t("2026-11-21 21:10:00");
     let a = analyze(&case, now);
-    let s = plan(&case, &a, Windows::builtin(), BusinessCalendar::china(), rules());
+    let s = plan(
+        &case,
+        &a,
+        Windows::builtin(),
+        BusinessCalendar::china(),
+        rules(),
+    );
     assert!(s.settled);
-    assert_eq!(next_due(&s, None, now, rules()), None, "settled: no more looks");
+    assert_eq!(
+        next_due(&s, None, now, rules()),
+        None,
+        "settled: no more looks"
+    );
 }
 
 /// Every minute for 12 days, look when due: as many looks as planned
@@ -340,11 +360,18 @@ fn rounds_driven_by_a_test_clock_find_the_refund_and_stop() {
     };
     let r = rules();
 
-    // The first round: the case was never looked at, so it is due; the
-    // first look is the baseline and tells nothing.
+    // Written down at 20:05:40: the first look is the first planned one
+    // after that, a minute after the payment; it is the baseline and tells
+    // nothing.
+    assert!(round(&store, &clock, &wechat, r).unwrap().looked.is_empty());
+    clock.set(t("2026-11-21 20:06:30"));
     let first = round(&store, &clock, &wechat, r).unwrap();
     assert_eq!(first.looked.len(), 1);
-    assert!(first.looked[0].changes.is_empty(), "{:?}", first.looked[0].changes);
+    assert!(
+        first.looked[0].changes.is_empty(),
+        "{:?}",
+        first.looked[0].changes
+    );
     let next = first.next_due.expect("an unsettled case has a next look");
     assert!(next > clock.now());
 
@@ -378,16 +405,24 @@ fn rounds_driven_by_a_test_clock_find_the_refund_and_stop() {
         .iter()
         .filter(|c| matches!(c.what, ChangeKind::Settled { .. }))
         .collect();
-    assert_eq!(settled.len(), 1, "the refund is announced once: {changes:#?}");
+    assert_eq!(
+        settled.len(),
+        1,
+        "the refund is announced once: {changes:#?}"
+    );
     assert!(settled[0].at >= t("2026-11-23 11:00:00"));
     assert!(
         settled[0].at - t("2026-11-23 11:00:00") <= Duration::hours(24),
         "and found within a day of happening"
     );
     assert!(
-        changes
-            .iter()
-            .any(|c| matches!(c.what, ChangeKind::Stage { stage: Stage::Refund, .. })),
+        changes.iter().any(|c| matches!(
+            c.what,
+            ChangeKind::Stage {
+                stage: Stage::Refund,
+                ..
+            }
+        )),
         "the refund stage's move is a change: {changes:#?}"
     );
 
@@ -400,7 +435,10 @@ fn rounds_driven_by_a_test_clock_find_the_refund_and_stop() {
     assert_eq!(s.get(&id).unwrap().checks.len(), before);
     let f = s.follow(&id).unwrap();
     assert!(
-        f.state.unread.iter().any(|c| matches!(c.what, ChangeKind::Settled { .. })),
+        f.state
+            .unread
+            .iter()
+            .any(|c| matches!(c.what, ChangeKind::Settled { .. })),
         "the change waits, unread, for the user to open the case"
     );
 }
@@ -433,7 +471,9 @@ fn a_deadline_passing_is_announced_once() {
     let later = analyze(&case, t("2026-12-06 12:00:00"));
     let again = observe(&mut state, &later, None, true, rules());
     assert!(
-        !again.iter().any(|c| matches!(c.what, ChangeKind::Deadline { .. })),
+        !again
+            .iter()
+            .any(|c| matches!(c.what, ChangeKind::Deadline { .. })),
         "not again the next day: {again:#?}"
     );
     assert_eq!(state.unread.len(), changes.len() + again.len());
@@ -455,7 +495,7 @@ fn at_most_a_round_s_worth_of_cases_are_checked_at_once() {
             .create_case(&case, t("2026-11-21 20:40:00"))
             .unwrap();
     }
-    let clock = TestClock::at(t("2026-11-21 20:40:00"));
+    let clock = TestClock::at(t("2026-11-21 20:41:00"));
     let wechat = ScriptedWechat {
         refund_at: t("2030-01-01 00:00:00"),
         asked: AtomicUsize::new(0),

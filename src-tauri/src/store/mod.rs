@@ -535,7 +535,7 @@ impl Store {
         let tx = read(&self.conn, path)?;
         let mut stmt = tx
             .prepare(
-                "SELECT c.id, c.case_json, f.enabled, f.state_json
+                "SELECT c.id, c.case_json, f.enabled, f.state_json, c.created_at
                  FROM cases c LEFT JOIN follow f ON f.case_id = c.id
                  ORDER BY c.updated_order DESC, c.id DESC",
             )
@@ -547,6 +547,7 @@ impl Store {
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<i64>>(2)?,
                     r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
                 ))
             })
             .at(path)?
@@ -555,9 +556,10 @@ impl Store {
         drop(stmt);
         tx.commit().at(path)?;
         rows.into_iter()
-            .map(|(id, case_json, enabled, state)| {
+            .map(|(id, case_json, enabled, state, created)| {
                 let case = parse_case(path, &id, &case_json)?;
-                let f = follow_of(path, &id, enabled, state)?;
+                let created = parse_time(path, &id, "created_at", &created)?;
+                let f = follow_of(path, &id, enabled, state, created)?;
                 Ok((id, case, f))
             })
             .collect()
@@ -815,30 +817,37 @@ fn insert_message(
 }
 
 fn load_follow(conn: &Connection, path: &Path, id: &str) -> Result<Follow, StoreError> {
-    let row: Option<(i64, String)> = conn
+    let (created, enabled, state): (String, Option<i64>, Option<String>) = conn
         .query_row(
-            "SELECT enabled, state_json FROM follow WHERE case_id = ?1",
+            "SELECT c.created_at, f.enabled, f.state_json
+             FROM cases c LEFT JOIN follow f ON f.case_id = c.id WHERE c.id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .optional()
         .at(path)?;
-    let (enabled, state) = row.unzip();
-    follow_of(path, id, enabled, state)
+    let created = parse_time(path, id, "created_at", &created)?;
+    follow_of(path, id, enabled, state, created)
 }
 
+/// A case without a follow-up row is followed, counting from when it was
+/// written down (whoever wrote it down had just looked at it).
 fn follow_of(
     path: &Path,
     id: &str,
     enabled: Option<i64>,
     state: Option<String>,
+    created: Moment,
 ) -> Result<Follow, StoreError> {
     Ok(match (enabled, state) {
         (Some(e), Some(json)) => Follow {
             enabled: e != 0,
             state: parse_json(path, id, "follow-up state", &json)?,
         },
-        _ => Follow::default(),
+        _ => {
+            let mut f = Follow::default();
+            f.state.last_run = Some(created);
+            f
+        }
     })
 }
 
