@@ -7,6 +7,7 @@
 pub mod api;
 #[cfg(feature = "desktop")]
 pub mod app;
+pub mod batch;
 pub mod bindings;
 pub mod complaint;
 pub mod domain;

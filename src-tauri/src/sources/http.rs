@@ -3,6 +3,7 @@
 //! (honouring `Retry-After`) for idempotent queries only.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use super::error::SourceError;
+use super::limit::{Limiter, Limits};
 
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -76,6 +78,8 @@ impl Reply {
 pub struct Http {
     client: Client,
     policy: Policy,
+    /// Rate limits per host and a bound on requests in flight (batches).
+    limiter: Option<Arc<Limiter>>,
 }
 
 impl Http {
@@ -90,11 +94,29 @@ impl Http {
                 host: "-".into(),
                 reason: e.to_string(),
             })?;
-        Ok(Http { client, policy })
+        Ok(Http {
+            client,
+            policy,
+            limiter: None,
+        })
+    }
+
+    /// An `Http` whose every attempt (retries included) first waits for its
+    /// turn under `limits` (see [`super::limit`]).
+    pub fn with_limits(policy: Policy, limits: Limits) -> Result<Self, SourceError> {
+        let mut http = Http::new(policy)?;
+        http.limiter = Some(Arc::new(Limiter::new(limits)));
+        Ok(http)
     }
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The limiter, when there is one (to read how many attempts went to
+    /// each host).
+    pub fn limiter(&self) -> Option<&Limiter> {
+        self.limiter.as_deref()
     }
 
     /// Sends the request `build` makes (called again for each attempt, so
@@ -116,11 +138,21 @@ impl Http {
             if cancel.load(Ordering::SeqCst) {
                 return Err(SourceError::Cancelled);
             }
-            let wait = match build(&self.client).send() {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    let body = match resp.text() {
+            let permit = match &self.limiter {
+                Some(l) => Some(l.acquire(&host, cancel)?),
+                None => None,
+            };
+            // The whole exchange, up to the last byte of the answer, under
+            // the permit; waits between attempts are outside it.
+            let exchange = build(&self.client).send().map(|resp| {
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                (status, headers, resp.text())
+            });
+            drop(permit);
+            let wait = match exchange {
+                Ok((status, headers, body)) => {
+                    let body = match body {
                         Ok(b) => b,
                         Err(e) => {
                             last = Some(network(&host, &e, &self.policy));

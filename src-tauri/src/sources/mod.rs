@@ -14,6 +14,7 @@ pub mod dujiaoka;
 pub mod epay;
 pub mod error;
 pub mod http;
+pub mod limit;
 pub mod merchant;
 pub mod paypal;
 pub mod secret;
