@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod escalation;
 pub mod evidence;
+pub mod export;
 pub mod follow;
 pub mod ids;
 pub mod report;
