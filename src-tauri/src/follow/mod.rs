@@ -433,8 +433,9 @@ pub fn diff(seen: Option<&Seen>, a: &Analysis, announced: &mut BTreeSet<String>)
 pub const MAX_UNREAD: usize = 50;
 
 /// Takes in one look: what changed since the last, the sources' backoff,
-/// and the look's time. An automatic look keeps its changes as unread; a
-/// look the user made by hand shows them the case, so nothing is unread.
+/// and the look's time. An automatic look keeps its changes as unread
+/// until the user dismisses them; a look the user made by hand shows its
+/// result on screen, so its own changes are not added.
 pub fn observe(
     state: &mut FollowState,
     a: &Analysis,
@@ -452,8 +453,6 @@ pub fn observe(
         state.unread.extend(changes.iter().cloned());
         let extra = state.unread.len().saturating_sub(MAX_UNREAD);
         state.unread.drain(..extra);
-    } else {
-        state.unread.clear();
     }
     changes
 }

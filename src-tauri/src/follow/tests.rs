@@ -477,9 +477,13 @@ fn a_deadline_passing_is_announced_once() {
         "not again the next day: {again:#?}"
     );
     assert_eq!(state.unread.len(), changes.len() + again.len());
-    // A look by hand: the user has seen it all.
-    observe(&mut state, &later, None, false, rules());
-    assert!(state.unread.is_empty());
+    // A look by hand adds nothing unread and keeps what was, until the
+    // user dismisses it.
+    let mut refund = case.clone();
+    refund.add_observation(refunded_at(t("2026-12-06 13:00:00")));
+    let by_hand = analyze(&refund, t("2026-12-06 14:00:00"));
+    assert!(!observe(&mut state, &by_hand, None, false, rules()).is_empty());
+    assert_eq!(state.unread.len(), changes.len() + again.len());
 }
 
 #[test]

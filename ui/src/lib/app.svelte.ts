@@ -11,6 +11,8 @@ import type { BoundaryError } from '$lib/bindings/BoundaryError';
 import type { CaseSummary } from '$lib/bindings/CaseSummary';
 import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { FieldError } from '$lib/bindings/FieldError';
+import type { FollowView } from '$lib/bindings/FollowView';
+import type { Looked } from '$lib/bindings/Looked';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
 import type { AudienceCode } from '$lib/labels';
@@ -60,6 +62,9 @@ export class AppState {
   cancelling = $state(false);
   checkError = $state<BoundaryError | null>(null);
   report = $state<CheckReport | null>(null);
+  /** The open case's follow-up (automatic re-checks, changes not yet seen). */
+  follow = $state<FollowView | null>(null);
+  followError = $state<BoundaryError | null>(null);
 
   audience = $state<AudienceCode>('platform_chat');
   complaintLang = $state<Lang>('zh-CN');
@@ -148,6 +153,8 @@ export class AppState {
     this.caseId = null;
     this.asOf = null;
     this.report = null;
+    this.follow = null;
+    this.followError = null;
     this.fieldErrors = {};
     this.formError = null;
     this.drafts = {};
@@ -163,6 +170,7 @@ export class AppState {
       this.form = fromRaw(opened.raw);
       this.resetCase();
       this.caseId = opened.stored.id;
+      this.follow = null;
       await this.startCheck();
     } catch (e) {
       this.casesError = toBoundaryError(e);
@@ -267,6 +275,7 @@ export class AppState {
       }
       this.report = report;
       this.arrive('result');
+      void this.loadFollow();
     } catch (e) {
       if (run !== this.checkRun) return;
       const err = toBoundaryError(e);
@@ -282,6 +291,51 @@ export class AppState {
         this.cancelling = false;
       }
     }
+  }
+
+  /** Reads the open case's follow-up. */
+  async loadFollow() {
+    const id = this.caseId;
+    if (!id) return;
+    try {
+      const f = await this.backend.followStatus(id);
+      if (id === this.caseId) {
+        this.follow = f;
+        this.followError = null;
+      }
+    } catch (e) {
+      if (id === this.caseId) this.followError = toBoundaryError(e);
+    }
+  }
+
+  /** Turns automatic re-checks of the open case on or off. */
+  async setFollowing(enabled: boolean) {
+    const id = this.caseId;
+    if (!id) return;
+    try {
+      this.follow = await this.backend.setFollowing(id, enabled);
+      this.followError = null;
+    } catch (e) {
+      this.followError = toBoundaryError(e);
+    }
+  }
+
+  /** The user has read the open case's changes. */
+  async dismissChanges() {
+    const id = this.caseId;
+    if (!id || !this.follow) return;
+    try {
+      await this.backend.markSeen(id);
+      this.follow = { ...this.follow, unread: [] };
+    } catch (e) {
+      this.followError = toBoundaryError(e);
+    }
+  }
+
+  /** An automatic re-check ran: refresh the list, and the open case's follow-up. */
+  caseLooked(looked: Looked) {
+    void this.loadCases();
+    if (looked.id === this.caseId && this.screen === 'result') void this.loadFollow();
   }
 
   /** Stops the check and goes back to the form, nothing lost. */

@@ -10,6 +10,8 @@ import type { CaseSummary } from '$lib/bindings/CaseSummary';
 import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { Complaint } from '$lib/bindings/Complaint';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
+import type { FollowView } from '$lib/bindings/FollowView';
+import type { Looked } from '$lib/bindings/Looked';
 import type { OpenedCase } from '$lib/bindings/OpenedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
@@ -24,6 +26,12 @@ export const CHECK_PROGRESS = 'check-progress';
 
 /** The event `scan_evidence_file` emits as it reads: bytes done of bytes in all. */
 export const EVIDENCE_PROGRESS = 'evidence-progress';
+
+/** The event the re-check loop emits after every automatic look at a case. */
+export const CASE_LOOKED = 'case-looked';
+
+/** The event a click on a notification emits, with the case's id. */
+export const OPEN_CASE = 'open-case';
 
 export type Unlisten = () => void;
 
@@ -108,6 +116,19 @@ export interface Backend {
    * not trusted, secrets removed).
    */
   testConnection(source: string): Promise<Bilingual>;
+
+  /** A case's follow-up: next automatic check, sources backing off, changes not yet seen. */
+  followStatus(id: string): Promise<FollowView>;
+  /** Turns automatic re-checks of a case on or off. */
+  setFollowing(id: string, enabled: boolean): Promise<FollowView>;
+  /** The user has seen the case's changes. */
+  markSeen(id: string): Promise<void>;
+  /** The language the window shows; notifications follow it. */
+  setUiLanguage(lang: Lang): Promise<void>;
+  /** Listens to `case-looked`: an automatic re-check of a case, with what changed. */
+  onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten>;
+  /** Listens to `open-case`: the user clicked a notification about a case. */
+  onOpenCase(handler: (id: string) => void): Promise<Unlisten>;
 
   /** Shows the main window (created hidden, so there is no white flash). */
   showWindow(): Promise<void>;
@@ -195,6 +216,27 @@ export class TauriBackend implements Backend {
   async onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten> {
     const { listen } = await import('@tauri-apps/api/event');
     return call(() => listen<SourceProgress[]>(CHECK_PROGRESS, (event) => handler(event.payload)));
+  }
+
+  followStatus(id: string) {
+    return this.invoke<FollowView>('follow_status', { id, now: null });
+  }
+  setFollowing(id: string, enabled: boolean) {
+    return this.invoke<FollowView>('set_following', { id, enabled });
+  }
+  markSeen(id: string) {
+    return this.invoke<void>('mark_seen', { id });
+  }
+  setUiLanguage(lang: Lang) {
+    return this.invoke<void>('set_ui_language', { lang });
+  }
+  async onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten> {
+    const { listen } = await import('@tauri-apps/api/event');
+    return call(() => listen<Looked>(CASE_LOOKED, (event) => handler(event.payload)));
+  }
+  async onOpenCase(handler: (id: string) => void): Promise<Unlisten> {
+    const { listen } = await import('@tauri-apps/api/event');
+    return call(() => listen<string>(OPEN_CASE, (event) => handler(event.payload)));
   }
 
   scanEvidenceFile(id: string, path: string) {

@@ -17,6 +17,8 @@ import type { Complaint } from '$lib/bindings/Complaint';
 import type { ErrorCode } from '$lib/bindings/ErrorCode';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import type { FieldError } from '$lib/bindings/FieldError';
+import type { FollowView } from '$lib/bindings/FollowView';
+import type { Looked } from '$lib/bindings/Looked';
 import type { Lang } from '$lib/bindings/Lang';
 import type { Method } from '$lib/bindings/Method';
 import type { Observation } from '$lib/bindings/Observation';
@@ -558,7 +560,7 @@ export class FakeBackend implements Backend {
             next_deadline: null,
             report: null,
           })),
-          messages: c.messages.map((m) => ({ ...m, sent_at: null })),
+          messages: c.messages.map((m) => ({ ...m, sent_at: null, kind: 'complaint' as const })),
         },
       };
     });
@@ -726,6 +728,86 @@ export class FakeBackend implements Backend {
     return this.step('writeTextFile', [path, contents], () => {
       this.files.set(path, contents);
     });
+  }
+
+  /** Each case's follow-up, as the re-check loop would keep it. */
+  readonly follows = new Map<string, FollowView>();
+  private lookedListeners = new Set<(l: Looked) => void>();
+  private openListeners = new Set<(id: string) => void>();
+  uiLanguage: Lang | null = null;
+
+  private follow(id: string): FollowView {
+    let f = this.follows.get(id);
+    if (!f) {
+      f = {
+        enabled: true,
+        settled: false,
+        last_run: this.now,
+        next_check: this.now,
+        ends: this.now,
+        upcoming: [],
+        backing_off: [],
+        unread: [],
+      };
+      this.follows.set(id, f);
+    }
+    return f;
+  }
+
+  followStatus(id: string): Promise<FollowView> {
+    return this.step('followStatus', [id], () => {
+      if (!this.cases.has(id)) throw err('not_found', `no case ${id}`);
+      return structuredClone(this.follow(id));
+    });
+  }
+
+  setFollowing(id: string, enabled: boolean): Promise<FollowView> {
+    return this.step('setFollowing', [id, enabled], () => {
+      if (!this.cases.has(id)) throw err('not_found', `no case ${id}`);
+      const f = this.follow(id);
+      f.enabled = enabled;
+      f.next_check = enabled ? this.now : null;
+      return structuredClone(f);
+    });
+  }
+
+  markSeen(id: string): Promise<void> {
+    return this.step('markSeen', [id], () => {
+      this.follow(id).unread = [];
+    });
+  }
+
+  setUiLanguage(lang: Lang): Promise<void> {
+    return this.step('setUiLanguage', [lang], () => {
+      this.uiLanguage = lang;
+    });
+  }
+
+  onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten> {
+    this.lookedListeners.add(handler);
+    return Promise.resolve(() => {
+      this.lookedListeners.delete(handler);
+    });
+  }
+
+  onOpenCase(handler: (id: string) => void): Promise<Unlisten> {
+    this.openListeners.add(handler);
+    return Promise.resolve(() => {
+      this.openListeners.delete(handler);
+    });
+  }
+
+  /** What the re-check loop does after an automatic look: keep the changes unread and tell the window. */
+  looked(l: Looked) {
+    const f = this.follow(l.id);
+    f.unread.push(...structuredClone(l.changes));
+    f.last_run = l.at;
+    for (const h of this.lookedListeners) h(structuredClone(l));
+  }
+
+  /** A click on a notification about case `id`. */
+  clickNotification(id: string) {
+    for (const h of this.openListeners) h(id);
   }
 
   onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten> {
