@@ -96,7 +96,13 @@ pub fn parse_day(input: Option<&str>, stored: &StoredCase, now: Moment) -> Resul
             format!("{text:?} is not a date: expected 2026-11-21, 2026-11-21 16:30 or RFC 3339"),
         )
     })?;
-    let t = t.with_timezone(&case.zone());
+    let mut t = t.with_timezone(&case.zone());
+    // A day without a time: late that day (so an answer noted by its day
+    // comes after a complaint sent that morning), but not after now.
+    if chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() {
+        let end = t + chrono::Duration::seconds(24 * 3600 - 1);
+        t = end.min(now).max(t);
+    }
     if t > now {
         return Err(BoundaryError::new(
             ErrorCode::BadArgument,
@@ -315,7 +321,7 @@ mod tests {
         assert_eq!(
             rung(&v, Audience::PlatformChat).status,
             RungStatus::Answered {
-                at: t("2026-11-22T00:00:00+08:00")
+                at: t("2026-11-22T23:59:59+08:00")
             }
         );
         assert_eq!(v.messages[1].text, "请耐心等待", "trimmed");

@@ -504,3 +504,232 @@ fn an_unreadable_file_is_named_and_the_case_stays() {
     let after = stdout(ok(&run.cmd(&["case", "export", &id])));
     assert_eq!(before, after, "the case is untouched");
 }
+
+// ------------------------------------------------------------------ ladder
+
+fn ladder_json(run: &Run, id: &str, now: &str) -> Value {
+    let o = run.cmd(&["case", "ladder", id, "--json", "--now", now]);
+    serde_json::from_str(&stdout(ok(&o))).expect("case ladder --json prints one JSON object")
+}
+
+fn rung<'a>(v: &'a Value, audience: &str) -> &'a Value {
+    v["rungs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["audience"] == audience)
+        .unwrap_or_else(|| panic!("no {audience} rung in {v}"))
+}
+
+#[test]
+fn sent_reply_and_close_move_the_ladder() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    let now = "2026-11-24 10:00";
+    let v = ladder_json(&run, &id, now);
+    assert_eq!(v["version"], 1);
+    let audiences: Vec<&str> = v["rungs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["audience"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        audiences,
+        [
+            "platform_chat",
+            "platform_ticket",
+            "payment_provider",
+            "consumer_12315",
+            "heimao"
+        ],
+        "Alipay, no card: no card-issuer rung"
+    );
+    assert_eq!(rung(&v, "platform_chat")["status"]["state"], "not_yet");
+    assert_eq!(rung(&v, "platform_chat")["current"], true);
+    assert_eq!(
+        rung(&v, "consumer_12315")["last"],
+        "2029-11-21T23:59:59+08:00",
+        "12315: 3 years"
+    );
+
+    // No complaint was saved: `sent` writes it and keeps it as sent.
+    let o = run.cmd(&[
+        "case",
+        "sent",
+        &id,
+        "--audience",
+        "platform_chat",
+        "--at",
+        "2026-11-21 16:40",
+        "--now",
+        now,
+    ]);
+    assert!(
+        stdout(ok(&o)).contains("written and kept as sent"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run.cmd_stdin(
+        &[
+            "case",
+            "reply",
+            &id,
+            "-a",
+            "platform_chat",
+            "--at",
+            "2026-11-21 17:05",
+            "--now",
+            now,
+        ],
+        Some("亲，请耐心等待 24 小时。\n".as_bytes()),
+    );
+    ok(&o);
+    let o = run.cmd(&[
+        "case",
+        "close",
+        &id,
+        "-a",
+        "platform_chat",
+        "--note",
+        "no help",
+        "--now",
+        now,
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(ok(&o))).unwrap();
+    let chat = rung(&v, "platform_chat");
+    assert_eq!(chat["status"]["state"], "closed");
+    assert_eq!(chat["status"]["note"], "no help");
+    assert_eq!(
+        rung(&v, "platform_ticket")["current"],
+        true,
+        "the ticket is next"
+    );
+    let kinds: Vec<&str> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["complaint", "answer", "closed"]);
+    assert_eq!(v["messages"][1]["text"], "亲，请耐心等待 24 小时。");
+    assert_eq!(v["messages"][1]["sent_at"], "2026-11-21T17:05:00+08:00");
+
+    // The terminal view in Chinese names the rungs and the history.
+    let o = run.cmd(&["--lang", "zh-CN", "case", "ladder", &id, "--now", now]);
+    let text = stdout(ok(&o));
+    assert!(
+        text.contains("升级阶梯") && text.contains("已结束 2026-11-24"),
+        "{text}"
+    );
+    assert!(text.contains("往来记录"), "{text}");
+}
+
+#[test]
+fn ladder_commands_name_bad_input() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    for (args, stdin, says) in [
+        (
+            vec!["case", "sent", id.as_str(), "-a", "boss"],
+            None,
+            "unknown audience",
+        ),
+        (
+            vec!["case", "reply", id.as_str(), "-a", "heimao"],
+            Some(&b"  \n"[..]),
+            "empty",
+        ),
+        (
+            vec![
+                "case",
+                "close",
+                id.as_str(),
+                "-a",
+                "heimao",
+                "--at",
+                "2099-01-01",
+            ],
+            None,
+            "in the future",
+        ),
+        (vec!["case", "ladder", "dz-zzzzzzzzzz"], None, "no case"),
+    ] {
+        let o = run.cmd_stdin(&args, stdin);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(says),
+            "{args:?} should say {says:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn export_writes_markdown_and_a_calendar_and_json_stays_as_it_was() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    let dir = tempfile::tempdir().unwrap();
+    let (md, ics, json) = (
+        dir.path().join("case.md"),
+        dir.path().join("case.ics"),
+        dir.path().join("case.json"),
+    );
+    let o = run.cmd(&[
+        "case",
+        "export",
+        &id,
+        "--markdown",
+        md.to_str().unwrap(),
+        "--ics",
+        ics.to_str().unwrap(),
+        "--lang",
+        "zh-CN",
+        "--now",
+        "2026-11-24 10:00",
+    ]);
+    ok(&o);
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.starts_with("# 抖音 DOU+ — 订单 7439201234567890123"),
+        "{md}"
+    );
+    for section in [
+        "## 时间线",
+        "## 诊断",
+        "## 下一步",
+        "## 升级阶梯",
+        "## 往来记录",
+        "## 检查记录",
+        "## 证据",
+    ] {
+        assert!(md.contains(section), "{section} missing:\n{md}");
+    }
+    assert!(
+        md.contains("`dou-plus-order.png`"),
+        "attachments by file name"
+    );
+    let ics = std::fs::read_to_string(&ics).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        ics.contains(&format!("UID:{id}-consumer_complaint@daozhang")),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("DTSTART;VALUE=DATE:20291121"),
+        "12315's last day, all day: {ics}"
+    );
+
+    // The JSON document export is unchanged.
+    ok(&run.cmd(&["case", "export", &id, "-o", json.to_str().unwrap()]));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["format"], "daozhang-case");
+    let o = run.cmd(&["case", "export", &id, "-o", "x.json", "--ics", "y.ics"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "-o with --ics is refused: {}",
+        stderr(&o)
+    );
+}

@@ -206,13 +206,24 @@ enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Export one case as a JSON document.
+    /// Export one case as a JSON document, or as a Markdown case file
+    /// (--markdown) and an .ics calendar of its deadlines (--ics).
     Export {
         id: String,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        files: ladder_cmd::ExportFiles,
     },
+    /// The escalation ladder: each rung's status, earliest and last day.
+    Ladder(ladder_cmd::LadderArgs),
+    /// Record that the complaint to an audience was sent (on --at).
+    Sent(ladder_cmd::SentArgs),
+    /// Keep the answer an audience gave (text from --file or standard input).
+    Reply(ladder_cmd::ReplyArgs),
+    /// Close a rung of the ladder (settled, refused, given up), with a note.
+    Close(ladder_cmd::CloseArgs),
     /// Import a case: an exported JSON document or a TOML case file.
     Import {
         file: PathBuf,
@@ -266,6 +277,9 @@ struct ImportArgs {
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
+#[path = "daozhang/ladder.rs"]
+mod ladder_cmd;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = match &cli.command {
@@ -273,6 +287,10 @@ fn main() -> ExitCode {
         Command::Complaint(a) => a.json,
         Command::Id { json, .. } => *json,
         Command::Case(CaseCommand::List { json } | CaseCommand::Show { json, .. }) => *json,
+        Command::Case(CaseCommand::Ladder(a)) => a.json,
+        Command::Case(CaseCommand::Sent(a)) => a.rec.json,
+        Command::Case(CaseCommand::Reply(a)) => a.rec.json,
+        Command::Case(CaseCommand::Close(a)) => a.rec.json,
         Command::Evidence(EvidenceCommand::Import(a)) => a.json,
         Command::Creds(CredsCommand::List { json } | CredsCommand::Show { json, .. }) => *json,
         Command::Follow(FollowCommand::Run { json, .. } | FollowCommand::Show { json, .. }) => {
@@ -1067,7 +1085,20 @@ fn case_cmd(c: CaseCommand, lang: Lang, mut s: Store) -> Result<()> {
                 }
             }
         }
-        CaseCommand::Export { id, output } => {
+        CaseCommand::Export { id, output, files } if files.any() => {
+            if output.is_some() {
+                return Err(BoundaryError::new(
+                    ErrorCode::BadArgument,
+                    "-o writes the JSON document; with --markdown or --ics give only those files",
+                ));
+            }
+            ladder_cmd::export(&mut s, &id, &files, lang)?;
+        }
+        CaseCommand::Ladder(a) => ladder_cmd::ladder(&s, a, lang)?,
+        CaseCommand::Sent(a) => ladder_cmd::sent(&mut s, a, lang)?,
+        CaseCommand::Reply(a) => ladder_cmd::reply(&mut s, a, lang)?,
+        CaseCommand::Close(a) => ladder_cmd::close(&mut s, a, lang)?,
+        CaseCommand::Export { id, output, .. } => {
             let doc = s.export(&id).map_err(BoundaryError::from)?;
             let text = doc.to_json();
             match output {

@@ -287,6 +287,25 @@ pub fn ladder(
                     ),
                 ),
             };
+            // A turn ended by an answer or a close says so instead.
+            let prev = match a {
+                Audience::PlatformChat => None,
+                Audience::PlatformTicket => Some(Audience::PlatformChat),
+                Audience::PaymentProvider => Some(Audience::PlatformTicket),
+                _ if provider.is_some() => Some(Audience::PaymentProvider),
+                _ => Some(Audience::PlatformTicket),
+            };
+            let reason = match prev.map(|p| (p, status_of(p))) {
+                Some((p, RungStatus::Answered { at })) => Bilingual::new(
+                    format!("{}已于 {} 答复", p.label().zh_cn, short_date(at)),
+                    format!("the {} answered on {}", p.label().en, short_date(at)),
+                ),
+                Some((p, RungStatus::Closed { at, .. })) => Bilingual::new(
+                    format!("{}已于 {} 结束", p.label().zh_cn, short_date(at)),
+                    format!("the {} was closed on {}", p.label().en, short_date(at)),
+                ),
+                _ => reason,
+            };
             let (earliest, earliest_problem) = match earliest {
                 Ok(d) => (Some(*d), None),
                 Err(err) => (None, Some(calendar_problem_text(err))),
@@ -382,8 +401,8 @@ fn why(
                 en.push_str(&format!("Wait until {}: {}.", short_time(e), reason.en));
             }
             Some(_) => {
-                zh.push_str(&format!("现在可以：{}，时间已过。", reason.zh_cn));
-                en.push_str(&format!("Now: {}, and that time has passed.", reason.en));
+                zh.push_str(&format!("现在就可以（{}）。", reason.zh_cn));
+                en.push_str(&format!("Go ahead now ({}).", reason.en));
             }
             None => {
                 zh.push_str("最早日期无法计算（见下）。");

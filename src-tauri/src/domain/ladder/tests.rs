@@ -101,7 +101,7 @@ fn the_douyin_example_on_a_saturday_counts_business_days_from_monday() {
         chat.current,
         "nothing sent yet: the chat is the rung to act on"
     );
-    assert!(chat.why.en.starts_with("Now:"), "{}", chat.why.en);
+    assert!(chat.why.en.starts_with("Go ahead now"), "{}", chat.why.en);
     assert_eq!(
         day(rung(&rungs, Audience::PlatformTicket)),
         "2026-11-23",
