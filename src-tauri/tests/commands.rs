@@ -340,3 +340,57 @@ fn unreadable_evidence_says_why_in_both_languages() {
         .unwrap_err();
     assert_eq!(err["code"], "not_found");
 }
+
+#[test]
+fn the_ladder_records_sent_answer_close_and_exports_through_ipc() {
+    let h = harness();
+    let id = h.ok(
+        "save_case",
+        json!({ "raw": douyin_raw(), "now": "2026-11-21 16:30" }),
+    );
+    let id = id.as_str().unwrap().to_owned();
+    let now = "2026-11-24 10:00";
+    let v = h.ok("case_ladder", json!({ "id": id, "now": now }));
+    assert_eq!(v["rungs"][0]["audience"], "platform_chat");
+    assert_eq!(v["rungs"][0]["current"], true);
+
+    let v = h.ok(
+        "mark_sent",
+        json!({ "id": id, "audience": "platform_chat", "at": "2026-11-21 16:40", "lang": "en", "now": now }),
+    );
+    assert_eq!(v["rungs"][0]["status"]["state"], "sent");
+    assert_eq!(
+        v["messages"][0]["lang"], "en",
+        "written in the language asked for"
+    );
+    let v = h.ok(
+        "record_reply",
+        json!({ "id": id, "audience": "platform_chat", "at": "2026-11-21", "text": "please wait", "now": now }),
+    );
+    assert_eq!(v["rungs"][0]["status"]["state"], "answered");
+    let v = h.ok(
+        "close_rung",
+        json!({ "id": id, "audience": "platform_chat", "note": "no help", "now": now }),
+    );
+    assert_eq!(v["rungs"][0]["status"]["state"], "closed");
+    assert_eq!(v["messages"].as_array().unwrap().len(), 3);
+
+    let md = h.ok(
+        "export_markdown",
+        json!({ "id": id, "lang": "en", "now": now }),
+    );
+    assert!(md.as_str().unwrap().contains("## Escalation ladder"));
+    let ics = h.ok(
+        "export_ics",
+        json!({ "id": id, "lang": "zh-CN", "now": now }),
+    );
+    assert!(ics.as_str().unwrap().starts_with("BEGIN:VCALENDAR\r\n"));
+
+    let e = h
+        .call(
+            "record_reply",
+            json!({ "id": id, "audience": "platform_chat", "text": " " }),
+        )
+        .expect_err("an empty answer is refused");
+    assert_eq!(e["code"], "bad_argument");
+}

@@ -22,6 +22,7 @@ use crate::sources::http::{Http, Policy};
 use crate::sources::secret::Secret;
 use crate::sources::{self, settings};
 use crate::store::{CaseSummary, MessageKind, MessageRecord};
+use crate::{escalation, export};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
@@ -282,6 +283,100 @@ pub fn export_case(state: State<'_, AppState>, id: String) -> Result<String> {
         .export(&id)
         .map_err(BoundaryError::from)?
         .to_json())
+}
+
+/// The escalation ladder of a case, with its correspondence.
+#[tauri::command]
+pub fn case_ladder(
+    state: State<'_, AppState>,
+    id: String,
+    now: Option<String>,
+) -> Result<escalation::LadderView> {
+    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let now = now_or(now, Some(&stored.case))?;
+    Ok(escalation::view(&stored, now))
+}
+
+/// The complaint to `audience` went out on `at` (default: now); written in
+/// `lang` first when none was saved.
+#[tauri::command]
+pub fn mark_sent(
+    state: State<'_, AppState>,
+    id: String,
+    audience: String,
+    at: Option<String>,
+    lang: String,
+    now: Option<String>,
+) -> Result<escalation::LadderView> {
+    let lang = parse_lang(&lang)?;
+    let mut store = state.store()?;
+    let now = now_or(now, None)?;
+    escalation::mark_sent(&mut store, &id, &audience, at.as_deref(), lang, now).map(|(_, v)| v)
+}
+
+/// Keeps the answer `audience` gave on `at` (default: now).
+#[tauri::command]
+pub fn record_reply(
+    state: State<'_, AppState>,
+    id: String,
+    audience: String,
+    at: Option<String>,
+    text: String,
+    now: Option<String>,
+) -> Result<escalation::LadderView> {
+    let mut store = state.store()?;
+    let now = now_or(now, None)?;
+    escalation::record_reply(&mut store, &id, &audience, at.as_deref(), &text, now)
+}
+
+/// Closes the rung of `audience`, with the user's note.
+#[tauri::command]
+pub fn close_rung(
+    state: State<'_, AppState>,
+    id: String,
+    audience: String,
+    at: Option<String>,
+    note: String,
+    now: Option<String>,
+) -> Result<escalation::LadderView> {
+    let mut store = state.store()?;
+    let now = now_or(now, None)?;
+    escalation::close_rung(&mut store, &id, &audience, at.as_deref(), &note, now)
+}
+
+fn snapshot_text(
+    state: &AppState,
+    id: &str,
+    lang: &str,
+    now: Option<String>,
+    render: fn(&export::Snapshot, Lang) -> String,
+) -> Result<String> {
+    let lang = parse_lang(lang)?;
+    let stored = state.store()?.get(id).map_err(BoundaryError::from)?;
+    let now = now_or(now, Some(&stored.case))?;
+    Ok(render(&export::Snapshot::new(&stored, now), lang))
+}
+
+/// The case file as Markdown, to save with the dialog.
+#[tauri::command]
+pub fn export_markdown(
+    state: State<'_, AppState>,
+    id: String,
+    lang: String,
+    now: Option<String>,
+) -> Result<String> {
+    snapshot_text(&state, &id, &lang, now, export::markdown)
+}
+
+/// The case's deadlines as an .ics calendar, to save with the dialog.
+#[tauri::command]
+pub fn export_ics(
+    state: State<'_, AppState>,
+    id: String,
+    lang: String,
+    now: Option<String>,
+) -> Result<String> {
+    snapshot_text(&state, &id, &lang, now, export::ics)
 }
 
 /// Writes a complaint or an export where the user chose in the save dialog.
