@@ -72,8 +72,45 @@ enum Command {
     /// Follow stored cases: re-check the ones that are due, show a case's plan.
     #[command(subcommand)]
     Follow(FollowCommand),
+    /// Check many orders from a CSV file against the live sources, with a
+    /// rate limit per provider; write a report CSV (docs/cli.md).
+    Batch(BatchArgs),
     /// Check the three bundled example cases (no files needed).
     Demo,
+}
+
+#[derive(Args)]
+struct BatchArgs {
+    /// The orders: a CSV with a header row (order_id/订单号, payment_id/支付单号,
+    /// amount/金额, time/下单时间, platform/平台; optional method/支付方式,
+    /// currency/币种, platform_status/平台状态).
+    #[arg(value_name = "ORDERS.csv")]
+    orders: PathBuf,
+    /// Where to write the report (CSV, one row per order, written as each
+    /// finishes).
+    #[arg(long, value_name = "REPORT.csv")]
+    report: PathBuf,
+    /// A provider's (or a host's) rate limit, e.g. alipay=100/s; repeatable.
+    #[arg(long, value_name = "PROVIDER=N/s")]
+    rate: Vec<String>,
+    /// The rate limit of every other provider host.
+    #[arg(long, value_name = "N/s", default_value = "10/s")]
+    default_rate: String,
+    /// Orders checked at once (and requests in flight at most).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Continue an existing report: its rows are not asked again.
+    #[arg(long)]
+    resume: bool,
+    /// Do not ask the live sources: diagnose from the file alone.
+    #[arg(long)]
+    offline: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Evaluate every order as of this moment (default: when it is checked).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -296,6 +333,7 @@ fn main() -> ExitCode {
         Command::Follow(FollowCommand::Run { json, .. } | FollowCommand::Show { json, .. }) => {
             *json
         }
+        Command::Batch(a) => a.json,
         _ => false,
     };
     match run(cli) {
@@ -332,6 +370,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evidence(EvidenceCommand::Import(a)) => evidence_import(a, lang, store()?),
         Command::Creds(c) => creds_cmd(c, lang),
         Command::Follow(c) => follow_cmd(c, lang, store()?),
+        Command::Batch(a) => batch_cmd(a, lang),
         Command::Demo => demo(lang),
     }
 }
@@ -1624,4 +1663,163 @@ fn print_follow(v: &FollowView, lang: Lang) {
             println!("  • {} {}", short_time(c.at), c.text.get(lang));
         }
     }
+}
+
+// ------------------------------------------------------------------ batch
+
+fn batch_cmd(a: BatchArgs, lang: Lang) -> Result<()> {
+    use daozhang::batch::{self, Outcome, Progress, RateTarget};
+    use daozhang::sources::limit::Rate;
+    use std::io::IsTerminal;
+
+    if a.concurrency == 0 || a.concurrency > 256 {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!("--concurrency {}: expected 1 to 256", a.concurrency),
+        ));
+    }
+    let default_rate = Rate::parse(&a.default_rate)
+        .map_err(|e| BoundaryError::new(ErrorCode::BadArgument, format!("--default-rate {e}")))?;
+    let rates = a
+        .rate
+        .iter()
+        .map(|r| RateTarget::parse_rule(r))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(BoundaryError::from)?;
+    let now = match &a.now {
+        Some(t) => Some(parse_now(Some(t), None)?),
+        None => None,
+    };
+    let opts = batch::Options {
+        concurrency: a.concurrency,
+        default_rate,
+        rates,
+        offline: a.offline,
+        resume: a.resume,
+        now,
+        policy: Policy::from_env(),
+    };
+    let orders = batch::import::read(&a.orders).map_err(|e| {
+        let mut b = BoundaryError::from(e);
+        b.message = format!("{}: {}", a.orders.display(), b.message);
+        b
+    })?;
+
+    // Progress on stderr: a bar redrawn in place on a terminal, a line per
+    // tenth otherwise (not with --json).
+    let terminal = std::io::stderr().is_terminal();
+    let shown_tenth = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    let counts_text = |p: &Progress| {
+        Outcome::ALL
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} {}",
+                    o.label().get(lang),
+                    p.counts.get(o).copied().unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let progress = |p: &Progress| {
+        let total = p.total.max(1);
+        if terminal {
+            let width = 24;
+            let filled = p.done * width / total;
+            eprint!(
+                "\r[{}{}] {}/{}  {}\x1b[K",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                p.done,
+                p.total,
+                counts_text(p)
+            );
+            if p.done == p.total {
+                eprintln!();
+            }
+        } else if !a.json {
+            let tenth = p.done * 10 / total;
+            if shown_tenth.swap(tenth, std::sync::atomic::Ordering::SeqCst) != tenth {
+                eprintln!("{}/{}  {}", p.done, p.total, counts_text(p));
+            }
+        }
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let summary = batch::run(
+        &orders,
+        &a.report,
+        &opts,
+        &Keychain::new(),
+        &cancel,
+        &progress,
+    )
+    .map_err(BoundaryError::from)?;
+
+    if a.json {
+        let out = serde_json::json!({
+            "version": 1,
+            "orders": a.orders.display().to_string(),
+            "report": a.report.display().to_string(),
+            "summary": summary,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(internal)?);
+        return Ok(());
+    }
+    let secs = summary.elapsed_ms as f64 / 1000.0;
+    let sent: u64 = summary.requests.values().sum();
+    println!(
+        "{}",
+        bold(&pick(
+            lang,
+            &format!(
+                "已检查 {} / {} 笔订单（其中 {} 笔来自上次的报告），用时 {secs:.1} 秒，{sent} 次查询 → {}",
+                summary.done,
+                summary.total,
+                summary.resumed,
+                a.report.display()
+            ),
+            &format!(
+                "Checked {} of {} orders ({} from an earlier run) in {secs:.1} s, {sent} requests → {}",
+                summary.done,
+                summary.total,
+                summary.resumed,
+                a.report.display()
+            ),
+        ))
+    );
+    println!();
+    for o in Outcome::ALL {
+        println!(
+            " {:<14} {:>6}",
+            o.label().get(lang),
+            summary.counts.get(&o).copied().unwrap_or(0)
+        );
+    }
+    if !summary.causes.is_empty() {
+        println!("\n{}", bold(&pick(lang, "按原因", "By cause")));
+        for c in &summary.causes {
+            let link = c.broken_link.as_deref().unwrap_or("—");
+            let title = if c.outcome == Outcome::Error {
+                match c.code.as_str() {
+                    "bad_row" => pick(lang, "无法读取的行", "rows that cannot be read"),
+                    _ => pick(lang, "所有商户接口都失败", "every live source failed"),
+                }
+            } else {
+                c.title.get(lang).to_owned()
+            };
+            println!(" {:>6}  {:<24} {:<16} {}", c.rows, c.code, link, title);
+        }
+    }
+    if !summary.ignored_columns.is_empty() {
+        println!(
+            "\n{}",
+            dim(&pick(
+                lang,
+                &format!("未读取的列：{}", summary.ignored_columns.join("、")),
+                &format!("columns not read: {}", summary.ignored_columns.join(", "))
+            ))
+        );
+    }
+    Ok(())
 }

@@ -22,9 +22,9 @@
 //!   sorted order, so a client that re-serialises parsed JSON before
 //!   verifying fails, as it would against the real gateway.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -112,6 +112,41 @@ struct State {
     hits: Hits,
     orders: Vec<Order>,
     requests: Vec<RecordedRequest>,
+    limit: Option<RateLimit>,
+}
+
+/// A rate limit as a provider enforces it: at most `requests` accepted in
+/// any sliding window of `per`; a request over it is refused with the
+/// gateway's `40005` (providers.md §1.4) and counted as a violation.
+#[derive(Debug)]
+struct RateLimit {
+    requests: usize,
+    per: Duration,
+    /// When the accepted requests of the last `per` arrived.
+    window: VecDeque<Instant>,
+    violations: usize,
+    busiest: usize,
+}
+
+impl RateLimit {
+    /// Whether a request arriving `now` is over the limit (and if not,
+    /// counts it in the window).
+    fn over(&mut self, now: Instant) -> bool {
+        while self
+            .window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.per)
+        {
+            self.window.pop_front();
+        }
+        if self.window.len() >= self.requests {
+            self.violations += 1;
+            return true;
+        }
+        self.window.push_back(now);
+        self.busiest = self.busiest.max(self.window.len());
+        false
+    }
 }
 
 /// The fake gateway. Dropping it stops the server.
@@ -205,6 +240,31 @@ impl FakeAlipay {
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
         lock(&self.state).requests.clear();
+    }
+
+    /// Enforces a rate limit from now on: at most `requests` in any sliding
+    /// window of `per`, counted when a request has been read. A request
+    /// over it gets the gateway's unsigned `error_response` with code
+    /// `40005` ("Call Limited", providers.md §1.4) and counts as a
+    /// violation ([`FakeAlipay::rate_violations`]).
+    pub fn limit_rate(&self, requests: usize, per: Duration) {
+        lock(&self.state).limit = Some(RateLimit {
+            requests: requests.max(1),
+            per,
+            window: VecDeque::new(),
+            violations: 0,
+            busiest: 0,
+        });
+    }
+
+    /// Requests refused for going over the rate limit.
+    pub fn rate_violations(&self) -> usize {
+        lock(&self.state).limit.as_ref().map_or(0, |l| l.violations)
+    }
+
+    /// The most requests accepted within one window of the rate limit.
+    pub fn busiest_window(&self) -> usize {
+        lock(&self.state).limit.as_ref().map_or(0, |l| l.busiest)
     }
 }
 
@@ -340,6 +400,16 @@ fn authenticate(
 
 fn handle(request: &Request, state: &Mutex<State>, app_id: &str, keys: &TestKeys) -> Response {
     let mut record = RecordedRequest::new(request);
+    {
+        let mut state = lock(state);
+        if let Some(limit) = state.limit.as_mut()
+            && limit.over(record.received_at)
+        {
+            record.problem = Some("over the rate limit".to_owned());
+            state.requests.push(record);
+            return call_limited();
+        }
+    }
     if request.path() != "/gateway.do" {
         record.problem = Some("path is not /gateway.do".to_owned());
         lock(state).requests.push(record);
@@ -358,6 +428,17 @@ fn handle(request: &Request, state: &Mutex<State>, app_id: &str, keys: &TestKeys
         Scenario::Delay(delay) => response.with_delay(delay),
         _ => response,
     }
+}
+
+/// The gateway's answer to a request over the app's rate limit: code
+/// `40005` (providers.md §1.4), unsigned like every gateway-level refusal.
+fn call_limited() -> Response {
+    let node = ordered_object(&[
+        ("code", "40005".into()),
+        ("msg", "Call Limited".into()),
+        ("sub_msg", "调用频次超限".into()),
+    ]);
+    Response::new(200, CONTENT_TYPE, format!("{{\"error_response\":{node}}}"))
 }
 
 fn html(status: u16, title: &str) -> Response {
