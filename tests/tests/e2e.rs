@@ -689,3 +689,172 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
     shot(&s, &dir.join("13-settings-after-restart-en.png"));
     s.quit();
 }
+
+/// The follow-up: a Douyin order paid through Alipay a minute ago is
+/// written down and checked once from the command line (paid, 支付失败 on
+/// the platform). Alipay then refunds it. The app, opened afterwards, runs
+/// its re-check loop by itself; when the case is reopened the refund shows
+/// as a change since the last look, with the diagnosis "refunded".
+#[test]
+fn a_refund_found_by_the_re_check_loop_shows_in_the_reopened_case() {
+    let _serial = one_at_a_time();
+    let alipay = FakeAlipay::start();
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let now = chrono::Utc::now().with_timezone(&beijing);
+    let paid = now - chrono::Duration::seconds(70);
+    let alipay_time =
+        |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    alipay.add_order(AlipayOrder {
+        trade_no: PAYMENT.into(),
+        out_trade_no: ORDER.into(),
+        amount: "200.00".into(),
+        status: "TRADE_SUCCESS".into(),
+        paid_at: Some(alipay_time(paid)),
+        refund: None,
+    });
+    let creds = vec![
+        (
+            "DAOZHANG_ALIPAY_APP_ID".to_owned(),
+            alipay.app_id().to_owned(),
+        ),
+        (
+            "DAOZHANG_ALIPAY_PRIVATE_KEY".to_owned(),
+            alipay.app_private_key_pem().to_owned(),
+        ),
+        (
+            "DAOZHANG_ALIPAY_ALIPAY_PUBLIC_KEY".to_owned(),
+            alipay.alipay_public_key_pem().to_owned(),
+        ),
+        ("DAOZHANG_ALIPAY_GATEWAY".to_owned(), alipay.base_url()),
+    ];
+    let data = tempfile::tempdir().unwrap();
+    let case_file = data.path().join("douyin.toml");
+    std::fs::write(
+        &case_file,
+        format!(
+            r#"platform = "douyin_dou_plus"
+order_id = "{ORDER}"
+amount = "200.00"
+method = "alipay"
+submitted_at = "{submitted}"
+
+[[payment]]
+id = "{PAYMENT}"
+provider = "alipay"
+
+[[observation]]
+at = "{failed}"
+source = "platform"
+status = "支付失败"
+"#,
+            submitted = (paid - chrono::Duration::seconds(20)).to_rfc3339(),
+            failed = (paid + chrono::Duration::seconds(5)).to_rfc3339(),
+        ),
+    )
+    .unwrap();
+
+    // 1. Written down and checked once, from the command line.
+    let out = std::process::Command::new(daozhang_tests::cli_binary())
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["check", "--save", "--json"])
+        .arg(&case_file)
+        .envs(creds.iter().map(|(k, v)| (k, v)))
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the first check: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["diagnosis"]["settled"], false,
+        "paid and not credited: {}",
+        report["diagnosis"]["title"]
+    );
+    let asked_by_cli = alipay.request_count();
+    assert!(asked_by_cli > 0, "the first check asked Alipay");
+
+    // 2. Alipay refunds the payment.
+    alipay.clear_orders();
+    alipay.add_order(AlipayOrder {
+        trade_no: PAYMENT.into(),
+        out_trade_no: ORDER.into(),
+        amount: "200.00".into(),
+        status: "TRADE_CLOSED".into(),
+        paid_at: Some(alipay_time(paid)),
+        refund: Some(daozhang_tests::fakes::AlipayRefund {
+            out_request_no: ORDER.into(),
+            refund_amount: "200.00".into(),
+            refund_status: Some("REFUND_SUCCESS".into()),
+            gmt_refund_pay: Some(alipay_time(now)),
+        }),
+    });
+
+    // 3. The app opens; nobody touches it. Its re-check loop looks at the
+    // case when the plan says (two minutes after the payment).
+    let driver = Driver::start(data.path(), &creds);
+    let app = app_binary();
+    let dir = shots();
+    let s = driver.launch(&app);
+    s.testid("case-row");
+    wait_shown(&s);
+    let deadline = std::time::Instant::now() + Duration::from_secs(150);
+    while alipay.request_count() == asked_by_cli {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the app re-checked the case by itself within the plan's two minutes"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    s.wait_for("the case list to show the re-check's result", |s| {
+        s.text("case-row").contains("Refunded") || s.text("case-row").contains("refunded")
+    });
+    shot(&s, &dir.join("15-start-after-re-check-en.png"));
+
+    // 4. Reopened: what changed since the last look, and the new result.
+    s.click("case-row");
+    s.testid("result");
+    s.wait_for("the changes since the last look", |s| {
+        s.exists("follow-changes")
+    });
+    let changes = s.text("follow-changes");
+    assert!(
+        changes.contains("Settled"),
+        "the refund is the news: {changes:?}"
+    );
+    assert!(
+        changes.contains("Refund"),
+        "with the refund stage's move: {changes:?}"
+    );
+    let diagnosis = s.text("diagnosis-title");
+    assert!(
+        diagnosis.to_lowercase().contains("refund"),
+        "the result is the refund: {diagnosis:?}"
+    );
+    assert!(
+        s.text("follow-status").contains("Settled"),
+        "a settled case is not re-checked any more: {}",
+        s.text("follow-status")
+    );
+    show(&s, "follow-changes", "start");
+    shot(&s, &dir.join("16-reopened-case-changes-en.png"));
+
+    // 5. Dismissed, the changes stay dismissed after a restart.
+    s.click("follow-dismiss");
+    s.wait_for("the changes to go", |s| !s.exists("follow-changes"));
+    s.quit();
+    let s = driver.launch(&app);
+    s.testid("case-row");
+    wait_shown(&s);
+    s.click("case-row");
+    s.testid("result");
+    s.wait_for("the follow-up status", |s| s.exists("follow-status"));
+    assert!(
+        !s.exists("follow-changes"),
+        "seen changes are not shown again"
+    );
+    s.quit();
+}
