@@ -144,6 +144,8 @@ pub struct CaseSummary {
     pub last_check: Option<CheckSummary>,
     /// The last check's next deadline.
     pub next_deadline: Option<Moment>,
+    /// Changes automatic re-checks found that the user has not seen.
+    pub unread: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -445,10 +447,12 @@ impl Store {
         let mut stmt = tx
             .prepare(
                 "SELECT c.id, c.platform_preset, c.platform_name, c.order_id, c.amount, c.currency,
-                        c.created_at, c.updated_at, k.at, k.code, k.broken_link, k.next_deadline
+                        c.created_at, c.updated_at, k.at, k.code, k.broken_link, k.next_deadline,
+                        coalesce(json_array_length(f.state_json, '$.unread'), 0)
                  FROM cases c
                  LEFT JOIN checks k
                    ON k.seq = (SELECT max(seq) FROM checks WHERE case_id = c.id)
+                 LEFT JOIN follow f ON f.case_id = c.id
                  ORDER BY c.updated_order DESC, c.id DESC",
             )
             .at(path)?;
@@ -467,6 +471,7 @@ impl Store {
                     check_code: r.get(9)?,
                     broken_link: r.get(10)?,
                     next_deadline: r.get(11)?,
+                    unread: r.get(12)?,
                 })
             })
             .at(path)?
@@ -952,6 +957,7 @@ struct SummaryRow {
     check_code: Option<String>,
     broken_link: Option<String>,
     next_deadline: Option<String>,
+    unread: u32,
 }
 
 impl SummaryRow {
@@ -991,6 +997,7 @@ impl SummaryRow {
                 "a check's next deadline",
                 self.next_deadline,
             )?,
+            unread: self.unread,
             id,
         })
     }

@@ -536,6 +536,7 @@ export class FakeBackend implements Backend {
               ? { at: last.at, code: last.report.diagnosis.code, broken_link: last.report.diagnosis.broken_link }
               : null,
             next_deadline: next,
+            unread: this.follows.get(c.id)?.unread.length ?? 0,
           };
         }),
     );

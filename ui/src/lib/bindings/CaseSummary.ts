@@ -14,4 +14,8 @@ last_check: CheckSummary | null,
 /**
  * The last check's next deadline.
  */
-next_deadline: string | null, };
+next_deadline: string | null, 
+/**
+ * Changes automatic re-checks found that the user has not seen.
+ */
+unread: number, };
