@@ -11,6 +11,7 @@ import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { Complaint } from '$lib/bindings/Complaint';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import type { FollowView } from '$lib/bindings/FollowView';
+import type { LadderView } from '$lib/bindings/LadderView';
 import type { Looked } from '$lib/bindings/Looked';
 import type { OpenedCase } from '$lib/bindings/OpenedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
@@ -76,6 +77,18 @@ export interface Backend {
   saveMessage(id: string, audience: AudienceCode, lang: Lang, text: string): Promise<void>;
   exportCase(id: string): Promise<string>;
   writeTextFile(path: string, contents: string): Promise<void>;
+  /** The escalation ladder with the case's correspondence, as of `now` (default: the current time). */
+  caseLadder(id: string, now?: string | null): Promise<LadderView>;
+  /** The complaint to `audience` went out on `at` (a date; default: now); written in `lang` when none was saved. */
+  markSent(id: string, audience: AudienceCode, at: string | null, lang: Lang, now?: string | null): Promise<LadderView>;
+  /** Keeps the answer `audience` gave on `at`. */
+  recordReply(id: string, audience: AudienceCode, at: string | null, text: string, now?: string | null): Promise<LadderView>;
+  /** Closes the rung of `audience`, with a note. */
+  closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null): Promise<LadderView>;
+  /** The case file as Markdown. */
+  exportMarkdown(id: string, lang: Lang, now?: string | null): Promise<string>;
+  /** The case's deadlines as an .ics calendar. */
+  exportIcs(id: string, lang: Lang, now?: string | null): Promise<string>;
   /** Listens to `check-progress`: every source's status, as each one runs. */
   onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten>;
 
@@ -212,6 +225,24 @@ export class TauriBackend implements Backend {
   }
   writeTextFile(path: string, contents: string) {
     return this.invoke<void>('write_text_file', { path, contents });
+  }
+  caseLadder(id: string, now?: string | null) {
+    return this.invoke<LadderView>('case_ladder', { id, now: now ?? null });
+  }
+  markSent(id: string, audience: AudienceCode, at: string | null, lang: Lang, now?: string | null) {
+    return this.invoke<LadderView>('mark_sent', { id, audience, at, lang, now: now ?? null });
+  }
+  recordReply(id: string, audience: AudienceCode, at: string | null, text: string, now?: string | null) {
+    return this.invoke<LadderView>('record_reply', { id, audience, at, text, now: now ?? null });
+  }
+  closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null) {
+    return this.invoke<LadderView>('close_rung', { id, audience, at, note, now: now ?? null });
+  }
+  exportMarkdown(id: string, lang: Lang, now?: string | null) {
+    return this.invoke<string>('export_markdown', { id, lang, now: now ?? null });
+  }
+  exportIcs(id: string, lang: Lang, now?: string | null) {
+    return this.invoke<string>('export_ics', { id, lang, now: now ?? null });
   }
   async onCheckProgress(handler: (progress: SourceProgress[]) => void): Promise<Unlisten> {
     const { listen } = await import('@tauri-apps/api/event');

@@ -18,6 +18,9 @@ import type { ErrorCode } from '$lib/bindings/ErrorCode';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import type { FieldError } from '$lib/bindings/FieldError';
 import type { FollowView } from '$lib/bindings/FollowView';
+import type { LadderView } from '$lib/bindings/LadderView';
+import type { MessageRecord } from '$lib/bindings/MessageRecord';
+import { fakeLadder } from '$lib/fake-ladder';
 import type { Looked } from '$lib/bindings/Looked';
 import type { Lang } from '$lib/bindings/Lang';
 import type { Method } from '$lib/bindings/Method';
@@ -362,7 +365,7 @@ interface Stored {
   created_at: string;
   updated_at: string;
   checks: { at: string; report: CheckReport }[];
-  messages: { at: string; audience: AudienceCode; lang: Lang; text: string }[];
+  messages: MessageRecord[];
   /** The last evidence scan, until accepted or replaced. */
   pending: EvidenceScan | null;
   /** Observations added from evidence. */
@@ -561,7 +564,7 @@ export class FakeBackend implements Backend {
             next_deadline: null,
             report: null,
           })),
-          messages: c.messages.map((m) => ({ ...m, sent_at: null, kind: 'complaint' as const })),
+          messages: structuredClone(c.messages),
         },
       };
     });
@@ -713,7 +716,7 @@ export class FakeBackend implements Backend {
     return this.step('saveMessage', [id, audience, lang, text], () => {
       const c = this.cases.get(id);
       if (!c) throw err('not_found', `no case ${id}`);
-      c.messages.push({ at: this.now, audience, lang, text });
+      c.messages.push({ at: this.now, audience, lang, text, sent_at: null, kind: 'complaint' });
     });
   }
 
@@ -728,6 +731,70 @@ export class FakeBackend implements Backend {
   writeTextFile(path: string, contents: string): Promise<void> {
     return this.step('writeTextFile', [path, contents], () => {
       this.files.set(path, contents);
+    });
+  }
+
+  private stored(id: string): Stored {
+    const c = this.cases.get(id);
+    if (!c) throw err('not_found', `no case ${id}`);
+    return c;
+  }
+
+  /** A date from the panel (`2026-11-21`) as the Rust side keeps it; never after now. */
+  private day(at: string | null, now: string): string {
+    if (!at) return now;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(at)) throw err('bad_argument', `"${at}" is not a date`);
+    const d = `${at}T23:59:59+08:00`;
+    if (at > now.slice(0, 10)) throw err('bad_argument', `"${at}" is in the future`);
+    return d < now ? d : now;
+  }
+
+  caseLadder(id: string, now?: string | null): Promise<LadderView> {
+    return this.step('caseLadder', [id, now ?? null], () => fakeLadder(id, this.stored(id).messages, now ?? this.now));
+  }
+
+  markSent(id: string, audience: AudienceCode, at: string | null, lang: Lang, now?: string | null): Promise<LadderView> {
+    return this.step('markSent', [id, audience, at, lang, now ?? null], () => {
+      const c = this.stored(id);
+      const n = now ?? this.now;
+      const when = this.day(at, n);
+      const draft = c.messages.filter((m) => m.audience === audience && m.kind === 'complaint' && !m.sent_at).at(-1);
+      if (draft) draft.sent_at = when;
+      else c.messages.push({ at: n, audience, lang, text: `(${audience} ${lang})`, sent_at: when, kind: 'complaint' });
+      return fakeLadder(id, c.messages, n);
+    });
+  }
+
+  recordReply(id: string, audience: AudienceCode, at: string | null, text: string, now?: string | null): Promise<LadderView> {
+    return this.step('recordReply', [id, audience, at, text, now ?? null], () => {
+      const c = this.stored(id);
+      const n = now ?? this.now;
+      if (!text.trim()) throw err('bad_argument', 'the answer is empty: paste what they answered');
+      c.messages.push({ at: n, audience, lang: 'zh-CN', text: text.trim(), sent_at: this.day(at, n), kind: 'answer' });
+      return fakeLadder(id, c.messages, n);
+    });
+  }
+
+  closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null): Promise<LadderView> {
+    return this.step('closeRung', [id, audience, at, note, now ?? null], () => {
+      const c = this.stored(id);
+      const n = now ?? this.now;
+      c.messages.push({ at: n, audience, lang: 'en', text: note.trim(), sent_at: this.day(at, n), kind: 'closed' });
+      return fakeLadder(id, c.messages, n);
+    });
+  }
+
+  exportMarkdown(id: string, lang: Lang, now?: string | null): Promise<string> {
+    return this.step('exportMarkdown', [id, lang, now ?? null], () => {
+      const c = this.stored(id);
+      return `# ${text(c.raw.order_id)} (${lang})\n\n${c.messages.map((m) => `- ${m.kind} ${m.audience}`).join('\n')}\n`;
+    });
+  }
+
+  exportIcs(id: string, lang: Lang, now?: string | null): Promise<string> {
+    return this.step('exportIcs', [id, lang, now ?? null], () => {
+      this.stored(id);
+      return `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-LANG:${lang}\r\nEND:VCALENDAR\r\n`;
     });
   }
 
