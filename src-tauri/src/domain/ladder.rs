@@ -61,16 +61,6 @@ impl RungStatus {
     fn acted(&self) -> bool {
         !matches!(self, RungStatus::NotYet)
     }
-
-    /// The day the other side's turn started or ended.
-    fn at(&self) -> Option<Moment> {
-        match self {
-            RungStatus::NotYet => None,
-            RungStatus::Sent { at }
-            | RungStatus::Answered { at }
-            | RungStatus::Closed { at, .. } => Some(*at),
-        }
-    }
 }
 
 /// One rung of the ladder.
@@ -485,11 +475,6 @@ fn mark_current(rungs: &mut [Rung], now: Moment, analysis: &Analysis) {
             }
         }
     }
-}
-
-/// The rung's `status.at()`, for callers that list dates.
-pub fn status_date(r: &Rung) -> Option<Moment> {
-    r.status.at()
 }
 
 #[cfg(test)]
