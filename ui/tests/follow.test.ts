@@ -92,3 +92,35 @@ describe('following a case', () => {
     await waitFor(() => expect(fake.uiLanguage).toBe('en'));
   });
 });
+
+describe('starting at login', () => {
+  it('is off by default and is turned on from the settings page', async () => {
+    const { user, fake } = await renderApp();
+    await user.click(screen.getByTestId('nav-settings'));
+    const box = (await screen.findByTestId('start-at-login')) as HTMLInputElement;
+    await waitFor(() => expect(box.disabled).toBe(false));
+    expect(box.checked, 'off by default').toBe(false);
+    await user.click(box);
+    await waitFor(() => expect(fake.atLogin).toBe(true));
+    expect((screen.getByTestId('start-at-login') as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('names the problem when the login item cannot be written', async () => {
+    const { user, fake } = await renderApp();
+    fake.failures.set('setStartAtLogin', {
+      code: 'io',
+      message: 'cannot change the login item: permission denied',
+      details: {
+        text: {
+          'zh-CN': '无法修改登录启动项：permission denied',
+          en: 'Cannot change the login item: permission denied',
+        },
+      },
+    });
+    await user.click(screen.getByTestId('nav-settings'));
+    const box = (await screen.findByTestId('start-at-login')) as HTMLInputElement;
+    await waitFor(() => expect(box.disabled).toBe(false));
+    await user.click(box);
+    expect(await screen.findByTestId('start-at-login-error')).toHaveTextContent('permission denied');
+  });
+});

@@ -203,6 +203,46 @@ pub fn mark_seen(state: State<'_, AppState>, id: String) -> Result<()> {
         .map_err(BoundaryError::from)
 }
 
+fn autostart<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<tauri::State<'_, tauri_plugin_autostart::AutoLaunchManager>> {
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .ok_or_else(|| {
+            BoundaryError::new(
+                ErrorCode::Internal,
+                "starting at login is not available in this build",
+            )
+        })
+}
+
+fn login_item_error(e: impl std::fmt::Display) -> BoundaryError {
+    let text = crate::domain::text::Bilingual::new(
+        format!("无法修改登录启动项：{e}"),
+        format!("Cannot change the login item (the programs the system starts at login): {e}"),
+    );
+    BoundaryError::new(ErrorCode::Io, text.en.clone())
+        .with_details(serde_json::json!({ "text": text }))
+}
+
+/// Whether Daozhang starts at login (off until the user turns it on).
+#[tauri::command]
+pub fn start_at_login<R: Runtime>(app: AppHandle<R>) -> Result<bool> {
+    autostart(&app)?.is_enabled().map_err(login_item_error)
+}
+
+/// Starts Daozhang at login (minimized), so open cases keep being
+/// re-checked; or stops doing so. Resolves to the new setting.
+#[tauri::command]
+pub fn set_start_at_login<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<bool> {
+    let m = autostart(&app)?;
+    if enabled {
+        m.enable().map_err(login_item_error)?;
+    } else if m.is_enabled().map_err(login_item_error)? {
+        m.disable().map_err(login_item_error)?;
+    }
+    m.is_enabled().map_err(login_item_error)
+}
+
 /// The language the window shows; notifications follow it.
 #[tauri::command]
 pub fn set_ui_language(state: State<'_, AppState>, lang: String) -> Result<()> {

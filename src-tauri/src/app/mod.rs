@@ -61,6 +61,9 @@ impl AppState {
     }
 }
 
+/// The argument the login item starts Daozhang with.
+pub const AT_LOGIN: &str = "--at-login";
+
 /// The system's language until the window says which it shows.
 fn system_lang() -> Lang {
     let lang = ["LC_ALL", "LC_MESSAGES", "LANG"]
@@ -111,6 +114,8 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::set_following,
             commands::mark_seen,
             commands::set_ui_language,
+            commands::start_at_login,
+            commands::set_start_at_login,
         ])
 }
 
@@ -133,7 +138,12 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_notification::init());
+        .plugin(tauri_plugin_notification::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .args([AT_LOGIN])
+                .build(),
+        );
     let app = setup(builder, AppState::new(store))
         .setup(|app| {
             // The window is created hidden (no white flash); the front end
@@ -141,10 +151,16 @@ pub fn run() {
             // it anyway so the user is not left with nothing.
             follow::start(app.handle().clone());
             let handle = app.handle().clone();
+            let at_login = std::env::args().any(|a| a == AT_LOGIN);
             std::thread::spawn(move || {
                 std::thread::sleep(std::time::Duration::from_secs(4));
                 if let Some(w) = handle.get_webview_window("main") {
                     let _ = w.show();
+                    // Started at login to keep re-checking: out of the
+                    // way, in the taskbar, until the user wants it.
+                    if at_login {
+                        let _ = w.minimize();
+                    }
                 }
             });
             Ok(())

@@ -138,6 +138,10 @@ export interface Backend {
   markSeen(id: string): Promise<void>;
   /** The language the window shows; notifications follow it. */
   setUiLanguage(lang: Lang): Promise<void>;
+  /** Whether Daozhang starts (minimized) at login to keep re-checking. */
+  startAtLogin(): Promise<boolean>;
+  /** Turns starting at login on or off; resolves to the new setting. */
+  setStartAtLogin(enabled: boolean): Promise<boolean>;
   /** Listens to `case-looked`: an automatic re-check of a case, with what changed. */
   onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten>;
   /** Listens to `open-case`: the user clicked a notification about a case. */
@@ -260,6 +264,12 @@ export class TauriBackend implements Backend {
   }
   setUiLanguage(lang: Lang) {
     return this.invoke<void>('set_ui_language', { lang });
+  }
+  startAtLogin() {
+    return this.invoke<boolean>('start_at_login');
+  }
+  setStartAtLogin(enabled: boolean) {
+    return this.invoke<boolean>('set_start_at_login', { enabled });
   }
   async onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten> {
     const { listen } = await import('@tauri-apps/api/event');

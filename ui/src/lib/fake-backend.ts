@@ -851,6 +851,20 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /** The login item: off until the user turns it on. */
+  atLogin = false;
+
+  startAtLogin(): Promise<boolean> {
+    return this.step('startAtLogin', [], () => this.atLogin);
+  }
+
+  setStartAtLogin(enabled: boolean): Promise<boolean> {
+    return this.step('setStartAtLogin', [enabled], () => {
+      this.atLogin = enabled;
+      return this.atLogin;
+    });
+  }
+
   onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten> {
     this.lookedListeners.add(handler);
     return Promise.resolve(() => {
