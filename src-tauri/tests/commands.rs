@@ -394,3 +394,60 @@ fn the_ladder_records_sent_answer_close_and_exports_through_ipc() {
         .expect_err("an empty answer is refused");
     assert_eq!(e["code"], "bad_argument");
 }
+
+#[test]
+fn the_follow_up_through_ipc() {
+    let h = harness();
+    let id = h.ok(
+        "save_case",
+        json!({ "raw": douyin_raw(), "now": "2026-11-21 16:00" }),
+    );
+    let id = id.as_str().unwrap().to_owned();
+    h.ok("run_check", json!({ "id": id, "now": "2026-11-21 16:30" }));
+
+    let f = h.ok(
+        "follow_status",
+        json!({ "id": id, "now": "2026-11-21 16:31" }),
+    );
+    assert_eq!(f["enabled"], true, "every case is followed: {f}");
+    assert_eq!(f["settled"], false);
+    assert!(
+        f["last_run"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-21T16:30"),
+        "the check by hand is the last look: {f}"
+    );
+    let next = f["next_check"].as_str().expect("a next re-check");
+    assert!(next > "2026-11-21T16:30", "after the last look: {next}");
+    assert_eq!(f["unread"], json!([]), "nothing found by a re-check yet");
+
+    let off = h.ok("set_following", json!({ "id": id, "enabled": false }));
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["next_check"], Value::Null, "off: no next re-check");
+    let again = h.ok(
+        "follow_status",
+        json!({ "id": id, "now": "2026-11-21 16:31" }),
+    );
+    assert_eq!(again["enabled"], false, "kept in the case file");
+    h.ok("set_following", json!({ "id": id, "enabled": true }));
+
+    h.ok("mark_seen", json!({ "id": id }));
+    h.ok("set_ui_language", json!({ "lang": "zh-CN" }));
+    let bad = h
+        .call("set_ui_language", json!({ "lang": "fr" }))
+        .unwrap_err();
+    assert_eq!(bad["code"], "bad_argument", "{bad}");
+    let missing = h
+        .call(
+            "follow_status",
+            json!({ "id": "dz-zzzzzzzzzz", "now": null }),
+        )
+        .unwrap_err();
+    assert_eq!(missing["code"], "not_found", "{missing}");
+    let login = h.call("start_at_login", json!({})).unwrap_err();
+    assert!(
+        login["message"].as_str().unwrap().contains("not available"),
+        "without the plugin (mock runtime) it says so: {login}"
+    );
+}

@@ -302,11 +302,12 @@ pub fn update_backoff(
             SourceStatus::Done => {
                 state.failing.remove(&p.source);
             }
+            // Skipped for want of settings (not held back by its backoff).
             SourceStatus::Skipped
-                if !state
+                if state
                     .failing
                     .get(&p.source)
-                    .is_some_and(|f| f.next_try > now) =>
+                    .is_none_or(|f| f.next_try <= now) =>
             {
                 state.failing.remove(&p.source);
             }
