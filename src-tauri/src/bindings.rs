@@ -23,6 +23,8 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::domain::case::FieldError::export_all(&cfg)?;
     crate::domain::case::Case::export_all(&cfg)?;
     crate::evidence::EvidenceScan::export_all(&cfg)?;
+    crate::batch::Progress::export_all(&cfg)?;
+    crate::batch::Summary::export_all(&cfg)?;
     crate::escalation::LadderView::export_all(&cfg)?;
     crate::follow::FollowView::export_all(&cfg)?;
     crate::follow::runner::Looked::export_all(&cfg)?;

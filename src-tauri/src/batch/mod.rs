@@ -40,6 +40,7 @@ use crate::sources::error::SourceError;
     ts_rs::TS,
 )]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "BatchOutcome")]
 pub enum Outcome {
     /// Nothing more to do: credited, refunded, or never paid.
     Settled,
@@ -102,6 +103,7 @@ impl Outcome {
 
 /// One order's line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchRow")]
 pub struct RowResult {
     /// The line of the orders file (the header is line 1).
     pub row: usize,
@@ -127,6 +129,7 @@ pub struct RowResult {
 
 /// How a batch went so far.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchProgress")]
 pub struct Progress {
     /// Rows with a result (this run's and earlier runs').
     pub done: usize,
@@ -141,6 +144,7 @@ pub struct Progress {
 
 /// One cause in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchCause")]
 pub struct CauseCount {
     /// The diagnosis code (`callback_late` …), or `bad_row` / `sources_failed`.
     pub code: String,
@@ -153,6 +157,7 @@ pub struct CauseCount {
 
 /// What a whole batch found.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchSummary")]
 pub struct Summary {
     /// Rows in the file.
     pub total: usize,
