@@ -213,6 +213,14 @@ impl Window {
         self.record(t, Some(at));
     }
 
+    /// Ticket `t` was scheduled but its caller gave up before sending it:
+    /// it counts as finished `at` (later tickets were scheduled after it)
+    /// but not as started.
+    pub fn withdraw(&mut self, t: u64, at: Instant) {
+        self.started = self.started.saturating_sub(1);
+        self.finish(t, at);
+    }
+
     /// Ticket `t` will never start (its caller was cancelled while
     /// waiting): later tickets do not wait for it.
     pub fn abandon(&mut self, t: u64) {
@@ -378,6 +386,10 @@ impl Limiter {
                 break;
             }
             if cancel.load(Ordering::SeqCst) {
+                if let Some((h, t)) = permit.ticket.take() {
+                    lock(&h.window).withdraw(t, Instant::now());
+                    h.changed.notify_all();
+                }
                 return Err(SourceError::Cancelled);
             }
             std::thread::sleep(left.min(POLL));
@@ -544,6 +556,61 @@ mod tests {
             w.prefix.len() <= 11,
             "memory stays bounded by the rate: {} kept",
             w.prefix.len()
+        );
+    }
+
+    #[test]
+    fn requests_in_flight_are_bounded_and_a_wait_can_be_cancelled() {
+        let limiter = Limiter::new(Limits {
+            default: Some(Rate {
+                requests: 1,
+                per: Duration::from_secs(3600),
+            }),
+            hosts: BTreeMap::from([("free.example".to_owned(), Rate::per_second(1000))]),
+            max_in_flight: Some(2),
+        });
+        let go = AtomicBool::new(false);
+        let a = limiter.acquire("free.example", &go).unwrap();
+        let b = limiter.acquire("free.example", &go).unwrap();
+        std::thread::scope(|s| {
+            let third = s.spawn(|| {
+                let started = Instant::now();
+                let p = limiter.acquire("free.example", &go).map(drop);
+                (p, started.elapsed())
+            });
+            std::thread::sleep(ms(100));
+            assert!(!third.is_finished(), "a third request waits: 2 in flight");
+            drop(a);
+            let (p, waited) = third.join().unwrap();
+            assert!(p.is_ok());
+            assert!(waited >= ms(100), "it went once one finished");
+        });
+        drop(b);
+
+        // One request per hour to any other host: the second waits, until
+        // its caller cancels.
+        let first = limiter.acquire("slow.example", &go).unwrap();
+        drop(first);
+        let cancel = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let second = s.spawn(|| {
+                let started = Instant::now();
+                let r = limiter.acquire("slow.example", &cancel).map(drop);
+                (r, started.elapsed())
+            });
+            std::thread::sleep(ms(100));
+            cancel.store(true, Ordering::SeqCst);
+            let (r, waited) = second.join().unwrap();
+            assert!(matches!(r, Err(SourceError::Cancelled)), "{r:?}");
+            assert!(
+                waited < Duration::from_secs(5),
+                "cancelled promptly: {waited:?}"
+            );
+        });
+        assert_eq!(
+            limiter.started().get("slow.example"),
+            Some(&1),
+            "the cancelled request never started"
         );
     }
 
