@@ -25,6 +25,8 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::evidence::EvidenceScan::export_all(&cfg)?;
     crate::batch::Progress::export_all(&cfg)?;
     crate::batch::Summary::export_all(&cfg)?;
+    crate::batch::Preview::export_all(&cfg)?;
+    crate::batch::RunView::export_all(&cfg)?;
     crate::escalation::LadderView::export_all(&cfg)?;
     crate::follow::FollowView::export_all(&cfg)?;
     crate::follow::runner::Looked::export_all(&cfg)?;

@@ -451,3 +451,230 @@ fn the_follow_up_through_ipc() {
         "without the plugin (mock runtime) it says so: {login}"
     );
 }
+
+/// The orders file the front end's fake backend is built from
+/// (ui/src/lib/fixtures/cases/batch-orders.csv): credited, within its
+/// window, a row whose amount is words, a card shop stuck at 待确认, a
+/// time that is no time, a refund in progress …
+const BATCH_ORDERS: &str = include_str!("../../ui/src/lib/fixtures/cases/batch-orders.csv");
+
+#[test]
+fn a_batch_through_ipc_previews_runs_refuses_to_overwrite_and_resumes() {
+    use std::sync::{Arc, Mutex};
+    use tauri::{Listener, Manager};
+
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(&orders, BATCH_ORDERS).unwrap();
+    let orders = orders.display().to_string();
+    let report = dir.path().join("report.csv");
+    let report_s = report.display().to_string();
+
+    let preview = h.ok("batch_preview", json!({ "path": orders }));
+    assert_eq!(preview["orders"], 10);
+    assert_eq!(preview["valid"], 8);
+    assert_eq!(preview["bad"], 2);
+    assert_eq!(preview["bad_rows"][0]["row"], 4, "the header is line 1");
+    assert_eq!(preview["bad_rows"][1]["row"], 8);
+    assert!(
+        preview["bad_rows"][0]["text"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("two hundred")
+            && !preview["bad_rows"][0]["text"]["zh-CN"]
+                .as_str()
+                .unwrap()
+                .is_empty(),
+        "the bad row says why in both languages: {preview}"
+    );
+    assert_eq!(preview["columns"][0]["column"], "order_id");
+    assert_eq!(preview["columns"][0]["header"], "订单号");
+    assert_eq!(preview["ignored_columns"], json!(["备注"]));
+    assert!(
+        !report.exists(),
+        "a preview checks nothing and writes nothing"
+    );
+
+    let seen = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = seen.clone();
+    h.window
+        .app_handle()
+        .listen_any("batch-progress", move |e| {
+            sink.lock()
+                .unwrap()
+                .push(serde_json::from_str(e.payload()).unwrap());
+        });
+    let run = |resume: bool| {
+        h.call(
+            "batch_run",
+            json!({
+                "path": orders, "report": report_s, "concurrency": 2,
+                "resume": resume, "offline": true, "now": "2026-11-21 16:30"
+            }),
+        )
+    };
+    let done = run(false).unwrap_or_else(|e| panic!("batch_run failed: {e}"));
+    let s = &done["summary"];
+    assert_eq!(
+        (s["total"].as_u64(), s["done"].as_u64()),
+        (Some(10), Some(10))
+    );
+    assert_eq!(s["cancelled"], false);
+    let counts = |o: &str| s["counts"][o].as_u64().unwrap();
+    assert_eq!(counts("settled"), 1, "B1001 was credited: {s}");
+    assert_eq!(
+        counts("waiting"),
+        3,
+        "B1002 and B1008 within their window, B1006 a refund in progress: {s}"
+    );
+    assert_eq!(
+        counts("broken_link"),
+        2,
+        "B1005 and B1010 paid hours ago, never credited: {s}"
+    );
+    assert_eq!(
+        counts("unknown"),
+        2,
+        "the card shop's 待确认 alone says little: {s}"
+    );
+    assert_eq!(counts("error"), 2, "B1003 and B1007 cannot be read: {s}");
+    let causes: Vec<&str> = s["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        causes.contains(&"platform_bug") && causes.contains(&"bad_row"),
+        "{causes:?}"
+    );
+    let rows: Vec<&str> = done["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 10);
+    assert_eq!(
+        (rows[0], rows[9]),
+        ("B1001", "B1010"),
+        "the rows in file order"
+    );
+    assert_eq!(done["rows_in_report"], 10);
+    assert_eq!(done["report"], report_s.as_str());
+    let last = seen
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("progress events");
+    assert_eq!(
+        (last["done"].as_u64(), last["total"].as_u64()),
+        (Some(10), Some(10)),
+        "the last event says every row is done"
+    );
+
+    let err = run(false).unwrap_err();
+    assert_eq!(
+        err["code"], "exists",
+        "an existing report is not overwritten"
+    );
+    let text = &err["details"]["text"];
+    assert!(
+        !text["en"].as_str().unwrap().contains("--resume")
+            && text["zh-CN"].as_str().unwrap().contains("继续"),
+        "the window's words, not the CLI's flag: {err}"
+    );
+
+    // A run cut short: the report keeps its header and two rows.
+    let kept: Vec<String> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .take(3)
+        .map(str::to_owned)
+        .collect();
+    std::fs::write(&report, kept.join("\n") + "\n").unwrap();
+    let resumed = run(true).unwrap_or_else(|e| panic!("resume failed: {e}"));
+    assert_eq!(
+        resumed["summary"]["resumed"], 2,
+        "two rows came from the report"
+    );
+    assert_eq!(resumed["summary"]["done"], 10);
+    assert_eq!(resumed["rows_in_report"], 10, "the report is whole again");
+    assert_eq!(
+        resumed["summary"]["counts"], done["summary"]["counts"],
+        "the resumed report says what the whole run said"
+    );
+
+    // The front end's fake backend answers with these (ui/src/lib/fixtures).
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, "订单号,金额\nA1,200\n").unwrap();
+        let missing = h
+            .call(
+                "batch_preview",
+                json!({ "path": bad.display().to_string() }),
+            )
+            .unwrap_err();
+        let mut run = done.clone();
+        run["summary"]["elapsed_ms"] = json!(0);
+        let fixture =
+            json!({ "preview": preview, "run": run, "exists": err, "missing_columns": missing });
+        let text = serde_json::to_string_pretty(&fixture)
+            .unwrap()
+            .replace(&dir.path().display().to_string(), "/home/user/Documents");
+        std::fs::write(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../ui/src/lib/fixtures/batch.json"
+            ),
+            text + "\n",
+        )
+        .unwrap();
+    }
+
+    let copy = dir.path().join("copy.csv");
+    h.ok(
+        "batch_save_report",
+        json!({ "from": report_s, "to": copy.display().to_string() }),
+    );
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&report).unwrap()
+    );
+    let err = h
+        .call(
+            "batch_save_report",
+            json!({ "from": orders, "to": dir.path().join("x.csv").display().to_string() }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err["code"], "bad_argument",
+        "only a report is copied: {err}"
+    );
+    h.ok("batch_cancel", json!({}));
+}
+
+#[test]
+fn a_batch_file_without_its_columns_says_which() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(&orders, "订单号,金额\nA1,200\n").unwrap();
+    let err = h
+        .call(
+            "batch_preview",
+            json!({ "path": orders.display().to_string() }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "syntax");
+    assert!(
+        err["details"]["text"]["zh-CN"]
+            .as_str()
+            .unwrap()
+            .contains("下单时间"),
+        "{err}"
+    );
+    assert_eq!(err["details"]["missing"], json!(["time", "platform"]));
+}

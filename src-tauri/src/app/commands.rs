@@ -22,7 +22,7 @@ use crate::sources::http::{Http, Policy};
 use crate::sources::secret::Secret;
 use crate::sources::{self, settings};
 use crate::store::{CaseSummary, MessageKind, MessageRecord};
-use crate::{escalation, export};
+use crate::{batch, escalation, export};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
@@ -571,4 +571,135 @@ pub async fn test_connection(source: String) -> Result<crate::domain::text::Bili
     .await
     .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
     .map_err(BoundaryError::from)
+}
+
+/// The event a batch run emits as rows finish: a `BatchProgress`.
+pub const BATCH_PROGRESS: &str = "batch-progress";
+
+/// Progress events at most this often (a file of many rows checked
+/// offline finishes thousands a second); the first and last always go.
+const BATCH_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// A batch error for the window: the same `{ code, message, details.text }`
+/// as the CLI's, except that an existing report is put in the window's
+/// words (the CLI's names its `--resume` flag).
+fn batch_error(e: batch::BatchError) -> BoundaryError {
+    match &e {
+        batch::BatchError::ReportExists(path) => {
+            let text = crate::domain::text::Bilingual::new(
+                format!(
+                    "报告 {path} 已存在：可以接着它继续检查（已有的订单不再查询），或另选一个文件"
+                ),
+                format!(
+                    "the report {path} exists already: continue it (orders already in it are not asked again), or choose another file"
+                ),
+            );
+            BoundaryError::new(ErrorCode::Exists, text.en.clone())
+                .with_details(serde_json::json!({ "text": text, "path": path }))
+        }
+        _ => BoundaryError::from(e),
+    }
+}
+
+/// Reads an orders file and says what it holds: how many orders, the
+/// columns read, each bad row and why. Nothing is checked.
+#[tauri::command]
+pub async fn batch_preview(path: String) -> Result<batch::Preview> {
+    tauri::async_runtime::spawn_blocking(move || {
+        batch::import::read(std::path::Path::new(&path)).map(|o| o.preview())
+    })
+    .await
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(batch_error)
+}
+
+/// Checks every order of `path` into the report at `report`, off the main
+/// thread, with `batch-progress` events; `batch_cancel` stops it (the
+/// report keeps the finished rows). With `resume` the rows already in the
+/// report are not asked again. `offline` diagnoses from the file alone;
+/// `now` evaluates every order as of that time (default: when checked).
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn batch_run<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+    report: String,
+    concurrency: usize,
+    resume: bool,
+    offline: Option<bool>,
+    now: Option<String>,
+) -> Result<batch::RunView> {
+    if !(1..=256).contains(&concurrency) {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!("concurrency {concurrency}: expected 1 to 256"),
+        ));
+    }
+    let now = match now {
+        Some(t) => Some(now_or(Some(t), None)?),
+        None => None,
+    };
+    let opts = batch::Options {
+        concurrency,
+        offline: offline.unwrap_or(false),
+        resume,
+        now,
+        ..batch::Options::default()
+    };
+    state.cancel_batch.store(false, Ordering::SeqCst);
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let last = std::sync::Mutex::new(None::<std::time::Instant>);
+        let progress = |p: &batch::Progress| {
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            let due = last.is_none_or(|t| t.elapsed() >= BATCH_PROGRESS_EVERY);
+            if due || p.done == p.total {
+                *last = Some(std::time::Instant::now());
+                let _ = handle.emit(BATCH_PROGRESS, p);
+            }
+        };
+        let report = std::path::Path::new(&report);
+        let summary = batch::run_file(
+            std::path::Path::new(&path),
+            report,
+            &opts,
+            &state.cancel_batch,
+            &progress,
+        )?;
+        batch::RunView::read(summary, report)
+    })
+    .await
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(batch_error)
+}
+
+/// Stops the batch run soon; the rows finished so far stay in its report.
+#[tauri::command]
+pub fn batch_cancel(state: State<'_, AppState>) {
+    state.cancel_batch.store(true, Ordering::SeqCst);
+}
+
+/// Copies a batch report where the user chose in the save dialog. Only a
+/// Daozhang report is copied.
+#[tauri::command]
+pub async fn batch_save_report(from: String, to: String) -> Result<()> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let src = std::path::Path::new(&from);
+        batch::report::read_existing(src).map_err(batch_error)?;
+        if std::path::Path::new(&to) == src {
+            return Ok(());
+        }
+        std::fs::copy(src, &to).map(|_| ()).map_err(|e| {
+            let text = crate::domain::text::Bilingual::new(
+                format!("无法写入 {to}：{e}"),
+                format!("cannot write {to}: {e}"),
+            );
+            BoundaryError::new(ErrorCode::Io, text.en.clone())
+                .with_details(serde_json::json!({ "text": text }))
+        })
+    })
+    .await
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
 }

@@ -32,6 +32,9 @@ pub struct AppState {
     pub follow_cancel: AtomicBool,
     /// The language the window shows, for notifications.
     pub lang: Mutex<Lang>,
+    /// Set by `batch_cancel`; the batch runner checks it between rows and
+    /// each source before it starts.
+    pub cancel_batch: AtomicBool,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             follow_wake: follow::Wake::default(),
             follow_cancel: AtomicBool::new(false),
             lang: Mutex::new(system_lang()),
+            cancel_batch: AtomicBool::new(false),
         }
     }
 
@@ -116,6 +120,10 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::set_ui_language,
             commands::start_at_login,
             commands::set_start_at_login,
+            commands::batch_preview,
+            commands::batch_run,
+            commands::batch_cancel,
+            commands::batch_save_report,
         ])
 }
 

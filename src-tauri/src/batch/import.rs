@@ -447,6 +447,97 @@ fn row(
     }
 }
 
+/// The bad rows a preview lists at most (the report names every one).
+pub const PREVIEW_BAD_ROWS: usize = 200;
+
+/// A column of the file that was recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchColumn")]
+pub struct ColumnView {
+    pub column: Column,
+    /// The header cell it was read from, as the file spells it.
+    pub header: String,
+    pub label: Bilingual,
+}
+
+/// A row that cannot be checked, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchBadRow")]
+pub struct BadRow {
+    /// The line of the file (the header is line 1).
+    pub row: usize,
+    pub order_id: String,
+    pub problems: Vec<RowProblem>,
+    /// Every problem, in words.
+    pub text: Bilingual,
+}
+
+/// What a file holds, before anything is checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchPreview")]
+pub struct Preview {
+    /// Rows (orders) in the file.
+    pub orders: usize,
+    /// Rows that validated and will be checked.
+    pub valid: usize,
+    /// Rows that cannot be read (they go into the report as errors).
+    pub bad: usize,
+    /// The first [`PREVIEW_BAD_ROWS`] of them.
+    pub bad_rows: Vec<BadRow>,
+    /// The columns read, in [`Column::ALL`] order.
+    pub columns: Vec<ColumnView>,
+    /// Header cells that are none of the columns (not read).
+    pub ignored_columns: Vec<String>,
+    /// `utf-8` or `gbk`.
+    pub encoding: String,
+}
+
+impl Orders {
+    /// What the file holds, for a look before running it.
+    pub fn preview(&self) -> Preview {
+        let bad_rows = self
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let problems = r.case.as_ref().err()?;
+                let texts: Vec<Bilingual> = problems.iter().map(RowProblem::text).collect();
+                let join = |f: fn(&Bilingual) -> &String, sep: &str| {
+                    texts
+                        .iter()
+                        .map(|t| f(t).as_str())
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                };
+                Some(BadRow {
+                    row: r.row,
+                    order_id: r.order_id.clone(),
+                    problems: problems.clone(),
+                    text: Bilingual::new(join(|t| &t.zh_cn, "；"), join(|t| &t.en, "; ")),
+                })
+            })
+            .take(PREVIEW_BAD_ROWS)
+            .collect();
+        let bad = self.bad_rows();
+        Preview {
+            orders: self.rows.len(),
+            valid: self.rows.len() - bad,
+            bad,
+            bad_rows,
+            columns: self
+                .columns
+                .iter()
+                .map(|(c, header)| ColumnView {
+                    column: *c,
+                    header: header.clone(),
+                    label: c.label(),
+                })
+                .collect(),
+            ignored_columns: self.ignored.clone(),
+            encoding: self.encoding.to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,6 +644,44 @@ mod tests {
         assert_eq!(p[0].column, "order_id");
         assert_eq!(p[0].given, None, "a missing cell says missing");
         assert!(p[0].text().en.contains("missing"));
+
+        let v = o.preview();
+        assert_eq!((v.orders, v.valid, v.bad), (4, 1, 3));
+        let rows: Vec<usize> = v.bad_rows.iter().map(|b| b.row).collect();
+        assert_eq!(rows, [2, 4, 6], "each bad row by its line in the file");
+        assert!(
+            v.bad_rows[0].text.en.contains("two hundred")
+                && v.bad_rows[0].text.zh_cn.contains("应为"),
+            "the reason in both languages: {:?}",
+            v.bad_rows[0].text
+        );
+        let cols: Vec<Column> = v.columns.iter().map(|c| c.column).collect();
+        assert_eq!(
+            cols,
+            [
+                Column::OrderId,
+                Column::PaymentId,
+                Column::Amount,
+                Column::Time,
+                Column::Platform
+            ]
+        );
+        assert_eq!(v.encoding, "utf-8");
+    }
+
+    #[test]
+    fn a_preview_lists_at_most_so_many_bad_rows() {
+        let mut text = String::from("order_id,amount,time,platform\n");
+        for i in 0..PREVIEW_BAD_ROWS + 5 {
+            text.push_str(&format!("B{i},lots,2026-11-21 15:14,douyin\n"));
+        }
+        let v = parse(text.as_bytes()).unwrap().preview();
+        assert_eq!(v.bad, PREVIEW_BAD_ROWS + 5, "every bad row is counted");
+        assert_eq!(
+            v.bad_rows.len(),
+            PREVIEW_BAD_ROWS,
+            "but only so many are listed"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use import::{Column, OrderRow, Orders, RowProblem};
+pub use import::{BadRow, Column, ColumnView, OrderRow, Orders, Preview, RowProblem};
 pub use run::{Options, RateTarget, run, run_file};
 
 use crate::domain::diagnosis::Code;
@@ -211,6 +211,39 @@ impl Summary {
             elapsed_ms: 0,
             ignored_columns: Vec::new(),
         }
+    }
+}
+
+/// The report rows a run hands the window at most (the report file holds
+/// every one).
+pub const VIEW_ROWS: usize = 5_000;
+
+/// A run as the window shows it: the summary and the report's rows.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "BatchRun")]
+pub struct RunView {
+    pub summary: Summary,
+    /// The report's rows in row order, the first [`VIEW_ROWS`].
+    pub rows: Vec<RowResult>,
+    /// Rows in the report file.
+    pub rows_in_report: usize,
+    /// Where the report is.
+    pub report: String,
+}
+
+impl RunView {
+    /// `summary` with the rows of the report at `report` (written by the run).
+    pub fn read(summary: Summary, report: &std::path::Path) -> Result<RunView, BatchError> {
+        let mut rows = report::read_existing(report)?;
+        rows.sort_by_key(|r| r.row);
+        let rows_in_report = rows.len();
+        rows.truncate(VIEW_ROWS);
+        Ok(RunView {
+            summary,
+            rows,
+            rows_in_report,
+            report: report.display().to_string(),
+        })
     }
 }
 
