@@ -18,6 +18,7 @@ import type { SourceProgress } from '$lib/bindings/SourceProgress';
 import type { AudienceCode } from '$lib/labels';
 import type { Lang } from '$lib/bindings/Lang';
 import type { Example } from '$lib/examples';
+import { BatchState } from '$lib/batch.svelte';
 import {
   emptyForm,
   errorsForForm,
@@ -27,7 +28,7 @@ import {
   type FormState,
 } from '$lib/form';
 
-export type Screen = 'start' | 'intake' | 'check' | 'result' | 'complaint' | 'settings';
+export type Screen = 'start' | 'intake' | 'check' | 'result' | 'complaint' | 'settings' | 'batch';
 
 /** The last evidence import: how many records, from what. */
 export interface EvidenceAdded {
@@ -74,6 +75,9 @@ export class AppState {
   /** The last evidence import, confirmed on the result screen until the next. */
   evidenceAdded = $state<EvidenceAdded | null>(null);
 
+  /** Checking many orders from a CSV: kept while the window lives, so a run goes on behind other screens. */
+  readonly batch: BatchState;
+
   /** Where "Back" on the settings page returns to. */
   settingsFrom = $state<Screen>('start');
 
@@ -83,6 +87,7 @@ export class AppState {
 
   constructor(backend: Backend, options: AppOptions = {}) {
     this.backend = backend;
+    this.batch = new BatchState(backend);
     this.minCheckMs = options.minCheckMs ?? 500;
   }
 
@@ -132,6 +137,11 @@ export class AppState {
   home() {
     this.screen = 'start';
     void this.loadCases();
+  }
+
+  /** The batch screen: many orders from a CSV. */
+  openBatch() {
+    this.screen = 'batch';
   }
 
   /** A fresh, empty form. */

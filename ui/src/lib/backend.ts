@@ -19,6 +19,9 @@ import type { RawCase } from '$lib/bindings/RawCase';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
 import type { SourceSettings } from '$lib/bindings/SourceSettings';
 import type { Bilingual } from '$lib/bindings/Bilingual';
+import type { BatchPreview } from '$lib/bindings/BatchPreview';
+import type { BatchProgress } from '$lib/bindings/BatchProgress';
+import type { BatchRun } from '$lib/bindings/BatchRun';
 import type { AudienceCode } from '$lib/labels';
 import type { Lang } from '$lib/bindings/Lang';
 
@@ -34,7 +37,22 @@ export const CASE_LOOKED = 'case-looked';
 /** The event a click on a notification emits, with the case's id. */
 export const OPEN_CASE = 'open-case';
 
+/** The event `batch_run` emits as orders finish: done of total, counts by outcome. */
+export const BATCH_PROGRESS = 'batch-progress';
+
 export type Unlisten = () => void;
+
+/** How to run a batch. */
+export interface BatchOptions {
+  /** Orders checked at once (and requests in flight at most), 1 to 256. */
+  concurrency: number;
+  /** Continue the report: orders already in it are not asked again. */
+  resume: boolean;
+  /** Diagnose from the file alone, without asking the merchant APIs set up in Sources. */
+  offline: boolean;
+  /** Evaluate every order as of this time (default: when it is checked). */
+  now?: string | null;
+}
 
 /** How far a file has been read. */
 export interface EvidenceProgress {
@@ -146,6 +164,30 @@ export interface Backend {
   onCaseLooked(handler: (looked: Looked) => void): Promise<Unlisten>;
   /** Listens to `open-case`: the user clicked a notification about a case. */
   onOpenCase(handler: (id: string) => void): Promise<Unlisten>;
+
+  /**
+   * Reads an orders CSV and says what it holds (orders, columns read, each
+   * bad row and why); checks nothing. Rejects with `syntax` (and
+   * `details.text`, `details.missing`) for a file without the columns.
+   */
+  batchPreview(path: string): Promise<BatchPreview>;
+  /**
+   * Checks every order of `path` into the report at `report`, with
+   * `batch-progress` events. After `batchCancel` it resolves with
+   * `summary.cancelled` and the rows finished so far. Rejects with
+   * `exists` (and `details.text`) when the report exists and `resume` is off.
+   */
+  batchRun(path: string, report: string, options: BatchOptions): Promise<BatchRun>;
+  /** Stops the batch run soon; the report keeps the finished rows. */
+  batchCancel(): Promise<void>;
+  /** Copies a batch report to `to` (chosen in the save dialog). */
+  batchSaveReport(from: string, to: string): Promise<void>;
+  /** Listens to `batch-progress` while a batch runs. */
+  onBatchProgress(handler: (progress: BatchProgress) => void): Promise<Unlisten>;
+  /** Asks for an orders CSV; `null` when the user cancels. */
+  chooseOrdersFile(filterName: string): Promise<string | null>;
+  /** Shows a file in the system's file manager. */
+  revealPath(path: string): Promise<void>;
 
   /** Shows the main window (created hidden, so there is no white flash). */
   showWindow(): Promise<void>;
@@ -308,6 +350,41 @@ export class TauriBackend implements Backend {
   }
   testConnection(source: string) {
     return this.invoke<Bilingual>('test_connection', { source });
+  }
+
+  batchPreview(path: string) {
+    return this.invoke<BatchPreview>('batch_preview', { path });
+  }
+  batchRun(path: string, report: string, options: BatchOptions) {
+    return this.invoke<BatchRun>('batch_run', {
+      path,
+      report,
+      concurrency: options.concurrency,
+      resume: options.resume,
+      offline: options.offline,
+      now: options.now ?? null,
+    });
+  }
+  batchCancel() {
+    return this.invoke<void>('batch_cancel');
+  }
+  batchSaveReport(from: string, to: string) {
+    return this.invoke<void>('batch_save_report', { from, to });
+  }
+  async onBatchProgress(handler: (progress: BatchProgress) => void): Promise<Unlisten> {
+    const { listen } = await import('@tauri-apps/api/event');
+    return call(() => listen<BatchProgress>(BATCH_PROGRESS, (event) => handler(event.payload)));
+  }
+  async chooseOrdersFile(filterName: string) {
+    const { open } = await import('@tauri-apps/plugin-dialog');
+    const path = await call(() =>
+      open({ multiple: false, directory: false, filters: [{ name: filterName, extensions: ['csv', 'CSV', 'txt', 'TXT'] }] }),
+    );
+    return typeof path === 'string' ? path : null;
+  }
+  async revealPath(path: string) {
+    const { revealItemInDir } = await import('@tauri-apps/plugin-opener');
+    await call(() => revealItemInDir(path));
   }
 
   async showWindow() {

@@ -5,7 +5,14 @@
 // `RawCase::validate` closely enough for the form, with the same field names
 // and the same "expected" texts.
 
-import type { Backend, EvidenceProgress, FileDrop, SaveFilter, Unlisten } from '$lib/backend';
+import type { BatchOptions, Backend, EvidenceProgress, FileDrop, SaveFilter, Unlisten } from '$lib/backend';
+import type { BatchCause } from '$lib/bindings/BatchCause';
+import type { BatchOutcome } from '$lib/bindings/BatchOutcome';
+import type { BatchPreview } from '$lib/bindings/BatchPreview';
+import type { BatchProgress } from '$lib/bindings/BatchProgress';
+import type { BatchRow } from '$lib/bindings/BatchRow';
+import type { BatchRun } from '$lib/bindings/BatchRun';
+import type { BatchSummary } from '$lib/bindings/BatchSummary';
 import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { AudienceCode } from '$lib/labels';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
@@ -49,6 +56,7 @@ import evidenceReceipt from './fixtures/evidence-receipt.json';
 import evidenceErrors from './fixtures/evidence-errors.json';
 import sourceForms from './fixtures/sources.json';
 import sourcesUntrusted from './fixtures/sources-untrusted.json';
+import batchFixture from './fixtures/batch.json';
 
 export const REPORTS = {
   douyin: checkDouyin as unknown as CheckReport,
@@ -78,6 +86,46 @@ export const EVIDENCE_ERRORS = {
   file: evidenceErrors.file as unknown as BoundaryError,
   text: evidenceErrors.text as unknown as BoundaryError,
 };
+
+/**
+ * The backend's batch of `fixtures/cases/batch-orders.csv` (10 orders, two
+ * bad rows), checked offline as of 2026-11-21 16:30 by the command test
+ * (`UPDATE_FIXTURES=1 cargo test -p daozhang --features ipc-tests --test
+ * commands batch`): its preview, its run, and its errors for an existing
+ * report and for a file without the time and platform columns.
+ */
+export const BATCH = {
+  preview: batchFixture.preview as unknown as BatchPreview,
+  run: batchFixture.run as unknown as BatchRun,
+  exists: batchFixture.exists as unknown as BoundaryError,
+  missingColumns: batchFixture.missing_columns as unknown as BoundaryError,
+};
+
+const OUTCOMES: BatchOutcome[] = ['settled', 'waiting', 'broken_link', 'unknown', 'error'];
+
+/** Tallies report rows like `Summary::of` (batch/mod.rs): counts by outcome, causes most rows first. */
+export function summarize(rows: BatchRow[], total: number): BatchSummary {
+  const counts: Partial<Record<BatchOutcome, number>> = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
+  const causes = new Map<string, BatchCause>();
+  for (const r of rows) {
+    counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+    const code = r.code ?? 'error';
+    const c = causes.get(code) ?? { code, outcome: r.outcome, broken_link: r.broken_link, title: r.summary, rows: 0 };
+    c.rows += 1;
+    causes.set(code, c);
+  }
+  return {
+    total,
+    done: rows.length,
+    resumed: 0,
+    cancelled: false,
+    counts,
+    causes: [...causes.values()].sort((a, b) => b.rows - a.rows || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+    requests: {},
+    elapsed_ms: 0,
+    ignored_columns: [...BATCH.preview.ignored_columns],
+  };
+}
 
 /** The live sources' settings forms, as `list_sources` shows them with nothing saved. */
 export const SOURCE_FORMS = sourceForms as unknown as SourceSettings[];
@@ -423,6 +471,17 @@ export class FakeBackend implements Backend {
   /** The scan the next `scanEvidenceFile` / `scanEvidenceText` answers instead of the built-in one. */
   nextScan: EvidenceScan | null = null;
 
+  /** The file the orders dialog answers; `null` = the user cancels. A path with `bad` in it lacks columns. */
+  ordersPath: string | null = '/home/user/Documents/orders-november.csv';
+  /** Batch reports on "disk", by path: their rows as written so far. */
+  readonly batchReports = new Map<string, BatchRow[]>();
+  /** Copies of reports saved through `batchSaveReport`, by path. */
+  readonly savedReports = new Map<string, BatchRow[]>();
+  /** Holds `batchRun` after this many new rows until `releaseBatch()` or a cancel. `null`: no hold. */
+  holdBatchAt: number | null = null;
+  /** Paths shown in the file manager. */
+  readonly revealed: string[] = [];
+
   /** The OS keychain: saved settings by source, then by field. */
   readonly keychain = new Map<string, Record<string, string>>();
   /** DAOZHANG_* variables the app was started with, by source, then by field (they win over the keychain). */
@@ -439,6 +498,9 @@ export class FakeBackend implements Backend {
   private evidenceListeners = new Set<(p: EvidenceProgress) => void>();
   private dropListeners = new Set<(d: FileDrop) => void>();
   private evidenceCancelled = false;
+  private batchListeners = new Set<(p: BatchProgress) => void>();
+  private batchCancelled = false;
+  private batchReleased: (() => void) | null = null;
   private evidenceReleased: (() => void) | null = null;
   private cancelled = false;
   private released: (() => void) | null = null;
@@ -1101,6 +1163,107 @@ export class FakeBackend implements Backend {
           raw: null,
         });
       return connected(source, values, form);
+    });
+  }
+
+  batchPreview(path: string): Promise<BatchPreview> {
+    return this.step('batchPreview', [path], () => {
+      if (/bad/i.test(path)) throw structuredClone(BATCH.missingColumns);
+      return structuredClone(BATCH.preview);
+    });
+  }
+
+  /** Lets a held `batchRun` go on. */
+  releaseBatch() {
+    const r = this.batchReleased;
+    this.batchReleased = null;
+    r?.();
+  }
+
+  async batchRun(path: string, report: string, options: BatchOptions): Promise<BatchRun> {
+    this.calls.push({ method: 'batchRun', args: [path, report, { ...options }] });
+    this.batchCancelled = false;
+    const pause = async () => {
+      if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+      else await Promise.resolve();
+    };
+    await pause();
+    const f = this.failures.get('batchRun');
+    if (f) {
+      this.failures.delete('batchRun');
+      throw f;
+    }
+    if (options.concurrency < 1 || options.concurrency > 256)
+      throw err('bad_argument', `concurrency ${options.concurrency}: expected 1 to 256`);
+    if (/bad/i.test(path)) throw structuredClone(BATCH.missingColumns);
+    const existing = this.batchReports.get(report);
+    if (existing && !options.resume) {
+      const e = structuredClone(BATCH.exists);
+      const old = BATCH.run.report;
+      e.message = e.message.replaceAll(old, report);
+      const d = e.details as { text: Bilingual; path?: string };
+      d.text = { 'zh-CN': d.text['zh-CN'].replaceAll(old, report), en: d.text.en.replaceAll(old, report) };
+      d.path = report;
+      throw e;
+    }
+    const all = BATCH.run.rows;
+    const written = existing ?? [];
+    this.batchReports.set(report, written);
+    const resumed = written.length;
+    const doneRows = new Set(written.map((r) => r.row));
+    const todo = all.filter((r) => !doneRows.has(r.row));
+    const counts = (rows: BatchRow[]) => summarize(rows, all.length).counts;
+    const emit = (last: BatchRow | null) => {
+      const p: BatchProgress = { done: written.length, total: all.length, resumed, counts: counts(written), last };
+      for (const l of this.batchListeners) l(structuredClone(p));
+    };
+    emit(null);
+    let fresh = 0;
+    for (const r of todo) {
+      if (this.holdBatchAt === fresh) await new Promise<void>((res) => (this.batchReleased = res));
+      if (this.batchCancelled) break;
+      await pause();
+      written.push(structuredClone(r));
+      fresh++;
+      emit(r);
+    }
+    const rows = [...written].sort((a, b) => a.row - b.row);
+    const summary = summarize(rows, all.length);
+    summary.resumed = resumed;
+    summary.cancelled = rows.length < all.length;
+    if (!summary.cancelled) this.batchReports.set(report, rows);
+    return { summary, rows: structuredClone(rows), rows_in_report: rows.length, report };
+  }
+
+  batchCancel(): Promise<void> {
+    this.calls.push({ method: 'batchCancel', args: [] });
+    this.batchCancelled = true;
+    this.releaseBatch();
+    return Promise.resolve();
+  }
+
+  batchSaveReport(from: string, to: string): Promise<void> {
+    return this.step('batchSaveReport', [from, to], () => {
+      const rows = this.batchReports.get(from);
+      if (!rows) throw err('not_found', `cannot read or write ${from}: No such file or directory (os error 2)`);
+      this.savedReports.set(to, structuredClone(rows));
+    });
+  }
+
+  onBatchProgress(handler: (progress: BatchProgress) => void): Promise<Unlisten> {
+    this.batchListeners.add(handler);
+    return Promise.resolve(() => {
+      this.batchListeners.delete(handler);
+    });
+  }
+
+  chooseOrdersFile(filterName: string): Promise<string | null> {
+    return this.step('chooseOrdersFile', [filterName], () => this.ordersPath);
+  }
+
+  revealPath(path: string): Promise<void> {
+    return this.step('revealPath', [path], () => {
+      this.revealed.push(path);
     });
   }
 
