@@ -15,7 +15,8 @@ packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev 
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev fonts-noto-cjk)
 if [ $want_tests -eq 1 ]; then
   # gnome-keyring + dbus: a real Secret Service for the keychain tests.
-  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth dbus gnome-keyring)
+  # python3-dbus + python3-gi: the end-to-end test's notification server.
+  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth dbus gnome-keyring python3-dbus python3-gi)
 fi
 
 missing=()

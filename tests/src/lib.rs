@@ -3,6 +3,7 @@
 pub mod bills;
 pub mod fakes;
 pub mod keyring;
+pub mod notifications;
 pub mod webdriver;
 
 /// The `daozhang` CLI next to this test's binary (target/<profile>/), built

@@ -232,7 +232,13 @@ impl Session<'_> {
             if let Some(e) = self.try_find(css) {
                 return e;
             }
-            assert!(Instant::now() < deadline, "no element {css} after 20 s");
+            if Instant::now() >= deadline {
+                let page = self.script(
+                    "return document.body ? document.body.textContent.replace(/\\s+/g, ' ').slice(0, 2000) : '(no body)';",
+                    json!([]),
+                );
+                panic!("no element {css} after 20 s; the page shows: {page}");
+            }
             std::thread::sleep(Duration::from_millis(150));
         }
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use daozhang_tests::bills::{Row, alipay_app};
 use daozhang_tests::fakes::{AlipayOrder, FakeAlipay, FakeWechatPay, WechatOrder};
 use daozhang_tests::keyring::KeyringSession;
+use daozhang_tests::notifications::FakeNotifications;
 use daozhang_tests::webdriver::{Driver, Session, app_binary};
 use serde_json::json;
 
@@ -693,8 +694,10 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
 /// The follow-up: a Douyin order paid through Alipay a minute ago is
 /// written down and checked once from the command line (paid, 支付失败 on
 /// the platform). Alipay then refunds it. The app, opened afterwards, runs
-/// its re-check loop by itself; when the case is reopened the refund shows
-/// as a change since the last look, with the diagnosis "refunded".
+/// its re-check loop by itself and shows a desktop notification (to a
+/// freedesktop notification server on the test's private D-Bus); its click
+/// reopens the case, where the refund shows as a change since the last
+/// look, with the diagnosis "refunded".
 #[test]
 fn a_refund_found_by_the_re_check_loop_shows_in_the_reopened_case() {
     let _serial = one_at_a_time();
@@ -794,29 +797,68 @@ status = "支付失败"
     });
 
     // 3. The app opens; nobody touches it. Its re-check loop looks at the
-    // case when the plan says (two minutes after the payment).
-    let driver = Driver::start(data.path(), &creds);
+    // case when the plan says (two minutes after the payment) and tells the
+    // desktop; the test's notification server shows it and, six seconds
+    // later, clicks it as the user would.
+    let bus = KeyringSession::start();
+    let notifications = FakeNotifications::start(&bus.env()[0].1, Some(6.0));
+    let mut env = creds.clone();
+    env.extend(bus.env());
+    let driver = Driver::start(data.path(), &env);
     let app = app_binary();
     let dir = shots();
     let s = driver.launch(&app);
     s.testid("case-row");
     wait_shown(&s);
     let deadline = std::time::Instant::now() + Duration::from_secs(150);
-    while alipay.request_count() == asked_by_cli {
+    while notifications.shown().is_empty() {
         assert!(
             std::time::Instant::now() < deadline,
-            "the app re-checked the case by itself within the plan's two minutes"
+            "the app re-checked the case by itself and notified within the plan's two minutes (Alipay asked {} times, {} by the CLI)",
+            alipay.request_count(),
+            asked_by_cli
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+    assert!(
+        alipay.request_count() > asked_by_cli,
+        "the re-check asked Alipay"
+    );
+    let shown = notifications.shown();
+    assert_eq!(
+        shown.len(),
+        1,
+        "one notification for the one case: {shown:?}"
+    );
+    let n = &shown[0];
+    let (summary, body) = (n["summary"].as_str().unwrap(), n["body"].as_str().unwrap());
+    assert!(
+        summary.contains(ORDER) && summary.contains("200.00"),
+        "the notification names the order and the amount: {summary:?}"
+    );
+    assert!(
+        body.contains("Settled") && body.contains("Refund"),
+        "and says what changed: {body:?}"
+    );
+    assert_eq!(
+        n["actions"][0], "default",
+        "a click on it is reported to the app: {n}"
+    );
     s.wait_for("the case list to show the re-check's result", |s| {
-        s.text("case-row").contains("Refunded") || s.text("case-row").contains("refunded")
+        s.exists("case-unread") && s.text("case-row").contains("Refunded")
     });
+    assert!(
+        s.text("case-unread").contains("new change"),
+        "the list marks the case: {}",
+        s.text("case-unread")
+    );
     shot(&s, &dir.join("15-start-after-re-check-en.png"));
 
-    // 4. Reopened: what changed since the last look, and the new result.
-    s.click("case-row");
-    s.testid("result");
+    // 4. The click opens the case: what changed since the last look, and
+    // the new result.
+    s.wait_for("the notification's click to open the case", |s| {
+        s.exists("result")
+    });
     s.wait_for("the changes since the last look", |s| {
         s.exists("follow-changes")
     });

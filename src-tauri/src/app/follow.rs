@@ -129,13 +129,12 @@ fn notify<R: Runtime>(app: &AppHandle<R>, l: &Looked, lang: Lang) {
     {
         let app = app.clone();
         let id = l.id.clone();
-        let identifier = app.config().identifier.clone();
         std::thread::spawn(move || {
             let shown = notify_rust::Notification::new()
                 .appname("Daozhang")
                 .summary(&title)
                 .body(&body)
-                .icon(&identifier)
+                .auto_icon()
                 .action("default", "Open")
                 .show();
             match shown {
