@@ -900,3 +900,115 @@ status = "支付失败"
     );
     s.quit();
 }
+
+/// The test's seam for both native file dialogs: the next
+/// `plugin:dialog|open` resolves to `open`, `plugin:dialog|save` to `save`
+/// (see [`stub_open_dialog`] for why the wrap sits on `fetch`).
+fn stub_dialogs(s: &Session, open: &Path, save: &Path) {
+    let answer = s.script(
+        r#"
+        const answers = { 'plugin:dialog|open': arguments[0], 'plugin:dialog|save': arguments[1] };
+        const realFetch = window.fetch.bind(window);
+        window.fetch = (input, init) => {
+          const url = decodeURIComponent(typeof input === 'string' ? input : input.url);
+          for (const [cmd, path] of Object.entries(answers)) {
+            if (url.endsWith(cmd)) {
+              return Promise.resolve(new Response(JSON.stringify(path), {
+                headers: { 'Tauri-Response': 'ok', 'Content-Type': 'application/json' },
+              }));
+            }
+          }
+          return realFetch(input, init);
+        };
+        return 'fetch';
+        "#,
+        json!([open.display().to_string(), save.display().to_string()]),
+    );
+    assert_eq!(
+        answer.as_str(),
+        Some("fetch"),
+        "the dialog stubs are in place"
+    );
+}
+
+/// The batch screen checks a CSV of orders into a report file, and the
+/// result screen's escalation ladder records a complaint as sent — both in
+/// the real window, kept in the real case file.
+#[test]
+fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
+    let _serial = one_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let orders =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/fixtures/cases/batch-orders.csv");
+    let report = data.path().join("orders-report.csv");
+    let driver = Driver::start(data.path(), &[]);
+    let app = app_binary();
+    let dir = shots();
+    let s = driver.launch(&app);
+    s.testid("new-check");
+    wait_shown(&s);
+
+    // 1. The orders file: previewed before anything is checked.
+    s.click("open-batch");
+    stub_dialogs(&s, &orders, &report);
+    s.click("batch-choose");
+    s.testid("batch-preview");
+    let bad = s.text("batch-bad-rows");
+    assert!(
+        bad.contains("Row") || bad.contains("row"),
+        "the unreadable rows are named by their row: {bad:?}"
+    );
+    assert!(!report.exists(), "nothing is checked before Run");
+
+    // 2. Checked from the file's own words (no live sources set up), into
+    // the report file the save dialog gave.
+    s.click("batch-offline");
+    s.click("batch-choose-report");
+    s.wait_for("the report file to be chosen", |s| {
+        s.text("batch-report-path").contains("orders-report.csv")
+    });
+    s.click("batch-run");
+    s.wait_for("the batch to finish", |s| s.exists("batch-result"));
+    let rows = s.script(
+        "return document.querySelectorAll('[data-testid=\"batch-row\"]').length;",
+        json!([]),
+    );
+    assert_eq!(rows, 10, "every order of the file has a row");
+    let written = std::fs::read_to_string(&report).expect("the report file is written");
+    assert_eq!(
+        written.lines().count(),
+        11,
+        "a header and one line per order: {written}"
+    );
+    assert!(
+        s.text("batch-count-error").contains('2'),
+        "the two unreadable rows are errors: {}",
+        s.text("batch-count-error")
+    );
+    show(&s, "batch-result", "start");
+    shot(&s, &dir.join("17-batch-result-en.png"));
+
+    // 3. The escalation ladder of a checked case: the chat complaint sent.
+    s.click("nav-home");
+    s.click("try-example-douyin");
+    s.click("run-check");
+    s.testid("result");
+    s.testid("ladder");
+    assert!(
+        s.text("rung-platform_chat").contains("not yet"),
+        "nothing sent yet: {}",
+        s.text("rung-platform_chat")
+    );
+    s.click("mark-sent-platform_chat");
+    s.testid("rung-form");
+    s.click("rung-save");
+    s.wait_for("the chat rung to show it was sent", |s| {
+        s.text("rung-platform_chat").contains("sent")
+    });
+    s.wait_for("the case file to list the message", |s| {
+        s.exists("history-entry")
+    });
+    show(&s, "ladder", "start");
+    shot(&s, &dir.join("18-ladder-sent-en.png"));
+    s.quit();
+}
