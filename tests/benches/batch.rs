@@ -18,45 +18,23 @@
 //!
 //!     cargo bench -p daozhang-tests --bench batch
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use daozhang::batch::{self, Options, Outcome, RateTarget};
 use daozhang::domain::time::china;
-use daozhang::sources::creds::{CredError, CredStore, Credentials};
+use daozhang::sources::creds::{CredStore, Credentials};
 use daozhang::sources::http::Policy;
 use daozhang::sources::limit::Rate;
 use daozhang::sources::secret::Secret;
 use daozhang_tests::fakes::{AlipayOrder, FakeAlipay};
+use daozhang_tests::memstore::MemStore;
 
 const ORDERS: usize = 1_000;
 const LIMIT: usize = 100;
 const CONCURRENCY: usize = 8;
 const RUNS: usize = 3;
-
-#[derive(Default)]
-struct MemStore(Mutex<BTreeMap<String, Credentials>>);
-
-impl CredStore for MemStore {
-    fn load(&self, source: &str) -> Result<Option<Credentials>, CredError> {
-        Ok(self.0.lock().unwrap().get(source).cloned())
-    }
-
-    fn save(&self, source: &str, creds: &Credentials) -> Result<(), CredError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(source.to_owned(), creds.clone());
-        Ok(())
-    }
-
-    fn delete(&self, source: &str) -> Result<bool, CredError> {
-        Ok(self.0.lock().unwrap().remove(source).is_some())
-    }
-}
 
 /// The orders file, and the fake's table to match.
 fn orders(fake: &FakeAlipay) -> String {

@@ -17,15 +17,13 @@
 //! To add a source, add a fake to `SOURCES` and a `start_*` function that
 //! returns its credentials, the payment it knows and a count of its answers.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::time::china;
-use daozhang::sources::creds::{CredError, CredStore, Credentials};
+use daozhang::sources::creds::{CredStore, Credentials};
 use daozhang::sources::http::{Http, Policy};
 use daozhang::sources::secret::Secret;
 use daozhang::sources::{SourceStatus, check_all};
@@ -34,6 +32,7 @@ use daozhang_tests::fakes::stripe::{self as st, FakeStripe};
 use daozhang_tests::fakes::{
     AlipayOrder, AlipayScenario, FakeAlipay, FakeWechatPay, WechatOrder, WechatScenario,
 };
+use daozhang_tests::memstore::MemStore;
 
 const RUNS: usize = 10;
 const AMOUNT: &str = "200.00";
@@ -190,27 +189,6 @@ fn start_paypal(delay: Duration) -> Started {
         ]),
         payment: (ORDER, "paypal"),
         answered: Box::new(move || f.requests().len()),
-    }
-}
-
-#[derive(Default)]
-struct MemStore(Mutex<BTreeMap<String, Credentials>>);
-
-impl CredStore for MemStore {
-    fn load(&self, source: &str) -> Result<Option<Credentials>, CredError> {
-        Ok(self.0.lock().unwrap().get(source).cloned())
-    }
-
-    fn save(&self, source: &str, creds: &Credentials) -> Result<(), CredError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(source.to_owned(), creds.clone());
-        Ok(())
-    }
-
-    fn delete(&self, source: &str) -> Result<bool, CredError> {
-        Ok(self.0.lock().unwrap().remove(source).is_some())
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod bills;
 pub mod fakes;
 pub mod keyring;
+pub mod memstore;
 pub mod notifications;
 pub mod webdriver;
 
@@ -38,4 +39,38 @@ pub fn cli_binary() -> std::path::PathBuf {
             bin
         })
         .clone()
+}
+
+/// The `daozhang` CLI without the desktop feature, next to this test's
+/// build output, built (or found up to date) on first use: a binary of
+/// another package is not built for this one's tests.
+pub fn headless_cli() -> &'static std::path::Path {
+    use std::path::{Path, PathBuf};
+    use std::sync::OnceLock;
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test knows its path");
+        // target/<profile>/deps/<test>-… → target/<profile>/daozhang
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let bin = dir.join(format!("daozhang{}", std::env::consts::EXE_SUFFIX));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = std::process::Command::new(cargo);
+        build
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "-p", "daozhang", "--bin", "daozhang"])
+            .arg("--no-default-features");
+        if dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(
+            status.success() && bin.is_file(),
+            "cannot build {}: run `cargo build -p daozhang --bin daozhang --no-default-features`",
+            bin.display()
+        );
+        bin
+    })
 }

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use daozhang_tests::fakes::{AlipayOrder, AlipayRefund, FakeAlipay, RecordedRequest};
@@ -18,27 +17,7 @@ use serde_json::Value;
 /// The `daozhang` CLI of this build, built (or found up to date) on first
 /// use: a binary of another package is not built for this one's tests.
 fn cli() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test knows its path");
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>");
-        let bin = dir.join(format!("daozhang{}", std::env::consts::EXE_SUFFIX));
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet", "-p", "daozhang", "--bin", "daozhang"])
-            .arg("--no-default-features");
-        if dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success() && bin.is_file(), "cannot build the CLI");
-        bin
-    })
+    daozhang_tests::headless_cli()
 }
 
 /// What an order is at the fake, and what the batch must make of it.

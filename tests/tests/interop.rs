@@ -11,7 +11,6 @@
 //! and the SDK verified ours (`/__results`). Needs Node 20 and, the first
 //! time, npm (`npm ci` in `tests/interop`).
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -23,12 +22,13 @@ use chrono::DateTime;
 use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, Observation, SourceKind, Via};
 use daozhang::domain::time::Moment;
-use daozhang::sources::creds::{CredError, CredStore, Credentials};
+use daozhang::sources::creds::Credentials;
 use daozhang::sources::error::SourceError;
 use daozhang::sources::http::{Http, Policy};
 use daozhang::sources::secret::Secret;
 use daozhang::sources::{self, Ctx, Outcome, Provider, SourceProgress, SourceStatus};
 use daozhang_tests::fakes::{KeyPair, TestKeys};
+use daozhang_tests::memstore::MemStore;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -192,43 +192,12 @@ impl Drop for Server {
 // ------------------------------------------------------------ the library side
 
 /// Credentials held in memory, standing in for the OS keychain.
-#[derive(Default)]
-struct MemStore(Mutex<BTreeMap<String, Credentials>>);
-
-impl MemStore {
-    fn with(source: &str, fields: &[(&str, &str)]) -> MemStore {
-        let mut c = Credentials::new();
-        for (k, v) in fields {
-            c.set(k, Secret::new(*v));
-        }
-        let store = MemStore::default();
-        store.save(source, &c).expect("in-memory save");
-        store
+fn store_with(source: &str, fields: &[(&str, &str)]) -> MemStore {
+    let mut c = Credentials::new();
+    for (k, v) in fields {
+        c.set(k, Secret::new(*v));
     }
-
-    fn get(&self, source: &str) -> Credentials {
-        self.load(source)
-            .expect("in-memory load")
-            .expect("credentials were saved")
-    }
-}
-
-impl CredStore for MemStore {
-    fn load(&self, source: &str) -> Result<Option<Credentials>, CredError> {
-        Ok(self.0.lock().expect("store lock").get(source).cloned())
-    }
-
-    fn save(&self, source: &str, creds: &Credentials) -> Result<(), CredError> {
-        self.0
-            .lock()
-            .expect("store lock")
-            .insert(source.to_owned(), creds.clone());
-        Ok(())
-    }
-
-    fn delete(&self, source: &str) -> Result<bool, CredError> {
-        Ok(self.0.lock().expect("store lock").remove(source).is_some())
-    }
+    MemStore::with(&[(source, c)])
 }
 
 fn now() -> Moment {
@@ -320,7 +289,7 @@ fn alipay_gateway(app: &KeyPair, signer: &KeyPair) -> Server {
 
 fn alipay_store(server: &Server) -> MemStore {
     let keys = TestKeys::shared();
-    MemStore::with(
+    store_with(
         "alipay",
         &[
             ("app_id", ALIPAY_APP_ID),
@@ -524,7 +493,7 @@ fn wechat_server(merchant: &KeyPair, signer: &KeyPair) -> Server {
 
 fn wechat_store(server: &Server) -> MemStore {
     let keys = TestKeys::shared();
-    MemStore::with(
+    store_with(
         "wechat_pay",
         &[
             ("mchid", WECHAT_MCHID),

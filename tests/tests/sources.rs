@@ -6,18 +6,18 @@
 //! case file or the CLI's output. Protocol facts:
 //! shared/reference/providers.md §1 (Alipay), §2 (WeChat Pay), §8.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, TimeZone};
 use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, Observation, SourceKind, Via};
 use daozhang::domain::time::{Moment, china};
-use daozhang::sources::creds::{self, CredError, CredStore, Credentials};
+use daozhang::sources::creds::{self, CredStore, Credentials};
 use daozhang::sources::http::{Http, Policy};
 use daozhang::sources::secret::Secret;
 use daozhang::sources::{Outcome, SourceProgress, SourceStatus, check_all, provider};
@@ -25,6 +25,7 @@ use daozhang_tests::fakes::{
     AlipayOrder, AlipayRefund, AlipayScenario, FakeAlipay, FakeWechatPay, RecordedRequest,
     WechatOrder, WechatScenario,
 };
+use daozhang_tests::memstore::MemStore;
 use rust_decimal::{Decimal, dec};
 use serde_json::Value;
 
@@ -105,39 +106,6 @@ fn plus_eight() -> FixedOffset {
 }
 
 // ------------------------------------------------------- credential store
-
-/// Credentials kept in memory: the store a test gives `check_all` (fakes
-/// and test stores live only here, never in the library).
-#[derive(Default)]
-struct MemStore(Mutex<BTreeMap<String, Credentials>>);
-
-impl MemStore {
-    fn with(entries: &[(&str, Credentials)]) -> MemStore {
-        let store = MemStore::default();
-        for (source, c) in entries {
-            store.save(source, c).unwrap();
-        }
-        store
-    }
-}
-
-impl CredStore for MemStore {
-    fn load(&self, source: &str) -> Result<Option<Credentials>, CredError> {
-        Ok(self.0.lock().unwrap().get(source).cloned())
-    }
-
-    fn save(&self, source: &str, creds: &Credentials) -> Result<(), CredError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(source.to_owned(), creds.clone());
-        Ok(())
-    }
-
-    fn delete(&self, source: &str) -> Result<bool, CredError> {
-        Ok(self.0.lock().unwrap().remove(source).is_some())
-    }
-}
 
 fn credentials(pairs: &[(&str, &str)]) -> Credentials {
     let mut c = Credentials::new();
@@ -1256,36 +1224,8 @@ fn environment_wins_over_the_store_field_by_field() {
 
 // ============================================================ the CLI
 
-/// The `daozhang` CLI next to this test's build output, built (or found
-/// up to date) on first use: a binary of another package is not built for
-/// this one's tests.
 fn cli() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test knows its path");
-        // target/<profile>/deps/sources-… → target/<profile>/daozhang
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>");
-        let bin = dir.join(format!("daozhang{}", std::env::consts::EXE_SUFFIX));
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet", "-p", "daozhang", "--bin", "daozhang"])
-            .arg("--no-default-features");
-        if dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(
-            status.success() && bin.is_file(),
-            "cannot build {}: run `cargo build -p daozhang --bin daozhang --no-default-features`",
-            bin.display()
-        );
-        bin
-    })
+    daozhang_tests::headless_cli()
 }
 
 struct Cli {

@@ -6,15 +6,13 @@
 //! credentials (Bearer, Basic then Bearer, pid + key, RSA signatures) and
 //! record their verdict; the V2 fake signs its answers.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, Observation, SourceKind};
-use daozhang::sources::creds::{CredError, CredStore, Credentials};
+use daozhang::sources::creds::Credentials;
 use daozhang::sources::error::SourceError;
 use daozhang::sources::http::{Http, Policy};
 use daozhang::sources::secret::Secret;
@@ -24,37 +22,10 @@ use daozhang_tests::fakes::epay::{self as ep, FakeEpay};
 use daozhang_tests::fakes::http::{HttpServer, Response};
 use daozhang_tests::fakes::paypal::{self as pp, FakePaypal};
 use daozhang_tests::fakes::stripe::{self as st, FakeStripe};
+use daozhang_tests::memstore::MemStore;
 use serde_json::json;
 
 // ---------------------------------------------------------------- helpers
-
-/// Credentials kept in memory, for `check_all`.
-#[derive(Default)]
-struct MemStore(Mutex<BTreeMap<String, Credentials>>);
-
-impl MemStore {
-    fn with(source: &str, creds: Credentials) -> MemStore {
-        let s = MemStore::default();
-        s.save(source, &creds).unwrap();
-        s
-    }
-}
-
-impl CredStore for MemStore {
-    fn load(&self, source: &str) -> Result<Option<Credentials>, CredError> {
-        Ok(self.0.lock().unwrap().get(source).cloned())
-    }
-    fn save(&self, source: &str, creds: &Credentials) -> Result<(), CredError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(source.to_owned(), creds.clone());
-        Ok(())
-    }
-    fn delete(&self, source: &str) -> Result<bool, CredError> {
-        Ok(self.0.lock().unwrap().remove(source).is_some())
-    }
-}
 
 fn creds(pairs: &[(&str, &str)]) -> Credentials {
     let mut c = Credentials::new();
@@ -1077,7 +1048,7 @@ fn a_check_of_a_card_shop_case_lists_what_is_set_up() {
         row.detail
     );
 
-    let set = run(&MemStore::with("dujiaoka", shop(&f)));
+    let set = run(&MemStore::with(&[("dujiaoka", shop(&f))]));
     let row = set
         .progress
         .iter()
@@ -1196,7 +1167,7 @@ fn merchant_profile_is_listed_once_set_up() {
     let cancel = AtomicBool::new(false);
     let out = sources::check_all(
         &c,
-        &MemStore::with("merchant", merchant_creds(&p, "k-123")),
+        &MemStore::with(&[("merchant", merchant_creds(&p, "k-123"))]),
         &http,
         c.submitted_at,
         &cancel,

@@ -28,6 +28,20 @@ fn t(s: &str) -> Moment {
         .unwrap()
 }
 
+/// The platform's own words, typed in by the user.
+fn platform_says(at: &str, raw: &str, claim: Claim) -> Observation {
+    Observation {
+        at: Some(t(at)),
+        source: SourceKind::Platform,
+        via: Via::Manual,
+        raw: raw.into(),
+        claim,
+        amount: None,
+        payment_id: None,
+        note: None,
+    }
+}
+
 fn rules() -> &'static Rules {
     Rules::builtin()
 }
@@ -159,16 +173,11 @@ fn stripe_without_numbers_doubles_until_its_three_days() {
 #[test]
 fn a_settled_case_is_not_followed() {
     let mut case = parse_case_toml(LIVE).unwrap();
-    case.add_observation(Observation {
-        at: Some(t("2026-11-21 21:00:00")),
-        source: SourceKind::Platform,
-        via: Via::Manual,
-        raw: "已到账".into(),
-        claim: Claim::Credited,
-        amount: None,
-        payment_id: None,
-        note: None,
-    });
+    case.add_observation(platform_says(
+        "2026-11-21 21:00:00",
+        "已到账",
+        Claim::Credited,
+    ));
     let now = t("2026-11-21 21:10:00");
     let a = analyze(&case, now);
     let s = plan(
@@ -447,16 +456,11 @@ fn rounds_driven_by_a_test_clock_find_the_refund_and_stop() {
 fn a_deadline_passing_is_announced_once() {
     let mut case = parse_case_toml(LIVE).unwrap();
     // The platform promised a refund; 7 business days later it is not back.
-    case.add_observation(Observation {
-        at: Some(t("2026-11-21 21:00:00")),
-        source: SourceKind::Platform,
-        via: Via::Manual,
-        raw: "退款中".into(),
-        claim: Claim::RefundPending,
-        amount: None,
-        payment_id: None,
-        note: None,
-    });
+    case.add_observation(platform_says(
+        "2026-11-21 21:00:00",
+        "退款中",
+        Claim::RefundPending,
+    ));
     let mut state = FollowState::default();
     let early = analyze(&case, t("2026-11-21 20:40:00"));
     assert!(observe(&mut state, &early, None, true, rules()).is_empty());
