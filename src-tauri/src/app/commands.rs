@@ -14,7 +14,7 @@ use crate::domain::text::Lang;
 use crate::domain::time::{Moment, parse_moment};
 use crate::error::{BoundaryError, ErrorCode};
 use crate::evidence::{self, EvidenceScan};
-use crate::follow::{Follow, FollowView};
+use crate::follow::FollowView;
 use crate::ids::{self, Candidate};
 use crate::report::CheckReport;
 use crate::sources::creds::{Credentials, Keychain};
@@ -168,12 +168,7 @@ pub fn follow_status(
     let stored = store.get(&id).map_err(BoundaryError::from)?;
     let now = now_or(now, Some(&stored.case))?;
     let f = store.follow(&stored.id).map_err(BoundaryError::from)?;
-    Ok(follow_view(&stored.case, &f, now))
-}
-
-fn follow_view(case: &Case, f: &Follow, now: Moment) -> FollowView {
-    let a = crate::domain::diagnosis::analyze(case, now);
-    crate::follow::view(case, &a, f, crate::follow::Rules::builtin())
+    Ok(crate::follow::view(&stored.case, &f, now))
 }
 
 /// Turns automatic re-checks of a case on or off.
@@ -191,7 +186,11 @@ pub fn set_following(state: State<'_, AppState>, id: String, enabled: bool) -> R
     if enabled {
         state.follow_wake.wake();
     }
-    Ok(follow_view(&stored.case, &f, Local::now().fixed_offset()))
+    Ok(crate::follow::view(
+        &stored.case,
+        &f,
+        Local::now().fixed_offset(),
+    ))
 }
 
 /// The user has seen the case's changes.

@@ -19,7 +19,7 @@ use daozhang::domain::time::{Moment, china, human_duration_en, human_duration_zh
 use daozhang::domain::timeline::source_name;
 use daozhang::error::{BoundaryError, ErrorCode};
 use daozhang::evidence;
-use daozhang::follow::{self, Follow, FollowView};
+use daozhang::follow::{self, FollowView};
 use daozhang::ids;
 use daozhang::report::CheckReport;
 use daozhang::sources::creds::{self, Keychain};
@@ -1568,7 +1568,7 @@ fn follow_cmd(c: FollowCommand, lang: Lang, mut store: Store) -> Result<()> {
             let stored = store.get(&id).map_err(BoundaryError::from)?;
             let now = parse_now(now.as_deref(), Some(&stored.case))?;
             let f = store.follow(&stored.id).map_err(BoundaryError::from)?;
-            let view = follow_view(&stored.case, &f, now);
+            let view = follow::view(&stored.case, &f, now);
             if json {
                 println!("{}", serde_json::to_string_pretty(&view).map_err(internal)?);
             } else {
@@ -1579,11 +1579,6 @@ fn follow_cmd(c: FollowCommand, lang: Lang, mut store: Store) -> Result<()> {
         FollowCommand::On { id } => set_follow(&mut store, &id, true, lang),
         FollowCommand::Off { id } => set_follow(&mut store, &id, false, lang),
     }
-}
-
-fn follow_view(case: &Case, f: &Follow, now: Moment) -> FollowView {
-    let a = daozhang::domain::diagnosis::analyze(case, now);
-    follow::view(case, &a, f, follow::Rules::builtin())
 }
 
 fn set_follow(store: &mut Store, id: &str, on: bool, lang: Lang) -> Result<()> {

@@ -485,7 +485,9 @@ pub struct BackoffView {
 }
 
 /// The follow-up of `case` as of `now`.
-pub fn view(case: &Case, a: &Analysis, f: &Follow, r: &Rules) -> FollowView {
+pub fn view(case: &Case, f: &Follow, now: Moment) -> FollowView {
+    let r = Rules::builtin();
+    let a = &crate::domain::diagnosis::analyze(case, now);
     let s = plan(case, a, Windows::builtin(), BusinessCalendar::china(), r);
     let next = if f.enabled {
         next_due(&s, f.state.last_run, a.now, r)

@@ -149,10 +149,16 @@ pub fn round(
             s.record_check(&id, &record)?;
         }
         let a = &report.analysis;
-        let changes = s.update_follow(&id, |f| {
-            observe(&mut f.state, a, progress.as_deref(), true, r)
+        let (changes, f) = s.update_follow(&id, |f| {
+            let changes = observe(&mut f.state, a, progress.as_deref(), true, r);
+            (changes, f.clone())
         })?;
         drop(s);
+        if f.enabled
+            && let Some(at) = next_due(&plan(&case, a, w, cal, r), f.state.last_run, now, r)
+        {
+            later = Some(later.map_or(at, |l: Moment| l.min(at)));
+        }
         looked.push(Looked {
             id,
             platform: case.platform.display(),
@@ -166,21 +172,11 @@ pub fn round(
         });
     }
 
-    // When the next round is due, as of after this one.
-    let now = clock.now();
-    let next = lock(store)?
-        .followed()?
-        .into_iter()
-        .filter(|(_, _, f)| f.enabled)
-        .filter_map(|(_, case, f)| {
-            let a = analyze(&case, now);
-            next_due(&plan(&case, &a, w, cal, r), f.state.last_run, now, r)
-        })
-        .min();
     Ok(Round {
         looked,
         deferred,
-        next_due: next.or(later),
+        // Cases left for the next round are due at once.
+        next_due: if deferred > 0 { Some(now) } else { later },
     })
 }
 
