@@ -4,7 +4,7 @@
 // screens never loses anything.
 
 import { getContext, setContext } from 'svelte';
-import type { Backend, Unlisten } from '$lib/backend';
+import type { Backend } from '$lib/backend';
 import { toBoundaryError } from '$lib/backend';
 import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
@@ -19,6 +19,7 @@ import type { AudienceCode } from '$lib/labels';
 import type { Lang } from '$lib/bindings/Lang';
 import type { Example } from '$lib/examples';
 import { BatchState } from '$lib/batch.svelte';
+import { Task } from '$lib/task.svelte';
 import {
   emptyForm,
   errorsForForm,
@@ -58,9 +59,8 @@ export class AppState {
   casesLoaded = $state(false);
   casesError = $state<BoundaryError | null>(null);
 
-  progress = $state<SourceProgress[]>([]);
-  checking = $state(false);
-  cancelling = $state(false);
+  /** The check under way: every source's progress as it runs, and Cancel. */
+  readonly check: Task<SourceProgress[]>;
   checkError = $state<BoundaryError | null>(null);
   report = $state<CheckReport | null>(null);
   /** The open case's follow-up (automatic re-checks, changes not yet seen). */
@@ -83,12 +83,25 @@ export class AppState {
 
   private readonly backend: Backend;
   private readonly minCheckMs: number;
-  private checkRun = 0;
 
   constructor(backend: Backend, options: AppOptions = {}) {
     this.backend = backend;
+    this.check = new Task(() => backend.cancelCheck());
     this.batch = new BatchState(backend);
     this.minCheckMs = options.minCheckMs ?? 500;
+  }
+
+  /** Every source's status in the last check, as it ran. */
+  get progress(): SourceProgress[] {
+    return this.check.progress ?? [];
+  }
+
+  get checking(): boolean {
+    return this.check.running;
+  }
+
+  get cancelling(): boolean {
+    return this.check.cancelling;
   }
 
   go(screen: Screen) {
@@ -168,7 +181,7 @@ export class AppState {
     this.fieldErrors = {};
     this.formError = null;
     this.drafts = {};
-    this.progress = [];
+    this.check.progress = null;
     this.checkError = null;
     this.evidenceAdded = null;
   }
@@ -263,44 +276,31 @@ export class AppState {
   async startCheck() {
     const id = this.caseId;
     if (!id) return;
-    const run = ++this.checkRun;
     this.screen = 'check';
-    this.progress = [];
-    this.checking = true;
-    this.cancelling = false;
     this.checkError = null;
     const started = Date.now();
-    let unlisten: Unlisten | null = null;
-    try {
-      unlisten = await this.backend.onCheckProgress((p) => {
-        if (run === this.checkRun) this.progress = p;
-      });
-      const report = await this.backend.runCheck(id, this.asOf);
-      const wait = this.minCheckMs - (Date.now() - started);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (run !== this.checkRun) return;
-      if (this.cancelling) {
-        this.arrive('intake');
-        return;
-      }
-      this.report = report;
-      this.arrive('result');
-      void this.loadFollow();
-    } catch (e) {
-      if (run !== this.checkRun) return;
-      const err = toBoundaryError(e);
-      if (err.code === 'cancelled' || this.cancelling) {
-        this.arrive('intake');
-      } else {
-        this.checkError = err;
-      }
-    } finally {
-      unlisten?.();
-      if (run === this.checkRun) {
-        this.checking = false;
-        this.cancelling = false;
-      }
-    }
+    await this.check.run({
+      listen: (handler) => this.backend.onCheckProgress(handler),
+      work: async () => {
+        const report = await this.backend.runCheck(id, this.asOf);
+        const wait = this.minCheckMs - (Date.now() - started);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        return report;
+      },
+      done: (report, cancelled) => {
+        if (cancelled) {
+          this.arrive('intake');
+          return;
+        }
+        this.report = report;
+        this.arrive('result');
+        void this.loadFollow();
+      },
+      failed: (err, cancelled) => {
+        if (cancelled) this.arrive('intake');
+        else this.checkError = err;
+      },
+    });
   }
 
   /** Reads the open case's follow-up. */
@@ -354,12 +354,7 @@ export class AppState {
       this.screen = 'intake';
       return;
     }
-    this.cancelling = true;
-    try {
-      await this.backend.cancelCheck();
-    } catch {
-      // the check ends on its own; the screen still goes back
-    }
+    await this.check.cancel();
   }
 
   /**

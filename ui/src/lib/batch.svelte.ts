@@ -3,13 +3,14 @@
 // leaving the screen (for the sources' settings, say) loses nothing and a
 // run goes on.
 
-import type { Backend, Unlisten } from '$lib/backend';
+import type { Backend } from '$lib/backend';
 import { toBoundaryError } from '$lib/backend';
 import type { BatchOutcome } from '$lib/bindings/BatchOutcome';
 import type { BatchPreview } from '$lib/bindings/BatchPreview';
 import type { BatchProgress } from '$lib/bindings/BatchProgress';
 import type { BatchRun } from '$lib/bindings/BatchRun';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import { Task } from '$lib/task.svelte';
 
 /** The outcomes in the order the screen shows them. */
 export const OUTCOMES: BatchOutcome[] = ['settled', 'waiting', 'broken_link', 'unknown', 'error'];
@@ -40,9 +41,8 @@ export class BatchState {
   concurrency = $state(DEFAULT_CONCURRENCY);
   offline = $state(false);
 
-  running = $state(false);
-  cancelling = $state(false);
-  progress = $state<BatchProgress | null>(null);
+  /** The run under way: orders done of all, counts by outcome; Cancel. */
+  readonly task: Task<BatchProgress>;
   /** The last run's result: complete, or cut short by a cancel. */
   result = $state<BatchRun | null>(null);
   /** Why the run could not start or stopped. */
@@ -53,10 +53,23 @@ export class BatchState {
   saveError = $state<BoundaryError | null>(null);
 
   private readonly backend: Backend;
-  private runId = 0;
 
   constructor(backend: Backend) {
     this.backend = backend;
+    this.task = new Task(() => backend.batchCancel());
+  }
+
+  get running(): boolean {
+    return this.task.running;
+  }
+
+  get cancelling(): boolean {
+    return this.task.cancelling;
+  }
+
+  /** The run's last progress event (kept after it ends, until another file or run). */
+  get progress(): BatchProgress | null {
+    return this.task.progress;
   }
 
   /** Whether a run stopped before every order was done (Resume continues it). */
@@ -83,7 +96,7 @@ export class BatchState {
     this.previewError = null;
     this.reportPath = null;
     this.result = null;
-    this.progress = null;
+    this.task.progress = null;
     this.runError = null;
     this.savedTo = null;
     this.saveError = null;
@@ -119,43 +132,29 @@ export class BatchState {
     const path = this.ordersPath;
     const report = this.reportPath;
     if (!path || !report || this.running) return;
-    const id = ++this.runId;
-    this.running = true;
-    this.cancelling = false;
     this.runError = null;
     this.savedTo = null;
     this.saveError = null;
     if (!resume) this.result = null;
-    this.progress = null;
-    let unlisten: Unlisten | null = null;
-    try {
-      unlisten = await this.backend.onBatchProgress((p) => {
-        if (id === this.runId) this.progress = p;
-      });
-      const concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, Math.round(this.concurrency) || DEFAULT_CONCURRENCY));
-      this.concurrency = concurrency;
-      const result = await this.backend.batchRun(path, report, { concurrency, resume, offline: this.offline });
-      if (id === this.runId) this.result = result;
-    } catch (e) {
-      if (id === this.runId) this.runError = toBoundaryError(e);
-    } finally {
-      unlisten?.();
-      if (id === this.runId) {
-        this.running = false;
-        this.cancelling = false;
-      }
-    }
+    await this.task.run({
+      listen: (handler) => this.backend.onBatchProgress(handler),
+      work: () => {
+        const concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, Math.round(this.concurrency) || DEFAULT_CONCURRENCY));
+        this.concurrency = concurrency;
+        return this.backend.batchRun(path, report, { concurrency, resume, offline: this.offline });
+      },
+      done: (result) => {
+        this.result = result;
+      },
+      failed: (e) => {
+        this.runError = e;
+      },
+    });
   }
 
   /** Stops the run; the report keeps the finished orders. */
-  async cancel() {
-    if (!this.running) return;
-    this.cancelling = true;
-    try {
-      await this.backend.batchCancel();
-    } catch {
-      // the run ends on its own
-    }
+  cancel(): Promise<void> {
+    return this.task.cancel();
   }
 
   /** Saves a copy of the report where the user chooses. */
@@ -192,7 +191,7 @@ export class BatchState {
     this.previewError = null;
     this.reportPath = null;
     this.result = null;
-    this.progress = null;
+    this.task.progress = null;
     this.runError = null;
     this.savedTo = null;
     this.saveError = null;
