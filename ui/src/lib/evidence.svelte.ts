@@ -1,0 +1,227 @@
+// The evidence panel's state: the user's own evidence for the open case —
+// a bill export dropped on the window or chosen, or bank SMS / a receipt
+// pasted. The backend reads it and lists the records that fit the case; the
+// ones carrying the case's number are added, the others only when ticked.
+// One instance per panel: leaving the result screen starts it afresh.
+
+import type { AppState } from '$lib/app.svelte';
+import type { Backend, EvidenceProgress, FileDrop, Unlisten } from '$lib/backend';
+import { toBoundaryError } from '$lib/backend';
+import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
+import { Task } from '$lib/task.svelte';
+
+export type EvidencePhase = 'idle' | 'reading' | 'result' | 'adding';
+
+/** What the panel needs of the app: the open case, and adding to it. */
+export type EvidenceApp = Pick<AppState, 'caseId' | 'evidenceAdded' | 'acceptEvidence'>;
+
+export interface EvidenceOptions {
+  /** Called once a scan is shown (the panel moves focus to it). */
+  shown?: () => void | Promise<void>;
+}
+
+/** The last part of a path, `/` or `\` separated. */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
+export class EvidenceState {
+  phase = $state<EvidencePhase>('idle');
+  /** What is being read or was read: a file's name, or null for pasted text. */
+  inputName = $state<string | null>(null);
+  scan = $state<EvidenceScan | null>(null);
+  /** The ranked candidates the user ticked (direct ones need no tick). */
+  picks = $state<number[]>([]);
+  error = $state<BoundaryError | null>(null);
+  /** A quiet note: the read was stopped, or only the first of several files is read. */
+  note = $state<'cancelled' | 'several' | null>(null);
+  /** The text in the paste box. */
+  pasted = $state('');
+  /** Files are being dragged over the window. */
+  dragging = $state(false);
+  /** The file or text being read: bytes read of all, and Cancel. */
+  readonly reading: Task<EvidenceProgress>;
+
+  private readonly app: EvidenceApp;
+  private readonly backend: Backend;
+  private readonly shown: () => void | Promise<void>;
+
+  constructor(app: EvidenceApp, backend: Backend, options: EvidenceOptions = {}) {
+    this.app = app;
+    this.backend = backend;
+    this.shown = options.shown ?? (() => {});
+    this.reading = new Task(() => backend.cancelEvidence());
+  }
+
+  get progress(): EvidenceProgress | null {
+    return this.reading.progress;
+  }
+
+  get cancelling(): boolean {
+    return this.reading.cancelling;
+  }
+
+  /** Reading or adding: no other input is taken. */
+  get busy(): boolean {
+    return this.phase === 'reading' || this.phase === 'adding';
+  }
+
+  /** How much of the file is read, 0 to 100. */
+  get percent(): number {
+    const p = this.progress;
+    return p && p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : 0;
+  }
+
+  /** How many records "Add" would add: the direct ones and the ticked ones not in the case yet. */
+  get toAdd(): number {
+    const s = this.scan;
+    return s ? s.candidates.filter((c, i) => !c.already_in_case && (c.direct || this.picks.includes(i))).length : 0;
+  }
+
+  /** The scan was of pasted text (SMS or a receipt), not of a bill. */
+  get textInput(): boolean {
+    return this.scan ? this.scan.format === 'bank_sms' || this.scan.format === 'receipt' : false;
+  }
+
+  get directCount(): number {
+    return this.scan ? this.scan.candidates.filter((c) => c.direct).length : 0;
+  }
+
+  /**
+   * Listens to files dragged over the window (a dropped file is read).
+   * Returns what to do when the panel goes: stop listening, and stop a
+   * file being read.
+   */
+  attach(): () => void {
+    let unlisten: Unlisten | null = null;
+    let gone = false;
+    void this.backend
+      .onFileDrop((d) => this.drop(d))
+      .then((u) => {
+        if (gone) u();
+        else unlisten = u;
+      })
+      .catch(() => {
+        // no drag and drop here: the button and the paste box still work
+      });
+    return () => {
+      gone = true;
+      unlisten?.();
+      if (this.phase === 'reading') void this.backend.cancelEvidence().catch(() => {});
+    };
+  }
+
+  /** Files over the window: highlight; dropped: read the first. */
+  drop(d: FileDrop) {
+    if (d.type === 'over') {
+      this.dragging = true;
+    } else if (d.type === 'leave') {
+      this.dragging = false;
+    } else {
+      this.dragging = false;
+      if (this.busy || d.paths.length === 0) return;
+      void this.readFile(d.paths[0], d.paths.length > 1);
+    }
+  }
+
+  private begin(name: string | null) {
+    this.phase = 'reading';
+    this.inputName = name;
+    this.scan = null;
+    this.picks = [];
+    this.error = null;
+    this.note = null;
+    this.app.evidenceAdded = null;
+  }
+
+  private async show(s: EvidenceScan) {
+    this.scan = s;
+    this.picks = [];
+    this.phase = 'result';
+    await this.shown();
+  }
+
+  private failed(err: BoundaryError, cancelled: boolean) {
+    this.phase = 'idle';
+    if (cancelled) this.note = 'cancelled';
+    else this.error = err;
+  }
+
+  /** Reads a bill export (or a text file of SMS) with its progress; with `several`, says only this one is read. */
+  async readFile(path: string, several = false) {
+    const id = this.app.caseId;
+    if (!id) return;
+    this.begin(baseName(path));
+    if (several) this.note = 'several';
+    await this.reading.run({
+      listen: (handler) => this.backend.onEvidenceProgress(handler),
+      work: () => this.backend.scanEvidenceFile(id, path),
+      done: (s) => this.show(s),
+      failed: (e, cancelled) => this.failed(e, cancelled),
+    });
+  }
+
+  /** Asks for a file and reads it. */
+  async chooseFile(filterName: string) {
+    this.error = null;
+    try {
+      const path = await this.backend.chooseEvidenceFile(filterName);
+      if (path) await this.readFile(path);
+    } catch (e) {
+      this.error = toBoundaryError(e);
+    }
+  }
+
+  /** Reads the pasted text. */
+  async readText() {
+    const id = this.app.caseId;
+    const text = this.pasted.trim();
+    if (!id || !text) return;
+    this.begin(null);
+    await this.reading.run({
+      work: () => this.backend.scanEvidenceText(id, text),
+      done: (s) => this.show(s),
+      failed: (e, cancelled) => this.failed(e, cancelled),
+    });
+  }
+
+  /** Stops the file being read. */
+  cancel(): Promise<void> {
+    return this.reading.cancel();
+  }
+
+  /** Ticks or unticks a ranked candidate. */
+  toggle(i: number, on: boolean) {
+    this.picks = on
+      ? [...this.picks.filter((p) => p !== i), i].sort((a, b) => a - b)
+      : this.picks.filter((p) => p !== i);
+  }
+
+  /** Adds the direct candidates and the ticked ones; the case is checked again. */
+  async accept() {
+    const scan = this.scan;
+    if (!scan || this.toAdd === 0) return;
+    const chosen = [...this.picks];
+    this.phase = 'adding';
+    this.error = null;
+    try {
+      await this.app.acceptEvidence(chosen, scan.format_label);
+      // Added (the check has run again) or nothing new: ready for more.
+      this.discard();
+    } catch (e) {
+      this.error = toBoundaryError(e);
+      this.phase = 'result';
+    }
+  }
+
+  /** Puts the scan away, ready for another file or text. */
+  discard() {
+    this.reading.forget();
+    this.phase = 'idle';
+    this.scan = null;
+    this.picks = [];
+    this.error = null;
+    this.note = null;
+  }
+}
