@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckReport } from '$lib/bindings/CheckReport';
-import { EXAMPLES } from '$lib/examples';
-import { validateRaw } from '$lib/fake-backend';
+import { DOUYIN, EXAMPLES } from '$lib/examples';
+import { BATCH, EXPECTED, FakeBackend, RECORDED_FIELD_ERRORS, summarize, validateRaw } from '$lib/fake-backend';
 import { STAGES } from '$lib/labels';
 
 const reports = import.meta.glob<CheckReport>('../src/lib/fixtures/check-*.json', { eager: true, import: 'default' });
@@ -39,5 +39,33 @@ describe('evidence fixtures', () => {
       expect(e.code).toBe('unreadable_evidence');
       expect(e.details.text.en.length).toBeGreaterThan(20);
     }
+  });
+});
+
+describe('the fake backend', () => {
+  it('answers the form with the validator’s recorded words, which its own texts agree with', () => {
+    expect(RECORDED_FIELD_ERRORS.map((e) => [e.field, e.given])).toEqual([
+      ['amount', 'two hundred'],
+      ['submitted_at', 'yesterday'],
+    ]);
+    const [amount, time] = RECORDED_FIELD_ERRORS;
+    expect(amount.expected.startsWith(`${EXPECTED.amount} (this one `), amount.expected).toBe(true);
+    expect(time.expected).toBe(EXPECTED.submitted_at);
+    const errors = validateRaw({ ...DOUYIN.raw, amount: 'two hundred', submitted_at: 'yesterday' });
+    expect(errors, 'the recorded answers, word for word').toEqual(expect.arrayContaining(RECORDED_FIELD_ERRORS));
+  });
+
+  it('answers a whole batch run with the recorded summary, which its own tally agrees with', async () => {
+    const fake = new FakeBackend();
+    const run = await fake.batchRun('/home/user/orders.csv', '/home/user/report.csv', {
+      concurrency: 4,
+      resume: false,
+      offline: true,
+    });
+    expect(run.summary).toEqual(BATCH.run.summary);
+    expect(run.rows).toEqual(BATCH.run.rows);
+    expect(summarize(BATCH.run.rows, BATCH.run.summary.total), 'the tally used for a run cut short').toEqual(
+      BATCH.run.summary,
+    );
   });
 });

@@ -1,9 +1,16 @@
-// An in-memory Backend for tests and the browser preview. Its answers are
-// real backend output: the check reports, complaints and ID readings under
-// ./fixtures/ were printed by `daozhang check|complaint|id --json` for the
-// bundled examples (see fixtures/README.md). Validation follows the rules of
-// `RawCase::validate` closely enough for the form, with the same field names
-// and the same "expected" texts.
+// An in-memory Backend for tests and the browser preview. Wherever the real
+// backend's answer was recorded (./fixtures/, see fixtures/README.md) it
+// answers with that: the check reports, complaints and ID readings
+// (`daozhang check|complaint|id --json` of the bundled examples), the
+// evidence scans of the recorded bill, SMS and receipt and the errors for
+// what cannot be read, the sources' settings forms and an untrusted
+// source's error, the batch preview, run and errors (written by the Rust
+// command test), and the validator's words for the values that batch
+// refused. What no recording covers is written by hand: the validation
+// rules (close to `RawCase::validate`, with its field names and "expected"
+// texts), each source's progress in a check, the ladder (fake-ladder.ts),
+// the follow-up, the keychain, a batch's progress and a run cut short, the
+// exports' contents.
 
 import type { BatchOptions, Backend, EvidenceProgress, FileDrop, SaveFilter, Unlisten } from '$lib/backend';
 import type { BatchCause } from '$lib/bindings/BatchCause';
@@ -81,6 +88,11 @@ export const SCANS = {
 };
 /** The texts those scans were read from. */
 export const EVIDENCE_TEXT = { sms: evidenceSms.text, receipt: evidenceReceipt.text };
+/** The recorded scans of pasted text, by the text as the panel sends it (trimmed). */
+const TEXT_SCANS = new Map<string, EvidenceScan>([
+  [EVIDENCE_TEXT.sms.trim(), SCANS.sms],
+  [EVIDENCE_TEXT.receipt.trim(), SCANS.receipt],
+]);
 /** The backend's errors for a PDF chosen as a bill, and for text that is no SMS or receipt. */
 export const EVIDENCE_ERRORS = {
   file: evidenceErrors.file as unknown as BoundaryError,
@@ -103,7 +115,11 @@ export const BATCH = {
 
 const OUTCOMES: BatchOutcome[] = ['settled', 'waiting', 'broken_link', 'unknown', 'error'];
 
-/** Tallies report rows like `Summary::of` (batch/mod.rs): counts by outcome, causes most rows first. */
+/**
+ * Tallies report rows like `Summary::of` (batch/mod.rs): counts by outcome,
+ * causes most rows first. Only for what was not recorded: the progress
+ * events, and a run cut short.
+ */
 export function summarize(rows: BatchRow[], total: number): BatchSummary {
   const counts: Partial<Record<BatchOutcome, number>> = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
   const causes = new Map<string, BatchCause>();
@@ -143,15 +159,21 @@ export const KEYCHAIN_UNAVAILABLE: Bilingual = {
   en: 'the system keychain is not available (Platform secure storage failure: DBus error: Failed to connect to socket /run/user/1000/bus: No such file or directory); set the DAOZHANG_* environment variables instead (see docs/sources.md)',
 };
 
-/** `test_connection`'s error for an Alipay answer signed with another key (sources/error.rs). */
+const untrustedAlipay = SOURCES_UNTRUSTED.find((s) => s.source === 'api:alipay');
+if (!untrustedAlipay) throw new Error('fixtures/sources-untrusted.json has no api:alipay');
+
+/**
+ * `test_connection`'s error for an Alipay answer signed with another key:
+ * the words are the recorded check's (`api:alipay` in
+ * `sources-untrusted.json`, the same source error); the unused answer in
+ * `raw` is written by hand (a connection test asks for an order that does
+ * not exist).
+ */
 export const UNTRUSTED_CONNECTION: BoundaryError = {
   code: 'source_failed',
-  message: 'untrusted response: the signature does not verify with the configured Alipay public key',
+  message: untrustedAlipay.detail.en,
   details: {
-    text: {
-      'zh-CN': '不可信的应答：签名验证失败：应答不是用所配置的支付宝公钥签名的',
-      en: 'untrusted response: the signature does not verify with the configured Alipay public key',
-    },
+    text: structuredClone(untrustedAlipay.detail),
     raw: '{"alipay_trade_query_response":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在","out_trade_no":"DAOZHANG-CONNECTION-TEST"},"sign":"JWvQsXLqgQbvEmU8VSJbSqttUCKw2tBtf0HmOPsTZErrNrmBVBw6nCmmOTN/1Nkm4n7RUmWzncv5GgKydbszFhFjO6LA03euy1U3v5lWnWOLSbhmAJfbJ+LUSRnPBRXzqbZb7Zv=="}',
   },
 };
@@ -289,11 +311,33 @@ function parseAmount(s: string): { ok: string } | { why: string } {
 
 const VALID_ID = /^[A-Za-z0-9\-_.:/#]{1,64}$/;
 
-/** Validates like `RawCase::validate`: every bad field, named as the backend names it. */
+/** The batch file's columns by the case field `RawCase::validate` names (batch/import.rs `Column::of_field`). */
+const FIELD_OF_COLUMN: Record<string, string> = { time: 'submitted_at' };
+
+/**
+ * `RawCase::validate`'s own answers for values it refused, as recorded in
+ * the batch preview of `cases/batch-orders.csv` (a row problem is a field
+ * error with the field shown as its column): the amount "two hundred", the
+ * order time "yesterday".
+ */
+export const RECORDED_FIELD_ERRORS: FieldError[] = BATCH.preview.bad_rows.flatMap((r) =>
+  r.problems.map((p) => {
+    const column = BATCH.preview.columns.find((c) => c.header === p.column)?.column ?? p.column;
+    return { field: FIELD_OF_COLUMN[column] ?? column, given: p.given, expected: p.expected };
+  }),
+);
+
+/**
+ * Validates like `RawCase::validate`: every bad field, named as the backend
+ * names it. Where the backend's answer for the field and value was
+ * recorded, that is the answer.
+ */
 export function validateRaw(raw: RawCase): FieldError[] {
   const errors: FieldError[] = [];
-  const fail = (field: string, given: string | null, expected: string) =>
-    errors.push({ field, given, expected });
+  const fail = (field: string, given: string | null, expected: string) => {
+    const recorded = RECORDED_FIELD_ERRORS.find((e) => e.field === field && e.given === given);
+    errors.push(recorded ? { ...recorded } : { field, given, expected });
+  };
 
   if (!text(raw.platform)) fail('platform', null, EXPECTED.platform);
   const order = text(raw.order_id).replace(/\s+/g, '');
@@ -1016,6 +1060,10 @@ export class FakeBackend implements Backend {
     return this.pendingScan(c, SCANS.bill);
   }
 
+  /**
+   * The recorded scan of a recorded text; any other text gets the recorded
+   * answer to a text that is no SMS or receipt.
+   */
   scanEvidenceText(id: string, pasted: string): Promise<EvidenceScan> {
     return this.step('scanEvidenceText', [id, pasted], () => {
       const c = this.cases.get(id);
@@ -1025,13 +1073,9 @@ export class FakeBackend implements Backend {
         throw err('unreadable_evidence', 'The file is empty: export the bill again.', {
           text: { 'zh-CN': '文件是空的：请重新导出账单。', en: 'The file is empty: export the bill again.' },
         });
-      // Like detect.rs: a page's `key：value` lines make a receipt; the bank's
-      // signature or a card's tail an SMS.
-      const keys = (t.match(/^(交易号|交易单号|商家订单号|商户单号|支付时间|付款方式|收款方全称|商品说明)[:：]/gm) ?? []).length;
-      const sms = /【[^】]+】|尾号\s*\d{4}/.test(t);
-      if (sms && keys < 3) return this.pendingScan(c, SCANS.sms);
-      if (keys >= 2) return this.pendingScan(c, SCANS.receipt);
-      throw structuredClone(EVIDENCE_ERRORS.text);
+      const scan = TEXT_SCANS.get(t);
+      if (!scan) throw structuredClone(EVIDENCE_ERRORS.text);
+      return this.pendingScan(c, scan);
     });
   }
 
@@ -1228,10 +1272,13 @@ export class FakeBackend implements Backend {
       emit(r);
     }
     const rows = [...written].sort((a, b) => a.row - b.row);
-    const summary = summarize(rows, all.length);
+    const cancelled = rows.length < all.length;
+    // A whole report is the recorded run's (the command test checks that a
+    // resumed run says what the whole run said); a run cut short is tallied.
+    const summary = cancelled ? summarize(rows, all.length) : structuredClone(BATCH.run.summary);
     summary.resumed = resumed;
-    summary.cancelled = rows.length < all.length;
-    if (!summary.cancelled) this.batchReports.set(report, rows);
+    summary.cancelled = cancelled;
+    if (!cancelled) this.batchReports.set(report, rows);
     return { summary, rows: structuredClone(rows), rows_in_report: rows.length, report };
   }
 
