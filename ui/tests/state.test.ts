@@ -51,11 +51,11 @@ describe('EvidenceState', () => {
     const detach = ev.attach();
     await flush();
     fake.holdEvidence = true;
-    fake.dragFiles({ type: 'drop', paths: ['/tmp/a.csv'] });
+    fake.dragFiles({ type: 'drop', paths: ['/home/user/Downloads/a.csv'] });
     await vi.waitFor(() => expect(ev.progress).not.toBeNull());
     detach();
     expect(fake.callsTo('cancelEvidence'), 'the backend is told').toHaveLength(1);
-    fake.dragFiles({ type: 'drop', paths: ['/tmp/b.csv'] });
+    fake.dragFiles({ type: 'drop', paths: ['/home/user/Downloads/b.csv'] });
     await flush();
     expect(fake.callsTo('scanEvidenceFile'), 'a drop after the panel went is not read').toHaveLength(1);
   });
@@ -70,7 +70,7 @@ describe('EvidenceState', () => {
     expect([ev.phase, ev.scan]).toEqual(['idle', null]);
 
     fake.holdEvidence = true;
-    const reading = ev.readFile('/tmp/a.csv');
+    const reading = ev.readFile('/home/user/Downloads/a.csv');
     await vi.waitFor(() => expect(ev.progress).not.toBeNull());
     await ev.cancel();
     expect(ev.cancelling).toBe(true);
