@@ -29,7 +29,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::batch::RunView::export_all(&cfg)?;
     crate::escalation::LadderView::export_all(&cfg)?;
     crate::follow::FollowView::export_all(&cfg)?;
-    crate::follow::runner::Looked::export_all(&cfg)?;
+    crate::check::rounds::Looked::export_all(&cfg)?;
     Ok(())
 }
 

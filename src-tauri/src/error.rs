@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::check::CheckError;
 use crate::domain::case::{CaseError, FieldError};
 use crate::evidence::EvidenceError;
 use crate::sources::creds::CredError;
@@ -121,6 +122,17 @@ impl From<SourceError> for BoundaryError {
         let text = e.text();
         BoundaryError::new(code, text.en.clone())
             .with_details(serde_json::json!({ "text": text, "raw": e.raw() }))
+    }
+}
+
+impl From<CheckError> for BoundaryError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Store(e) => e.into(),
+            CheckError::Source(e) => e.into(),
+            CheckError::Cancelled => BoundaryError::new(ErrorCode::Cancelled, e.to_string()),
+            CheckError::Record(_) => BoundaryError::new(ErrorCode::Internal, e.to_string()),
+        }
     }
 }
 

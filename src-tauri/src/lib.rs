@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod batch;
 pub mod bindings;
+pub mod check;
 pub mod complaint;
 pub mod domain;
 pub mod error;

@@ -22,7 +22,7 @@ use crate::sources::http::{Http, Policy};
 use crate::sources::secret::Secret;
 use crate::sources::{self, settings};
 use crate::store::{CaseSummary, MessageKind, MessageRecord};
-use crate::{batch, escalation, export};
+use crate::{batch, check, escalation, export};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
@@ -116,44 +116,31 @@ pub async fn run_check<R: Runtime>(
     now: Option<String>,
 ) -> Result<CheckReport> {
     state.cancel.store(false, Ordering::SeqCst);
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
-    let now = now_or(now, Some(&stored.case))?;
+    let case = state.store()?.get(&id)?.case;
+    let now = now_or(now, Some(&case))?;
     let handle = app.clone();
-    let case = stored.case.clone();
-    let outcome = tauri::async_runtime::spawn_blocking(move || {
+    tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
-        let report = |p: &[sources::SourceProgress]| {
+        let progress = |p: &[sources::SourceProgress]| {
             let _ = handle.emit(CHECK_PROGRESS, p);
         };
-        sources::check_case(&case, now, &state.cancel, &report)
+        let live = check::Configured {
+            cancel: &state.cancel,
+        };
+        let sources = check::Sources::new(&live).progress(&progress);
+        check::stored(
+            &state.store,
+            &id,
+            now,
+            &sources,
+            check::Trigger::Manual,
+            crate::follow::Rules::builtin(),
+        )
     })
     .await
     .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
-    .map_err(BoundaryError::from)?;
-    if state.cancel.load(Ordering::SeqCst) {
-        return Err(BoundaryError::new(
-            ErrorCode::Cancelled,
-            "the check was cancelled",
-        ));
-    }
-    let mut store = state.store()?;
-    if !outcome.observations.is_empty() {
-        store
-            .add_observations(&stored.id, &outcome.observations, now)
-            .map_err(BoundaryError::from)?;
-    }
-    let case = store.get(&stored.id).map_err(BoundaryError::from)?.case;
-    let report =
-        CheckReport::check(&case, Some(stored.id.clone()), now).with_sources(outcome.progress);
-    let record = report
-        .record()
-        .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?;
-    store
-        .record_check(&stored.id, &record)
-        .map_err(BoundaryError::from)?;
-    crate::follow::runner::after_manual(&mut store, &stored.id, &report)
-        .map_err(BoundaryError::from)?;
-    Ok(report)
+    .map(|c| c.report)
+    .map_err(BoundaryError::from)
 }
 
 /// A case's follow-up: next automatic check, sources backing off, changes

@@ -1,4 +1,4 @@
-//! The desktop app's re-check loop: rounds of [`crate::follow::runner`]
+//! The desktop app's re-check loop: rounds of [`crate::check::rounds`]
 //! while the app is open (the first right after start, so checks missed
 //! while it was closed run then), a desktop notification for every case
 //! that changed, and events for the open window.
@@ -9,9 +9,10 @@ use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use super::AppState;
+use crate::check::Configured;
+use crate::check::rounds::{self, Looked, SystemClock};
 use crate::domain::text::Lang;
 use crate::follow::Rules;
-use crate::follow::runner::{self, LiveSources, Looked, SystemClock};
 
 /// Emitted with a [`Looked`] after every automatic look at a case.
 pub const CASE_LOOKED: &str = "case-looked";
@@ -67,10 +68,10 @@ fn run<R: Runtime>(app: AppHandle<R>) {
     let mut nap = FIRST_NAP;
     loop {
         state.follow_wake.nap(nap);
-        let checker = LiveSources {
+        let live = Configured {
             cancel: &state.follow_cancel,
         };
-        nap = match runner::round(&state.store, &SystemClock, &checker, Rules::builtin()) {
+        nap = match rounds::round(&state.store, &SystemClock, &live, Rules::builtin()) {
             Ok(round) => {
                 for looked in &round.looked {
                     let _ = app.emit(CASE_LOOKED, looked);

@@ -14,11 +14,12 @@ use url::Url;
 use super::import::{self, OrderRow, Orders};
 use super::report::{self, Writer};
 use super::{BatchError, Outcome, Progress, RowResult, Summary};
+use crate::check::{self, Ask, Offline, Sources, Using};
 use crate::domain::case::Case;
-use crate::domain::diagnosis::analyze;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
 use crate::sources::creds::{self, CredError, CredStore, Credentials, Keychain};
+use crate::sources::error::SourceError;
 use crate::sources::http::{Http, Policy, host_of};
 use crate::sources::limit::{Limits, Rate};
 use crate::sources::{self, Provider, SourceStatus};
@@ -313,7 +314,7 @@ fn check_row(
         source_errors: Bilingual::default(),
         checked_at: None,
     };
-    let mut case: Case = match &row.case {
+    let case: Case = match &row.case {
         Ok(c) => c.clone(),
         Err(problems) => {
             let texts: Vec<Bilingual> = problems.iter().map(|p| p.text()).collect();
@@ -341,58 +342,61 @@ fn check_row(
         .unwrap_or_else(|| Local::now().fixed_offset())
         .with_timezone(&case.zone());
     result.checked_at = Some(now.to_rfc3339());
-    if let Some(http) = http {
-        let asked = sources::check_all(&case, store, http, now, halt, &|_| {});
-        if asked
-            .progress
-            .iter()
-            .any(|p| p.status == SourceStatus::Cancelled)
-        {
-            return None;
-        }
-        let live: Vec<_> = asked
-            .progress
-            .iter()
-            .filter(|p| p.source.starts_with("api:"))
-            .collect();
-        let problems: Vec<Bilingual> = live
-            .iter()
-            .filter(|p| matches!(p.status, SourceStatus::Failed | SourceStatus::Skipped))
-            .map(|p| {
-                Bilingual::new(
-                    format!("{}：{}", p.label.zh_cn, p.detail.zh_cn),
-                    format!("{}: {}", p.label.en, p.detail.en),
-                )
-            })
-            .collect();
-        result.source_errors = Bilingual::new(
-            join(&problems, |t| &t.zh_cn, "；"),
-            join(&problems, |t| &t.en, "; "),
-        );
-        let failed = live
-            .iter()
-            .filter(|p| p.status == SourceStatus::Failed)
-            .count();
-        let answered = live.iter().any(|p| p.status == SourceStatus::Done);
-        if failed > 0 && !answered {
+    let live = http.map(|http| Using {
+        creds: store,
+        http,
+        cancel: halt,
+    });
+    let ask: &dyn Ask = match &live {
+        Some(l) => l,
+        None => &Offline,
+    };
+    let checked = match check::unsaved(&case, now, &Sources::new(ask)) {
+        Ok(c) => c,
+        Err(SourceError::Cancelled) => return None,
+        Err(e) => {
             result.code = Some("sources_failed".to_owned());
-            result.summary = Bilingual::new(
-                "所有可查询的商户接口都失败了，无法检查",
-                "every live source that could answer failed: not checked",
-            );
+            result.summary = e.text();
             return Some(result);
         }
-        for o in asked.observations {
-            if !case.observations.contains(&o) {
-                case.add_observation(o);
-            }
-        }
+    };
+    let progress = checked.report.sources.as_deref().unwrap_or_default();
+    let live: Vec<_> = progress
+        .iter()
+        .filter(|p| p.source.starts_with("api:"))
+        .collect();
+    let problems: Vec<Bilingual> = live
+        .iter()
+        .filter(|p| matches!(p.status, SourceStatus::Failed | SourceStatus::Skipped))
+        .map(|p| {
+            Bilingual::new(
+                format!("{}：{}", p.label.zh_cn, p.detail.zh_cn),
+                format!("{}: {}", p.label.en, p.detail.en),
+            )
+        })
+        .collect();
+    result.source_errors = Bilingual::new(
+        join(&problems, |t| &t.zh_cn, "；"),
+        join(&problems, |t| &t.en, "; "),
+    );
+    let failed = live
+        .iter()
+        .filter(|p| p.status == SourceStatus::Failed)
+        .count();
+    let answered = live.iter().any(|p| p.status == SourceStatus::Done);
+    if failed > 0 && !answered {
+        result.code = Some("sources_failed".to_owned());
+        result.summary = Bilingual::new(
+            "所有可查询的商户接口都失败了，无法检查",
+            "every live source that could answer failed: not checked",
+        );
+        return Some(result);
     }
-    let d = analyze(&case, now).diagnosis;
+    let d = &checked.report.analysis.diagnosis;
     result.outcome = Outcome::of(d.code);
     result.code = Some(d.code.key().to_owned());
     result.broken_link = d.broken_link.map(|s| s.code().to_owned());
-    result.summary = d.title;
+    result.summary = d.title.clone();
     Some(result)
 }
 

@@ -1,8 +1,8 @@
 //! Following a case until the money is back: when to look again (a plan
 //! along the provider's notify-retry window, then daily until the refund
 //! window ends), what changed since the last look, and which sources wait
-//! out a backoff. Pure: every function takes `now`; [`runner`] adds the
-//! case file, a clock and the sources.
+//! out a backoff. Pure: every function takes `now`;
+//! [`crate::check::rounds`] adds the case file, a clock and the sources.
 
 pub mod runner;
 

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{Duration, TimeZone};
 use rust_decimal::Decimal;
 
-use super::runner::{Checker, Clock, round};
 use super::*;
+use crate::check::rounds::{Clock, round};
+use crate::check::{Ask, Hold, Progress};
 use crate::domain::case::parse_case_toml;
 use crate::domain::diagnosis::analyze;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -306,12 +307,13 @@ struct ScriptedWechat {
     fail: std::sync::atomic::AtomicBool,
 }
 
-impl Checker for ScriptedWechat {
-    fn check(
+impl Ask for ScriptedWechat {
+    fn ask(
         &self,
         _case: &Case,
         now: Moment,
-        hold: &(dyn Fn(&str) -> Option<Bilingual> + Sync),
+        hold: Hold,
+        _progress: Progress,
     ) -> Result<Outcome, SourceError> {
         let key = "api:wechat_pay";
         let mut p = SourceProgress {
