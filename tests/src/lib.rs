@@ -7,48 +7,30 @@ pub mod memstore;
 pub mod notifications;
 pub mod webdriver;
 
-/// The `daozhang` CLI next to this test's binary (target/<profile>/), built
-/// first when a partial `cargo test -p daozhang-tests` did not build it.
+/// The `daozhang` CLI the tests run: `DAOZHANG_TEST_CLI` when set (the
+/// test script points it at the CLI of the one build every suite shares),
+/// else the CLI next to this test's build output, built (or found up to
+/// date) without the desktop feature on first use: a binary of another
+/// package is not built for this one's tests.
 pub fn cli_binary() -> std::path::PathBuf {
-    use std::sync::OnceLock;
-    static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("the test knows its own path");
-            let dir = exe
-                .parent()
-                .and_then(std::path::Path::parent)
-                .expect("target/<profile>")
-                .to_path_buf();
-            let bin = dir.join("daozhang");
-            if !bin.exists() {
-                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-                let status = std::process::Command::new(cargo)
-                    .args([
-                        "build",
-                        "-p",
-                        "daozhang",
-                        "--bin",
-                        "daozhang",
-                        "--no-default-features",
-                    ])
-                    .status()
-                    .expect("cargo runs");
-                assert!(status.success(), "building the daozhang CLI failed");
-            }
-            bin
-        })
-        .clone()
+    headless_cli().to_path_buf()
 }
 
-/// The `daozhang` CLI without the desktop feature, next to this test's
-/// build output, built (or found up to date) on first use: a binary of
-/// another package is not built for this one's tests.
+/// See [`cli_binary`].
 pub fn headless_cli() -> &'static std::path::Path {
     use std::path::{Path, PathBuf};
     use std::sync::OnceLock;
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(given) = std::env::var_os("DAOZHANG_TEST_CLI") {
+            let bin = PathBuf::from(given);
+            assert!(
+                bin.is_file(),
+                "DAOZHANG_TEST_CLI names {}, which is not a file",
+                bin.display()
+            );
+            return bin;
+        }
         let exe = std::env::current_exe().expect("the test knows its path");
         // target/<profile>/deps/<test>-… → target/<profile>/daozhang
         let dir = exe
