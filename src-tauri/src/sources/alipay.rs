@@ -14,8 +14,8 @@ use url::Url;
 
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
+use super::guard::Guard;
 use super::http::parse_base;
-
 use super::{Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -408,28 +408,13 @@ impl Alipay {
             Key::TradeNo(n) => (n, t.trade_no.as_deref()),
             Key::OutTradeNo(n) => (n, t.out_trade_no.as_deref()),
         };
-        if said != Some(asked.as_str()) {
-            return Err(SourceError::untrusted(
-                format!("问的是 {asked}，答的是 {}", said.unwrap_or("（空）")),
-                format!(
-                    "asked about {asked}, answered about {}",
-                    said.unwrap_or("(none)")
-                ),
-                &node.raw,
-            ));
-        }
         let amount = yuan(t.total_amount.as_deref());
-        if check_amount
-            && case.amount.currency.code() == "CNY"
-            && let Some(a) = amount
-            && a != case.amount.amount
-        {
-            return Err(SourceError::untrusted(
-                format!("金额 {a} 与订单金额 {} 不符", case.amount.amount),
-                format!("amount {a} differs from the order's {}", case.amount.amount),
-                &node.raw,
-            ));
-        }
+        // Alipay's trades are in yuan.
+        Guard::new(&node.raw).about(asked, said)?.amount(
+            check_amount.then_some(&case.amount),
+            amount,
+            "CNY",
+        )?;
         let status = t.trade_status.clone().unwrap_or_default();
         let paid_at = beijing(t.send_pay_date.as_deref());
         let claim = trade_claim(&status);

@@ -23,6 +23,7 @@ use url::Url;
 
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
+use super::guard::Guard;
 use super::http::{host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::{Ctx, Provider, ask_each, sign};
@@ -523,37 +524,13 @@ impl Epay {
             Key::TradeNo(_) => a.trade_no.as_deref(),
             Key::OutTradeNo(_) => a.out_trade_no.as_deref(),
         };
-        if said != Some(asked) {
-            return Err(SourceError::untrusted(
-                format!("问的是 {asked}，答的是 {}", said.unwrap_or("（空）")),
-                format!(
-                    "asked about {asked}, answered about {}",
-                    said.unwrap_or("(none)")
-                ),
-                &body,
-            ));
-        }
-        if let Some(pid) = a.pid.as_deref().filter(|p| !p.is_empty())
-            && pid != client.pid
-        {
-            return Err(SourceError::untrusted(
-                "应答属于另一个商户",
-                "the answer belongs to another merchant",
-                &body,
-            ));
-        }
+        // A loose gateway's empty `pid` names no merchant; its money is yuan.
+        let pid = a.pid.as_deref().filter(|p| !p.is_empty());
         let amount: Option<Decimal> = a.money.as_deref().and_then(|m| m.parse().ok());
-        if check_amount
-            && case.amount.currency.code() == "CNY"
-            && let Some(m) = amount
-            && m != case.amount.amount
-        {
-            return Err(SourceError::untrusted(
-                format!("金额 {m} 与订单金额 {} 不符", case.amount.amount),
-                format!("amount {m} differs from the order's {}", case.amount.amount),
-                &body,
-            ));
-        }
+        Guard::new(&body)
+            .about(asked, said)?
+            .merchant(&client.pid, pid)?
+            .amount(check_amount.then_some(&case.amount), amount, "CNY")?;
         let claim = status_claim(a.status.as_deref());
         let status = a.status.clone().unwrap_or_default();
         let channel = a.kind.as_deref().filter(|k| !k.is_empty());

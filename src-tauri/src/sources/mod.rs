@@ -13,6 +13,7 @@ pub mod creds;
 pub mod dujiaoka;
 pub mod epay;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod limit;
 pub mod merchant;

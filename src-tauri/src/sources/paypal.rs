@@ -16,6 +16,7 @@ use url::Url;
 
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
+use super::guard::Guard;
 use super::http::{Reply, host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::{Ctx, Provider, payment_ids};
@@ -300,6 +301,14 @@ impl Amount {
     fn decimal(&self) -> Option<Decimal> {
         self.value.trim().parse().ok()
     }
+
+    /// An answer for another amount (in the case's currency) is not used,
+    /// when `single`: the only ID asked.
+    fn check(&self, answer: &Guard, case: &Case, single: bool) -> Result<(), SourceError> {
+        let asked = single.then_some(&case.amount);
+        answer.amount(asked, self.decimal(), &self.currency_code)?;
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------- tables
@@ -447,15 +456,14 @@ impl Paypal {
             return self.capture(ctx, client, id, case, check_amount);
         }
         let order: Order = client.read(&reply)?;
-        if order.id != id {
-            return Err(other_id(id, &order.id, &reply.body));
-        }
+        let answer = Guard::new(&reply.body);
+        answer.about(id, Some(&order.id))?;
         let note = format!("GET /v2/checkout/orders/{id}");
         let mut out = Vec::new();
         let mut any_capture = false;
         for unit in &order.purchase_units {
-            if check_amount && let Some(a) = &unit.amount {
-                same_amount(a, case, &reply.body)?;
+            if let Some(a) = &unit.amount {
+                a.check(&answer, case, check_amount)?;
             }
             let payments = unit.payments.as_ref();
             let refunds = payments.map(|p| p.refunds.as_slice()).unwrap_or_default();
@@ -510,11 +518,10 @@ impl Paypal {
             )]);
         }
         let c: Capture = client.read(&reply)?;
-        if c.id != id {
-            return Err(other_id(id, &c.id, &reply.body));
-        }
-        if check_amount && let Some(a) = &c.amount {
-            same_amount(a, case, &reply.body)?;
+        let answer = Guard::new(&reply.body);
+        answer.about(id, Some(&c.id))?;
+        if let Some(a) = &c.amount {
+            a.check(&answer, case, check_amount)?;
         }
         Ok(capture_observations(
             &c,
@@ -527,31 +534,6 @@ impl Paypal {
 fn is_not_found(r: &Reply) -> bool {
     serde_json::from_str::<ApiError>(&r.body)
         .is_ok_and(|e| e.name.as_deref() == Some("RESOURCE_NOT_FOUND"))
-}
-
-fn other_id(asked: &str, said: &str, body: &str) -> SourceError {
-    SourceError::untrusted(
-        format!("问的是 {asked}，答的是 {said}"),
-        format!("asked about {asked}, answered about {said}"),
-        body,
-    )
-}
-
-fn same_amount(a: &Amount, case: &Case, body: &str) -> Result<(), SourceError> {
-    match a.decimal() {
-        Some(v)
-            if a.currency_code
-                .eq_ignore_ascii_case(case.amount.currency.code())
-                && v != case.amount.amount =>
-        {
-            Err(SourceError::untrusted(
-                format!("金额 {v} 与订单金额 {} 不符", case.amount.amount),
-                format!("amount {v} differs from the order's {}", case.amount.amount),
-                body,
-            ))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The IDs to ask PayPal about: PayPal's payment IDs, else the order

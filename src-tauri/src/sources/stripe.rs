@@ -14,11 +14,12 @@ use url::Url;
 
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
+use super::guard::Guard;
 use super::http::{Reply, host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::{Ctx, Provider, payment_ids};
 use crate::domain::case::Case;
-use crate::domain::money::Currency;
+use crate::domain::money::{Currency, Money};
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
@@ -503,16 +504,9 @@ impl Stripe {
             )]);
         }
         let intent: Intent = client.read(&reply)?;
-        if intent.id != id {
-            return Err(SourceError::untrusted(
-                format!("问的是 {id}，答的是 {}", intent.id),
-                format!("asked about {id}, answered about {}", intent.id),
-                &reply.body,
-            ));
-        }
-        if check_amount {
-            same_amount(&intent, case, &reply.body)?;
-        }
+        let answer = Guard::new(&reply.body);
+        answer.about(id, Some(&intent.id))?;
+        same_amount(&answer, &intent, check_amount.then_some(&case.amount))?;
         self.describe(ctx, client, &intent, &note)
     }
 
@@ -547,25 +541,14 @@ impl Stripe {
                 note: Some(format!("{note} (search can lag new payments by a minute)")),
             }]);
         }
+        let answer = Guard::new(&reply.body);
         for i in &list.data {
-            let said = i.metadata.get(ORDER_KEY).and_then(|v| v.as_str());
-            if said != Some(order) {
-                return Err(SourceError::untrusted(
-                    format!("问的是订单 {order}，答的是 {}", said.unwrap_or("（空）")),
-                    format!(
-                        "asked about order {order}, answered about {}",
-                        said.unwrap_or("(none)")
-                    ),
-                    &reply.body,
-                ));
-            }
+            answer.about_order(order, i.metadata.get(ORDER_KEY).and_then(|v| v.as_str()))?;
         }
         let single = list.data.len() == 1;
         let mut out = Vec::new();
         for i in list.data.iter().take(MAX_INTENTS) {
-            if single {
-                same_amount(i, case, &reply.body)?;
-            }
+            same_amount(&answer, i, single.then_some(&case.amount))?;
             out.extend(self.describe(ctx, client, i, &note)?);
         }
         Ok(out)
@@ -577,22 +560,12 @@ fn amount_of(intent: &Intent) -> Option<Decimal> {
     intent.amount.and_then(|m| minor_to_decimal(m, currency))
 }
 
-/// An answer for another amount (in the case's currency) is not used.
-fn same_amount(intent: &Intent, case: &Case, body: &str) -> Result<(), SourceError> {
+/// An answer for another amount (in the case's currency) is not used,
+/// when `asked` (the only intent asked about).
+fn same_amount(answer: &Guard, intent: &Intent, asked: Option<&Money>) -> Result<(), SourceError> {
     let currency = intent.currency.as_deref().unwrap_or_default();
-    match amount_of(intent) {
-        Some(a)
-            if currency.eq_ignore_ascii_case(case.amount.currency.code())
-                && a != case.amount.amount =>
-        {
-            Err(SourceError::untrusted(
-                format!("金额 {a} 与订单金额 {} 不符", case.amount.amount),
-                format!("amount {a} differs from the order's {}", case.amount.amount),
-                body,
-            ))
-        }
-        _ => Ok(()),
-    }
+    answer.amount(asked, amount_of(intent), currency)?;
+    Ok(())
 }
 
 /// Whether a 404 is Stripe's `resource_missing` (not a wrong base URL).

@@ -12,6 +12,7 @@ use url::Url;
 
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
+use super::guard::Guard;
 use super::http::{Reply, host_of, parse_base};
 use super::{Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
@@ -367,44 +368,14 @@ impl WechatPay {
             Key::TransactionId(_) => t.transaction_id.as_deref(),
             Key::OutTradeNo(_) => t.out_trade_no.as_deref(),
         };
-        if said != Some(asked.as_str()) {
-            return Err(SourceError::untrusted(
-                format!("问的是 {asked}，答的是 {}", said.unwrap_or("（空）")),
-                format!(
-                    "asked about {asked}, answered about {}",
-                    said.unwrap_or("(none)")
-                ),
-                &reply.body,
-            ));
-        }
-        if t.mchid.as_deref().is_some_and(|m| m != client.mchid) {
-            return Err(SourceError::untrusted(
-                "应答属于另一个商户号",
-                "the answer belongs to another merchant",
-                &reply.body,
-            ));
-        }
-        let amount = t
-            .amount
-            .as_ref()
-            .and_then(|a| a.total)
-            .map(|fen| Decimal::new(fen, 2));
-        let currency = t
-            .amount
-            .as_ref()
-            .and_then(|a| a.currency.clone())
-            .unwrap_or_else(|| "CNY".into());
-        if check_amount
-            && currency == case.amount.currency.code()
-            && let Some(a) = amount
-            && a != case.amount.amount
-        {
-            return Err(SourceError::untrusted(
-                format!("金额 {a} 与订单金额 {} 不符", case.amount.amount),
-                format!("amount {a} differs from the order's {}", case.amount.amount),
-                &reply.body,
-            ));
-        }
+        let amount = t.amount.as_ref();
+        let fen = amount.and_then(|a| a.total);
+        let currency = amount.and_then(|a| a.currency.as_deref()).unwrap_or("CNY");
+        let amount = fen.map(|fen| Decimal::new(fen, 2));
+        Guard::new(&reply.body)
+            .about(asked, said)?
+            .merchant(&client.mchid, t.mchid.as_deref())?
+            .amount(check_amount.then_some(&case.amount), amount, currency)?;
         let state = t.trade_state.clone().unwrap_or_default();
         let words = match t.trade_state_desc.as_deref() {
             Some(d) if !d.is_empty() => format!("{state} {d}"),
