@@ -16,8 +16,9 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
 use super::http::parse_base;
-use super::{Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
+use super::{Answers, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
+use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 use crate::domain::time::{Moment, china};
@@ -369,14 +370,7 @@ fn observation(
 }
 
 impl Alipay {
-    fn query_one(
-        &self,
-        ctx: &Ctx,
-        client: &Client,
-        key: &Key,
-        case: &Case,
-        check_amount: bool,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Key, due: Option<&Money>) -> Answers {
         let node = client.call(ctx, "alipay.trade.query", &key.biz())?;
         let note = format!("alipay.trade.query {}", key.text());
         if node.head.code != "10000" {
@@ -410,11 +404,9 @@ impl Alipay {
         };
         let amount = yuan(t.total_amount.as_deref());
         // Alipay's trades are in yuan.
-        Guard::new(&node.raw).about(asked, said)?.amount(
-            check_amount.then_some(&case.amount),
-            amount,
-            "CNY",
-        )?;
+        Guard::new(&node.raw)
+            .about(asked, said)?
+            .amount(due, amount, "CNY")?;
         let status = t.trade_status.clone().unwrap_or_default();
         let paid_at = beijing(t.send_pay_date.as_deref());
         let claim = trade_claim(&status);
@@ -515,19 +507,14 @@ impl Provider for Alipay {
         concerns_by_method_or_payment(case, SourceKind::Alipay)
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
         ask_each(
             case,
             SourceKind::Alipay,
             Key::TradeNo,
             Key::OutTradeNo,
-            |k, single| self.query_one(ctx, &client, k, case, single),
+            |k, due| self.query_one(ctx, &client, k, due),
         )
     }
 

@@ -25,7 +25,7 @@ use super::creds::{CredField, Credentials};
 use super::epay::{is_int, loose_text};
 use super::error::SourceError;
 use super::http::{Reply, host_of, parse_base};
-use super::{Ctx, Provider};
+use super::{Answers, Ctx, Provider};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
@@ -228,12 +228,7 @@ impl Provider for Dujiaoka {
         looks_like_order_sn(&case.order_id)
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let base = shop(creds)?;
         let order_sn = case.order_id.as_str();
         let mut out = vec![check(ctx, &base, order_sn)?];

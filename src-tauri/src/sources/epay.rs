@@ -26,8 +26,9 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{host_of, parse_base};
 use super::secret::{Secret, redact};
-use super::{Ctx, Provider, ask_each, sign};
+use super::{Answers, Ctx, Provider, ask_each, sign};
 use crate::domain::case::Case;
+use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 use crate::domain::time::{Moment, china};
@@ -484,14 +485,7 @@ fn observation(
 }
 
 impl Epay {
-    fn query_one(
-        &self,
-        ctx: &Ctx,
-        client: &Client,
-        key: &Key,
-        case: &Case,
-        check_amount: bool,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Key, due: Option<&Money>) -> Answers {
         let (a, body) = client.ask(ctx, key)?;
         let (name, asked) = key.pair();
         let note = match client.protocol() {
@@ -530,7 +524,7 @@ impl Epay {
         Guard::new(&body)
             .about(asked, said)?
             .merchant(&client.pid, pid)?
-            .amount(check_amount.then_some(&case.amount), amount, "CNY")?;
+            .amount(due, amount, "CNY")?;
         let claim = status_claim(a.status.as_deref());
         let status = a.status.clone().unwrap_or_default();
         let channel = a.kind.as_deref().filter(|k| !k.is_empty());
@@ -587,19 +581,14 @@ impl Provider for Epay {
                 .any(|p| p.provider == Some(SourceKind::Epay))
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
         ask_each(
             case,
             SourceKind::Epay,
             Key::TradeNo,
             Key::OutTradeNo,
-            |k, single| self.query_one(ctx, &client, k, case, single),
+            |k, due| self.query_one(ctx, &client, k, due),
         )
     }
 

@@ -14,7 +14,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, check_url, host_of};
 use super::secret::{Secret, redact};
-use super::{Ctx, Provider};
+use super::{Answers, Ctx, Provider};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
@@ -335,12 +335,7 @@ impl Provider for Merchant {
         true
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let profile = Profile::new(creds)?;
         let payment = case.payments.first().map(|p| p.id.as_str());
         let url = profile.url(&case.order_id, payment)?;

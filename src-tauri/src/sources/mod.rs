@@ -30,6 +30,7 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use crate::domain::case::Case;
+use crate::domain::money::Money;
 use crate::domain::observation::{Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
@@ -172,28 +173,43 @@ pub fn payment_ids(case: &Case, kind: SourceKind) -> Vec<String> {
         .collect()
 }
 
+/// What asking a source about a case gives: its observations, or why
+/// there are none.
+pub type Answers = Result<Vec<Observation>, SourceError>;
+
 /// Asks `one` about each of `case`'s payment IDs of `kind`, or — when the
-/// case has none — about the order number as the merchant's own number;
-/// `one`'s flag says whether that number is the only one asked (then its
-/// amount must be the case's). `by_payment` / `by_order` make the
-/// provider's query key.
+/// case has none — about the order number as the merchant's own number.
+/// `by_payment` / `by_order` make the provider's query key; `one` is given
+/// the amount its answer must have, as [`ask_keys`] does.
 pub fn ask_each<K>(
     case: &Case,
     kind: SourceKind,
     by_payment: impl Fn(String) -> K,
     by_order: impl Fn(String) -> K,
-    mut one: impl FnMut(&K, bool) -> Result<Vec<Observation>, SourceError>,
-) -> Result<Vec<Observation>, SourceError> {
+    one: impl FnMut(&K, Option<&Money>) -> Answers,
+) -> Answers {
     let ids = payment_ids(case, kind);
     let keys: Vec<K> = if ids.is_empty() {
         vec![by_order(case.order_id.clone())]
     } else {
         ids.into_iter().map(by_payment).collect()
     };
-    let single = keys.len() == 1;
+    ask_keys(&keys, case, one)
+}
+
+/// Asks `one` about each of `keys`, one after the other. The only key
+/// asked is given the case's amount, which its answer must have
+/// ([`guard::Guard::amount`]); each of several is given none, since each
+/// may be for part of the order.
+pub fn ask_keys<K>(
+    keys: &[K],
+    case: &Case,
+    mut one: impl FnMut(&K, Option<&Money>) -> Answers,
+) -> Answers {
+    let amount = (keys.len() == 1).then_some(&case.amount);
     let mut out = Vec::new();
-    for k in &keys {
-        out.extend(one(k, single)?);
+    for k in keys {
+        out.extend(one(k, amount)?);
     }
     Ok(out)
 }

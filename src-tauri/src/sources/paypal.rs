@@ -19,8 +19,9 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, host_of, parse_base};
 use super::secret::{Secret, redact};
-use super::{Ctx, Provider, payment_ids};
+use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::{Case, Method};
+use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
@@ -301,14 +302,6 @@ impl Amount {
     fn decimal(&self) -> Option<Decimal> {
         self.value.trim().parse().ok()
     }
-
-    /// An answer for another amount (in the case's currency) is not used,
-    /// when `single`: the only ID asked.
-    fn check(&self, answer: &Guard, case: &Case, single: bool) -> Result<(), SourceError> {
-        let asked = single.then_some(&case.amount);
-        answer.amount(asked, self.decimal(), &self.currency_code)?;
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------- tables
@@ -443,17 +436,10 @@ fn capture_observations(c: &Capture, refunds: &[RefundItem], note: &str) -> Vec<
 }
 
 impl Paypal {
-    fn query_one(
-        &self,
-        ctx: &Ctx,
-        client: &Client,
-        id: &str,
-        case: &Case,
-        check_amount: bool,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query_one(&self, ctx: &Ctx, client: &Client, id: &str, due: Option<&Money>) -> Answers {
         let reply = client.get(ctx, &["v2", "checkout", "orders", id])?;
         if reply.status == 404 && is_not_found(&reply) {
-            return self.capture(ctx, client, id, case, check_amount);
+            return self.capture(ctx, client, id, due);
         }
         let order: Order = client.read(&reply)?;
         let answer = Guard::new(&reply.body);
@@ -463,7 +449,7 @@ impl Paypal {
         let mut any_capture = false;
         for unit in &order.purchase_units {
             if let Some(a) = &unit.amount {
-                a.check(&answer, case, check_amount)?;
+                answer.amount(due, a.decimal(), &a.currency_code)?;
             }
             let payments = unit.payments.as_ref();
             let refunds = payments.map(|p| p.refunds.as_slice()).unwrap_or_default();
@@ -498,14 +484,7 @@ impl Paypal {
     }
 
     /// The ID as a capture (a receipt's "transaction ID").
-    fn capture(
-        &self,
-        ctx: &Ctx,
-        client: &Client,
-        id: &str,
-        case: &Case,
-        check_amount: bool,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn capture(&self, ctx: &Ctx, client: &Client, id: &str, due: Option<&Money>) -> Answers {
         let reply = client.get(ctx, &["v2", "payments", "captures", id])?;
         if reply.status == 404 && is_not_found(&reply) {
             return Ok(vec![observation(
@@ -521,7 +500,7 @@ impl Paypal {
         let answer = Guard::new(&reply.body);
         answer.about(id, Some(&c.id))?;
         if let Some(a) = &c.amount {
-            a.check(&answer, case, check_amount)?;
+            answer.amount(due, a.decimal(), &a.currency_code)?;
         }
         Ok(capture_observations(
             &c,
@@ -578,20 +557,11 @@ impl Provider for Paypal {
         paypal && !ids(case).is_empty()
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
-        let ids = ids(case);
-        let single = ids.len() == 1;
-        let mut out = Vec::new();
-        for id in &ids {
-            out.extend(self.query_one(ctx, &client, id, case, single)?);
-        }
-        Ok(out)
+        ask_keys(&ids(case), case, |id, due| {
+            self.query_one(ctx, &client, id, due)
+        })
     }
 
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {

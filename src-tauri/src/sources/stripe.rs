@@ -17,7 +17,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, host_of, parse_base};
 use super::secret::{Secret, redact};
-use super::{Ctx, Provider, payment_ids};
+use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::Case;
 use crate::domain::money::{Currency, Money};
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -479,14 +479,7 @@ impl Stripe {
         Ok(out)
     }
 
-    fn by_id(
-        &self,
-        ctx: &Ctx,
-        client: &Client,
-        id: &str,
-        case: &Case,
-        check_amount: bool,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn by_id(&self, ctx: &Ctx, client: &Client, id: &str, due: Option<&Money>) -> Answers {
         let reply = client.get(
             ctx,
             &["v1", "payment_intents", id],
@@ -506,7 +499,7 @@ impl Stripe {
         let intent: Intent = client.read(&reply)?;
         let answer = Guard::new(&reply.body);
         answer.about(id, Some(&intent.id))?;
-        same_amount(&answer, &intent, check_amount.then_some(&case.amount))?;
+        same_amount(&answer, &intent, due)?;
         self.describe(ctx, client, &intent, &note)
     }
 
@@ -560,11 +553,11 @@ fn amount_of(intent: &Intent) -> Option<Decimal> {
     intent.amount.and_then(|m| minor_to_decimal(m, currency))
 }
 
-/// An answer for another amount (in the case's currency) is not used,
-/// when `asked` (the only intent asked about).
-fn same_amount(answer: &Guard, intent: &Intent, asked: Option<&Money>) -> Result<(), SourceError> {
+/// An answer for another amount than `due` (in the case's currency) is
+/// not used.
+fn same_amount(answer: &Guard, intent: &Intent, due: Option<&Money>) -> Result<(), SourceError> {
     let currency = intent.currency.as_deref().unwrap_or_default();
-    answer.amount(asked, amount_of(intent), currency)?;
+    answer.amount(due, amount_of(intent), currency)?;
     Ok(())
 }
 
@@ -617,12 +610,7 @@ impl Provider for Stripe {
                 .any(|p| p.provider == Some(SourceKind::Stripe))
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
         let intents: Vec<String> = payment_ids(case, SourceKind::Stripe)
             .into_iter()
@@ -631,12 +619,7 @@ impl Provider for Stripe {
         if intents.is_empty() {
             return self.by_order(ctx, &client, case);
         }
-        let single = intents.len() == 1;
-        let mut out = Vec::new();
-        for id in &intents {
-            out.extend(self.by_id(ctx, &client, id, case, single)?);
-        }
-        Ok(out)
+        ask_keys(&intents, case, |id, due| self.by_id(ctx, &client, id, due))
     }
 
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {

@@ -14,8 +14,9 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, host_of, parse_base};
-use super::{Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
+use super::{Answers, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
+use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 
@@ -311,14 +312,7 @@ fn error_of(r: &Reply, host: String) -> SourceError {
 }
 
 impl WechatPay {
-    fn query_one(
-        &self,
-        ctx: &Ctx,
-        client: &Client,
-        key: &Key,
-        case: &Case,
-        check_amount: bool,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Key, due: Option<&Money>) -> Answers {
         let (segments, asked, label) = match key {
             Key::TransactionId(t) => (
                 ["v3", "pay", "transactions", "id", t.as_str()],
@@ -375,7 +369,7 @@ impl WechatPay {
         Guard::new(&reply.body)
             .about(asked, said)?
             .merchant(&client.mchid, t.mchid.as_deref())?
-            .amount(check_amount.then_some(&case.amount), amount, currency)?;
+            .amount(due, amount, currency)?;
         let state = t.trade_state.clone().unwrap_or_default();
         let words = match t.trade_state_desc.as_deref() {
             Some(d) if !d.is_empty() => format!("{state} {d}"),
@@ -440,19 +434,14 @@ impl Provider for WechatPay {
         concerns_by_method_or_payment(case, SourceKind::WechatPay)
     }
 
-    fn query(
-        &self,
-        ctx: &Ctx,
-        creds: &Credentials,
-        case: &Case,
-    ) -> Result<Vec<Observation>, SourceError> {
+    fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
         ask_each(
             case,
             SourceKind::WechatPay,
             Key::TransactionId,
             Key::OutTradeNo,
-            |k, single| self.query_one(ctx, &client, k, case, single),
+            |k, due| self.query_one(ctx, &client, k, due),
         )
     }
 
