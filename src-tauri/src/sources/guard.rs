@@ -1,6 +1,7 @@
 //! The checks every provider makes before it uses an answer: that the
 //! answer is about the number asked, for the merchant asked, and for the
-//! amount asked. Each provider reads its own wire format (trade numbers,
+//! amount asked, and (where the protocol signs a time) that it is fresh.
+//! Each provider reads its own wire format (trade numbers,
 //! `mchid` / `pid`, yuan / fen / minor units) and hands the guard what the
 //! answer said, already converted; the guard compares and words the refusal
 //! once, as a [`SourceError::Untrusted`] that keeps the raw answer.
@@ -12,10 +13,15 @@
 //!     .amount(check_amount.then_some(&case.amount), said_amount, "CNY")?;
 //! ```
 
+use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::error::SourceError;
 use crate::domain::money::Money;
+
+/// A signed answer's timestamp may be this far from our clock (as the
+/// official WeChat Pay SDKs allow; epay V2 the same).
+pub const MAX_SKEW_SECONDS: i64 = 300;
 
 /// An answer not yet used, as the user may be shown it (every secret
 /// already removed by the provider).
@@ -77,6 +83,24 @@ impl<'a> Guard<'a> {
             )),
             _ => Ok(self),
         }
+    }
+
+    /// The answer was made now: `timestamp` (Unix seconds, as the signed
+    /// answer carries it) is within [`MAX_SKEW_SECONDS`] of our clock. A
+    /// missing or unreadable one is not fresh. A correctly signed answer
+    /// from long ago is a replay, or this computer's clock is wrong.
+    pub fn fresh(&self, timestamp: Option<&str>) -> Result<&Self, SourceError> {
+        let skew = timestamp
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .map(|t| (Utc::now().timestamp() - t).abs())
+            .unwrap_or(i64::MAX);
+        if skew > MAX_SKEW_SECONDS {
+            return Err(self.untrusted(
+                "应答的时间戳与本机时钟相差超过 5 分钟（重放或时钟错误）",
+                "the answer's timestamp is more than 5 minutes from this computer's clock (a replay, or a wrong clock)",
+            ));
+        }
+        Ok(self)
     }
 
     /// The answer is for the order's amount. `asked` is the order's amount
@@ -191,6 +215,20 @@ mod tests {
         );
         assert_eq!(zh, "金额 51.00 与订单金额 50.00 不符");
         assert_eq!(en, "amount 51.00 differs from the order's 50.00");
+    }
+
+    #[test]
+    fn an_answer_is_fresh_within_five_minutes_of_our_clock() {
+        let a = Guard::new("{}");
+        let at = |delta: i64| (Utc::now().timestamp() + delta).to_string();
+        assert!(a.fresh(Some(&at(0))).is_ok());
+        assert!(a.fresh(Some(&format!(" {} ", at(-290)))).is_ok());
+        assert!(a.fresh(Some(&at(290))).is_ok(), "a clock a little behind");
+        let (_, en, _) = reason(a.fresh(Some(&at(-600))).unwrap_err());
+        assert!(en.contains("more than 5 minutes"), "{en}");
+        assert!(a.fresh(Some(&at(600))).is_err());
+        assert!(a.fresh(Some("yesterday")).is_err());
+        assert!(a.fresh(None).is_err(), "no time is no proof of freshness");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! Requests are signed `WECHATPAY2-SHA256-RSA2048` with the merchant API
 //! key; every answer must carry a signature (`Wechatpay-*` headers) that
 //! verifies with the WeChat Pay public key or platform certificate named by
-//! `Wechatpay-Serial`, and a timestamp within 5 minutes. Facts:
+//! `Wechatpay-Serial`, and a timestamp within 5 minutes
+//! ([`super::guard::Guard::fresh`]). Facts:
 //! reference/providers.md §2.
 
 use chrono::{DateTime, Utc};
@@ -21,10 +22,6 @@ use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 
 pub const PRODUCTION: &str = "https://api.mch.weixin.qq.com";
-
-/// An answer's timestamp may be this far from our clock (as the official
-/// SDKs allow).
-pub const MAX_SKEW_SECONDS: i64 = 300;
 
 pub struct WechatPay;
 
@@ -212,17 +209,7 @@ impl Client {
                 "the signature does not verify with the configured WeChat Pay key",
             ));
         }
-        let skew = ts
-            .trim()
-            .parse::<i64>()
-            .map(|t| (Utc::now().timestamp() - t).abs())
-            .unwrap_or(i64::MAX);
-        if skew > MAX_SKEW_SECONDS {
-            return Err(untrusted(
-                "应答的时间戳与本机时钟相差超过 5 分钟（重放或时钟错误）",
-                "the answer's timestamp is more than 5 minutes from this computer's clock (a replay, or a wrong clock)",
-            ));
-        }
+        Guard::new(&r.body).fresh(Some(ts))?;
         Ok(())
     }
 }
