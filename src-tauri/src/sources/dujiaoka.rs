@@ -24,7 +24,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::epay::{is_int, loose_text};
 use super::error::SourceError;
-use super::http::{Reply, host_of, parse_base};
+use super::http::{Reply, endpoint, host_of, parse_base};
 use super::{Answers, Ctx, Provider};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -124,15 +124,7 @@ fn shop(creds: &Credentials) -> Result<Url, SourceError> {
 }
 
 fn page(base: &Url, route: &str, order_sn: &str) -> Result<Url, SourceError> {
-    let mut url = base.clone();
-    url.path_segments_mut()
-        .map_err(|_| SourceError::BadSetting {
-            field: "shop_url",
-            reason: "not a web address".into(),
-        })?
-        .pop_if_empty()
-        .extend([route, order_sn]);
-    Ok(url)
+    endpoint(base, "shop_url", &[route, order_sn], &[])
 }
 
 fn get(ctx: &Ctx, url: &Url, accept: &str) -> Result<Reply, SourceError> {

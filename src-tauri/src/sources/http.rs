@@ -70,6 +70,15 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// An answer without headers (tests of error mapping).
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -296,6 +305,29 @@ pub fn parse_base(field: &'static str, text: &str) -> Result<Url, SourceError> {
     Ok(url)
 }
 
+/// `base` with `segments` appended to its path (each percent-encoded, so
+/// an ID cannot change the path) and `query` added; `field` names the
+/// setting `base` came from.
+pub fn endpoint(
+    base: &Url,
+    field: &'static str,
+    segments: &[&str],
+    query: &[(&str, &str)],
+) -> Result<Url, SourceError> {
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|_| SourceError::BadSetting {
+            field,
+            reason: "not a base URL".into(),
+        })?
+        .pop_if_empty()
+        .extend(segments);
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +346,25 @@ mod tests {
         );
         assert!(!ok("http://192.168.1.2/"), "a LAN address is not loopback");
         assert!(!ok("ftp://127.0.0.1/"));
+    }
+
+    #[test]
+    fn endpoints_encode_their_segments() {
+        let base = Url::parse("https://api.example.com/prefix/").unwrap();
+        let u = endpoint(&base, "base_url", &["v1", "a/b?c"], &[("q", "x y")]).unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://api.example.com/prefix/v1/a%2Fb%3Fc?q=x+y"
+        );
+        let u = endpoint(&base, "base_url", &["v1"], &[]).unwrap();
+        assert_eq!(u.as_str(), "https://api.example.com/prefix/v1");
+        let not_a_base = Url::parse("mailto:shop@example.com").unwrap();
+        assert!(matches!(
+            endpoint(&not_a_base, "shop_url", &["x"], &[]),
+            Err(SourceError::BadSetting {
+                field: "shop_url",
+                ..
+            })
+        ));
     }
 }

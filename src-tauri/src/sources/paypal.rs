@@ -17,7 +17,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
-use super::http::{Reply, host_of, parse_base};
+use super::http::{Reply, endpoint, host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::{Case, Method};
@@ -115,15 +115,7 @@ impl Client {
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url, SourceError> {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            .map_err(|_| SourceError::BadSetting {
-                field: "base_url",
-                reason: "not a base URL".into(),
-            })?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
+        endpoint(&self.base, "base_url", segments, &[])
     }
 
     /// Fetches a token unless this query already has one.
@@ -645,12 +637,7 @@ mod tests {
         creds.set("client_id", Secret::new("AbC"));
         creds.set("client_secret", Secret::new("EFGsecretvalue"));
         let c = Client::new(&creds).unwrap();
-        let reply = |status, body: &str| Reply {
-            status,
-            headers: Default::default(),
-            body: body.to_owned(),
-        };
-        let e = c.error(&reply(
+        let e = c.error(&Reply::new(
             401,
             r#"{"error":"invalid_client","error_description":"Client Authentication failed"}"#,
         ));
@@ -659,7 +646,7 @@ mod tests {
             e.to_string().contains("sandbox"),
             "names the likely cause: {e}"
         );
-        let e = c.error(&reply(
+        let e = c.error(&Reply::new(
             422,
             r#"{"name":"UNPROCESSABLE_ENTITY","message":"x","debug_id":"d1"}"#,
         ));

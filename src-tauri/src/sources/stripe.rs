@@ -15,7 +15,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
-use super::http::{Reply, host_of, parse_base};
+use super::http::{Reply, endpoint, host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::Case;
@@ -97,18 +97,7 @@ impl Client {
     }
 
     fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, SourceError> {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            .map_err(|_| SourceError::BadSetting {
-                field: "base_url",
-                reason: "not a base URL".into(),
-            })?
-            .pop_if_empty()
-            .extend(segments);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(url)
+        endpoint(&self.base, "base_url", segments, query)
     }
 
     fn get(
@@ -714,24 +703,19 @@ mod tests {
         let mut creds = Credentials::new();
         creds.set("secret_key", Secret::new("sk_test_abcdef"));
         let c = Client::new(&creds).unwrap();
-        let reply = |status, body: &str| Reply {
-            status,
-            headers: Default::default(),
-            body: body.to_owned(),
-        };
-        let e = c.error(&reply(
+        let e = c.error(&Reply::new(
             401,
             r#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_abcdef"}}"#,
         ));
         assert!(matches!(e, SourceError::Auth { .. }), "{e:?}");
         assert!(!e.to_string().contains("sk_test_abcdef"), "{e}");
-        let e = c.error(&reply(
+        let e = c.error(&Reply::new(
             400,
             r#"{"error":{"type":"invalid_request_error","code":"parameter_unknown","message":"x"}}"#,
         ));
         assert!(e.to_string().contains("parameter_unknown"), "{e}");
         assert!(matches!(
-            c.error(&reply(502, "<html>")),
+            c.error(&Reply::new(502, "<html>")),
             SourceError::Http { status: 502, .. }
         ));
     }

@@ -14,7 +14,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
-use super::http::{Reply, host_of, parse_base};
+use super::http::{Reply, endpoint, host_of, parse_base};
 use super::{Answers, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
@@ -157,17 +157,7 @@ impl Client {
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Reply, SourceError> {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            .map_err(|_| SourceError::BadSetting {
-                field: "base_url",
-                reason: "not a base URL".into(),
-            })?
-            .pop_if_empty()
-            .extend(segments);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
+        let url = endpoint(&self.base, "base_url", segments, query)?;
         let reply = ctx.http.send(&url, true, ctx.cancel, |c| {
             c.get(url.clone())
                 .header("accept", "application/json")
