@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -16,6 +16,7 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
 use super::http::parse_base;
+use super::wire::beijing;
 use super::{Answers, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
@@ -337,12 +338,6 @@ pub fn trade_claim(status: &str) -> Claim {
         "TRADE_CLOSED" => Claim::Closed,
         _ => Claim::Unknown,
     }
-}
-
-/// Alipay's `yyyy-MM-dd HH:mm:ss`, Beijing time.
-fn beijing(t: Option<&str>) -> Option<Moment> {
-    let t = NaiveDateTime::parse_from_str(t?.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
-    china().from_local_datetime(&t).single()
 }
 
 fn yuan(s: Option<&str>) -> Option<Decimal> {

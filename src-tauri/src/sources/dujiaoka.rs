@@ -22,9 +22,9 @@ use serde::Deserialize;
 use url::Url;
 
 use super::creds::{CredField, Credentials};
-use super::epay::{is_int, loose_text};
 use super::error::SourceError;
 use super::http::{Reply, endpoint, host_of, parse_base};
+use super::wire::{int_claim, loose_text};
 use super::{Answers, Ctx, Provider};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -58,15 +58,14 @@ pub fn looks_like_order_sn(id: &str) -> bool {
 
 /// `check-order-status`'s code on our claims, for the shop (a platform).
 pub fn check_claim(code: Option<&str>) -> Claim {
-    if is_int(code, 200) {
-        Claim::Paid
-    } else if is_int(code, 400000) {
-        Claim::Unpaid
-    } else if is_int(code, 400001) {
-        Claim::Closed
-    } else {
-        Claim::Unknown
-    }
+    int_claim(
+        code,
+        &[
+            (200, Claim::Paid),
+            (400000, Claim::Unpaid),
+            (400001, Claim::Closed),
+        ],
+    )
 }
 
 /// The order page's status words on our claims (order statuses of

@@ -16,9 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use url::Url;
 
 use super::creds::{CredField, Credentials};
@@ -26,12 +26,13 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{host_of, parse_base};
 use super::secret::{Secret, redact};
+use super::wire::{beijing, int_claim, is_int, loose_text};
 use super::{Answers, Ctx, Provider, ask_each, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
-use crate::domain::time::{Moment, china};
+use crate::domain::time::Moment;
 
 pub struct Epay;
 
@@ -110,28 +111,6 @@ static FIELDS: &[CredField] = &[
     },
 ];
 
-// ---------------------------------------------------------------- loose types
-
-/// Reads a JSON scalar as text, whatever its type: `"1"`, `1` and `1.0`
-/// → `"1"`, `"1"`, `"1.0"`; `true` → `"true"`; `null` and a missing field
-/// → `None`. For gateways that are loose with types.
-pub fn loose_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s.trim().to_owned()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        // An object or array where a scalar belongs: not readable.
-        _ => None,
-    })
-}
-
-/// Whether loose `text` is the integer `n` (`"1"`, `1`, `1.0`).
-pub fn is_int(text: Option<&str>, n: i64) -> bool {
-    text.and_then(|t| t.trim().parse::<f64>().ok())
-        .is_some_and(|v| v == n as f64)
-}
-
 /// The fields of an order answer we read (V1 and V2 alike).
 #[derive(Debug, Deserialize, Default)]
 struct Answer {
@@ -159,19 +138,7 @@ struct Answer {
 
 /// An order's `status` on our claims (§4.1, §8): 1 paid, 0 not yet.
 pub fn status_claim(status: Option<&str>) -> Claim {
-    if is_int(status, 1) {
-        Claim::Paid
-    } else if is_int(status, 0) {
-        Claim::Unpaid
-    } else {
-        Claim::Unknown
-    }
-}
-
-/// `yyyy-MM-dd HH:mm:ss`, Beijing time.
-fn beijing(t: Option<&str>) -> Option<Moment> {
-    let t = NaiveDateTime::parse_from_str(t?.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
-    china().from_local_datetime(&t).single()
+    int_claim(status, &[(1, Claim::Paid), (0, Claim::Unpaid)])
 }
 
 // ---------------------------------------------------------------- client
@@ -613,31 +580,6 @@ impl Provider for Epay {
 mod tests {
     use super::*;
     use crate::sources::sign::tests::keys;
-
-    #[derive(Deserialize)]
-    struct Loose {
-        #[serde(default, deserialize_with = "loose_text")]
-        a: Option<String>,
-    }
-
-    fn loose(json: &str) -> Option<String> {
-        serde_json::from_str::<Loose>(json).unwrap().a
-    }
-
-    #[test]
-    fn loose_typing_reads_strings_numbers_and_nothing() {
-        assert_eq!(loose(r#"{"a":"1"}"#).as_deref(), Some("1"));
-        assert_eq!(loose(r#"{"a":1}"#).as_deref(), Some("1"));
-        assert_eq!(loose(r#"{"a":50.5}"#).as_deref(), Some("50.5"));
-        assert_eq!(loose(r#"{"a":null}"#), None);
-        assert_eq!(loose(r#"{}"#), None);
-        assert_eq!(loose(r#"{"a":{"b":1}}"#), None);
-        assert!(is_int(Some("1"), 1));
-        assert!(is_int(Some("1.0"), 1), "some gateways say 1.0");
-        assert!(is_int(Some(" 0 "), 0));
-        assert!(!is_int(Some("-1"), 1));
-        assert!(!is_int(None, 1));
-    }
 
     #[test]
     fn status_table() {

@@ -14,7 +14,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, check_url, host_of};
 use super::secret::{Secret, redact};
-use super::{Answers, Ctx, Provider};
+use super::{Answers, Ctx, Provider, wire};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
@@ -287,12 +287,7 @@ impl Profile {
 /// A scalar at `pointer` as text; `None` when missing, null or not a
 /// scalar.
 fn scalar(doc: &serde_json::Value, pointer: &str) -> Option<String> {
-    match doc.pointer(pointer)? {
-        serde_json::Value::String(s) => Some(s.trim().to_owned()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    wire::scalar(doc.pointer(pointer)?)
 }
 
 /// A time as platforms write it: text in the case's zone (or with an

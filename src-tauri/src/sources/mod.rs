@@ -23,6 +23,7 @@ pub mod settings;
 pub mod sign;
 pub mod stripe;
 pub mod wechat;
+pub mod wire;
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
