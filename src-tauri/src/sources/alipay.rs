@@ -272,7 +272,6 @@ fn refusal(h: &Head) -> SourceError {
     } else {
         format!("{} {sub}", h.code)
     };
-    let provider = "Alipay".to_owned();
     let hint = match sub.as_str() {
         "isv.invalid-app-id" => {
             " — the App ID is unknown to this gateway (a sandbox App ID on the production gateway, or the reverse?)"
@@ -283,25 +282,12 @@ fn refusal(h: &Head) -> SourceError {
         "isv.missing-signature" | "isv.missing-signature-type" => " — the request was not signed",
         _ => "",
     };
-    match h.code.as_str() {
-        "20001" | "40006" => SourceError::Auth {
-            provider,
-            code,
-            message: format!("{message}{hint}"),
-        },
-        "40002" if sub.starts_with("isv.invalid-app") || sub.contains("signature") => {
-            SourceError::Auth {
-                provider,
-                code,
-                message: format!("{message}{hint}"),
-            }
-        }
-        _ => SourceError::Provider {
-            provider,
-            code,
-            message: format!("{message}{hint}"),
-        },
-    }
+    let refused = match h.code.as_str() {
+        "20001" | "40006" => true,
+        "40002" => sub.starts_with("isv.invalid-app") || sub.contains("signature"),
+        _ => false,
+    };
+    SourceError::named("Alipay", code, format!("{message}{hint}"), refused)
 }
 
 /// The fields of `alipay.trade.query`'s answer we read (§1.4).

@@ -391,7 +391,6 @@ enum Refusal {
 /// that does not exist or a wrong key is a refusal of our settings; an
 /// order that does not exist is an answer.
 fn refusal(msg: &str, code: &str) -> Refusal {
-    let provider = "epay".to_owned();
     let lower = msg.to_lowercase();
     let missing =
         msg.contains("不存在") || lower.contains("not exist") || lower.contains("not found");
@@ -401,21 +400,10 @@ fn refusal(msg: &str, code: &str) -> Refusal {
     let auth = ["密钥", "key", "签名", "sign", "商户", "pid", "merchant"]
         .iter()
         .any(|w| lower.contains(w));
-    if auth {
-        return Refusal::Error(SourceError::Auth {
-            provider,
-            code: code.to_owned(),
-            message: msg.to_owned(),
-        });
-    }
-    if missing {
+    if missing && !auth {
         return Refusal::NotFound;
     }
-    Refusal::Error(SourceError::Provider {
-        provider,
-        code: code.to_owned(),
-        message: msg.to_owned(),
-    })
+    Refusal::Error(SourceError::named("epay", code, msg, auth))
 }
 
 fn observation(

@@ -53,6 +53,31 @@ impl SourceError {
         }
     }
 
+    /// An error the provider named: a refusal of our credentials or
+    /// signature when `refused` ([`SourceError::Auth`]), any other
+    /// otherwise ([`SourceError::Provider`]).
+    pub fn named(
+        provider: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+        refused: bool,
+    ) -> Self {
+        let (provider, code, message) = (provider.into(), code.into(), message.into());
+        if refused {
+            SourceError::Auth {
+                provider,
+                code,
+                message,
+            }
+        } else {
+            SourceError::Provider {
+                provider,
+                code,
+                message,
+            }
+        }
+    }
+
     /// Removes every value of `secrets` from a kept raw answer.
     pub fn redacted<'a>(
         self,

@@ -175,7 +175,6 @@ impl Client {
     }
 
     fn error(&self, r: &Reply) -> SourceError {
-        let provider = "PayPal".to_owned();
         let Ok(e) = serde_json::from_str::<ApiError>(&r.body) else {
             return SourceError::Http {
                 host: host_of(&self.base),
@@ -196,29 +195,19 @@ impl Client {
             message = format!("{message} (debug_id {d})");
         }
         let message = redact(&message, [&self.secret]);
-        if r.status == 401 || r.status == 403 || code == "invalid_client" {
-            let hint = if self.sandbox() {
-                ""
-            } else {
-                " — a sandbox app's credentials do not work on the live host (set base_url to the sandbox)"
-            };
-            SourceError::Auth {
-                provider,
-                code,
-                message: format!("{message}{hint}"),
-            }
-        } else if code.is_empty() && message.is_empty() {
-            SourceError::Http {
+        let refused = r.status == 401 || r.status == 403 || code == "invalid_client";
+        if !refused && code.is_empty() && message.is_empty() {
+            return SourceError::Http {
                 host: host_of(&self.base),
                 status: r.status,
-            }
-        } else {
-            SourceError::Provider {
-                provider,
-                code,
-                message,
-            }
+            };
         }
+        let hint = if refused && !self.sandbox() {
+            " — a sandbox app's credentials do not work on the live host (set base_url to the sandbox)"
+        } else {
+            ""
+        };
+        SourceError::named("PayPal", code, format!("{message}{hint}"), refused)
     }
 }
 

@@ -130,7 +130,6 @@ impl Client {
 
     /// Stripe's `{error:{type,code,message}}` as our error (§3.1).
     fn error(&self, r: &Reply) -> SourceError {
-        let provider = "Stripe".to_owned();
         let Ok(ApiError { error: e }) = serde_json::from_str::<ApiError>(&r.body) else {
             return SourceError::Http {
                 host: host_of(&self.base),
@@ -140,18 +139,7 @@ impl Client {
         // Stripe masks keys in its messages; mask again in case it did not.
         let message = redact(&e.message.unwrap_or_default(), [&self.key]);
         let code = e.code.or(e.kind).unwrap_or_else(|| r.status.to_string());
-        match r.status {
-            401 | 403 => SourceError::Auth {
-                provider,
-                code,
-                message,
-            },
-            _ => SourceError::Provider {
-                provider,
-                code,
-                message,
-            },
-        }
+        SourceError::named("Stripe", code, message, matches!(r.status, 401 | 403))
     }
 }
 

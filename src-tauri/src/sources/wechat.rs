@@ -267,19 +267,11 @@ enum Key {
 fn error_of(r: &Reply, host: String) -> SourceError {
     match serde_json::from_str::<ApiError>(&r.body) {
         Ok(e) if !e.code.is_empty() => {
-            let provider = "WeChat Pay".to_owned();
-            match (r.status, e.code.as_str()) {
-                (401 | 403, _) | (_, "SIGN_ERROR" | "NO_AUTH") => SourceError::Auth {
-                    provider,
-                    code: e.code,
-                    message: e.message,
-                },
-                _ => SourceError::Provider {
-                    provider,
-                    code: e.code,
-                    message: e.message,
-                },
-            }
+            let refused = matches!(
+                (r.status, e.code.as_str()),
+                (401 | 403, _) | (_, "SIGN_ERROR" | "NO_AUTH")
+            );
+            SourceError::named("WeChat Pay", e.code, e.message, refused)
         }
         _ => SourceError::Http {
             host,
