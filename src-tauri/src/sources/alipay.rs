@@ -17,7 +17,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::parse_base;
 use super::wire::beijing;
-use super::{Answers, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
+use super::{Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -80,27 +80,16 @@ static FIELDS: &[CredField] = &[
     },
 ];
 
-/// What is asked: Alipay's trade number wins over the merchant's.
-#[derive(Debug, Clone, PartialEq)]
-enum Key {
-    TradeNo(String),
-    OutTradeNo(String),
-}
+/// Alipay's names for the numbers asked: its trade number wins over the
+/// merchant's.
+const NUMBERS: (&str, &str) = ("trade_no", "out_trade_no");
 
-impl Key {
-    fn biz(&self) -> serde_json::Value {
-        match self {
-            Key::TradeNo(t) => serde_json::json!({ "trade_no": t }),
-            Key::OutTradeNo(t) => serde_json::json!({ "out_trade_no": t }),
-        }
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Key::TradeNo(t) => format!("trade_no={t}"),
-            Key::OutTradeNo(t) => format!("out_trade_no={t}"),
-        }
-    }
+/// `biz_content` asking about `key`.
+fn biz(key: &Asked) -> serde_json::Value {
+    let (name, number) = key.pair(NUMBERS);
+    let mut biz = serde_json::Map::new();
+    biz.insert(name.to_owned(), number.into());
+    serde_json::Value::Object(biz)
 }
 
 /// A configured client.
@@ -351,21 +340,18 @@ fn observation(
 }
 
 impl Alipay {
-    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Key, due: Option<&Money>) -> Answers {
-        let node = client.call(ctx, "alipay.trade.query", &key.biz())?;
-        let note = format!("alipay.trade.query {}", key.text());
+    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Asked, due: Option<&Money>) -> Answers {
+        let node = client.call(ctx, "alipay.trade.query", &biz(key))?;
+        let (name, number) = key.pair(NUMBERS);
+        let note = format!("alipay.trade.query {name}={number}");
         if node.head.code != "10000" {
             if node.head.sub_code.as_deref() == Some("ACQ.TRADE_NOT_EXIST") && !node.gateway_error {
-                let payment = match key {
-                    Key::TradeNo(t) => Some(t.clone()),
-                    Key::OutTradeNo(_) => None,
-                };
                 return Ok(vec![observation(
                     None,
                     "ACQ.TRADE_NOT_EXIST",
                     Claim::NotFound,
                     None,
-                    payment,
+                    key.payment_id(),
                     note,
                 )]);
             }
@@ -379,14 +365,11 @@ impl Alipay {
             )
         })?;
         // An answer about another trade, or another amount, is not used.
-        let (asked, said) = match key {
-            Key::TradeNo(n) => (n, t.trade_no.as_deref()),
-            Key::OutTradeNo(n) => (n, t.out_trade_no.as_deref()),
-        };
+        let said = key.said(t.trade_no.as_deref(), t.out_trade_no.as_deref());
         let amount = yuan(t.total_amount.as_deref());
         // Alipay's trades are in yuan.
         Guard::new(&node.raw)
-            .about(asked, said)?
+            .about(key.number(), said)?
             .amount(due, amount, "CNY")?;
         let status = t.trade_status.clone().unwrap_or_default();
         let paid_at = beijing(t.send_pay_date.as_deref());
@@ -490,19 +473,15 @@ impl Provider for Alipay {
 
     fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
-        ask_each(
-            case,
-            SourceKind::Alipay,
-            Key::TradeNo,
-            Key::OutTradeNo,
-            |k, due| self.query_one(ctx, &client, k, due),
-        )
+        ask_each(case, SourceKind::Alipay, |k, due| {
+            self.query_one(ctx, &client, k, due)
+        })
     }
 
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {
         let client = Client::new(creds)?;
-        let key = Key::OutTradeNo("DAOZHANG-CONNECTION-TEST".to_owned());
-        let node = client.call(ctx, "alipay.trade.query", &key.biz())?;
+        let key = Asked::Order("DAOZHANG-CONNECTION-TEST".to_owned());
+        let node = client.call(ctx, "alipay.trade.query", &biz(&key))?;
         match (node.head.code.as_str(), node.head.sub_code.as_deref()) {
             ("10000", _) | ("40004", Some("ACQ.TRADE_NOT_EXIST")) => Ok(Bilingual::new(
                 format!(

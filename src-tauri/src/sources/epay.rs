@@ -27,7 +27,7 @@ use super::guard::Guard;
 use super::http::{host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::wire::{beijing, int_claim, is_int, loose_text};
-use super::{Answers, Ctx, Provider, ask_each, sign};
+use super::{Answers, Asked, Ctx, Provider, ask_each, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -166,21 +166,9 @@ struct Client {
     secrets: Vec<Secret>,
 }
 
-/// What is asked: epay's own number wins over the merchant's.
-#[derive(Debug, Clone, PartialEq)]
-enum Key {
-    TradeNo(String),
-    OutTradeNo(String),
-}
-
-impl Key {
-    fn pair(&self) -> (&'static str, &str) {
-        match self {
-            Key::TradeNo(t) => ("trade_no", t),
-            Key::OutTradeNo(t) => ("out_trade_no", t),
-        }
-    }
-}
+/// Epay's names for the numbers asked: its own number wins over the
+/// merchant's.
+const NUMBERS: (&str, &str) = ("trade_no", "out_trade_no");
 
 impl Client {
     fn new(creds: &Credentials) -> Result<Self, SourceError> {
@@ -233,6 +221,15 @@ impl Client {
         }
     }
 
+    /// Whether the answer's `code` says the order was found (V1: 1, V2: 0).
+    fn found(&self, a: &Answer) -> bool {
+        let ok = match self.protocol() {
+            Protocol::V1 => 1,
+            Protocol::V2 => 0,
+        };
+        is_int(a.code.as_deref(), ok)
+    }
+
     fn scrub(&self, text: &str) -> String {
         redact(text, &self.secrets)
     }
@@ -246,11 +243,11 @@ impl Client {
 
     /// Asks for one order; returns the answer checked as far as the
     /// protocol allows (V2: signature and timestamp).
-    fn ask(&self, ctx: &Ctx, key: &Key) -> Result<(Answer, String), SourceError> {
+    fn ask(&self, ctx: &Ctx, key: &Asked) -> Result<(Answer, String), SourceError> {
         let reply = match &self.auth {
             Auth::Key(k) => {
                 let mut url = self.endpoint("api.php")?;
-                let (name, value) = key.pair();
+                let (name, value) = key.pair(NUMBERS);
                 url.query_pairs_mut()
                     .append_pair("act", "order")
                     .append_pair("pid", &self.pid)
@@ -262,7 +259,7 @@ impl Client {
             }
             Auth::Rsa { key: private, .. } => {
                 let url = self.endpoint("api/pay/query")?;
-                let (name, value) = key.pair();
+                let (name, value) = key.pair(NUMBERS);
                 ctx.http.send(&url, true, ctx.cancel, |c| {
                     let mut params = BTreeMap::new();
                     params.insert("pid".to_owned(), self.pid.clone());
@@ -427,19 +424,15 @@ fn observation(
 }
 
 impl Epay {
-    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Key, due: Option<&Money>) -> Answers {
+    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Asked, due: Option<&Money>) -> Answers {
         let (a, body) = client.ask(ctx, key)?;
-        let (name, asked) = key.pair();
+        let (name, asked) = key.pair(NUMBERS);
         let note = match client.protocol() {
             Protocol::V1 => format!("api.php act=order {name}={asked}"),
             Protocol::V2 => format!("api/pay/query {name}={asked}"),
         };
-        let ok_code = match client.protocol() {
-            Protocol::V1 => 1,
-            Protocol::V2 => 0,
-        };
         let msg = client.scrub(a.msg.as_deref().unwrap_or_default());
-        if !is_int(a.code.as_deref(), ok_code) {
+        if !client.found(&a) {
             let code = a.code.clone().unwrap_or_else(|| "?".into());
             return match refusal(&msg, &code) {
                 Refusal::NotFound => Ok(vec![observation(
@@ -447,19 +440,13 @@ impl Epay {
                     msg,
                     Claim::NotFound,
                     None,
-                    match key {
-                        Key::TradeNo(t) => Some(t.clone()),
-                        Key::OutTradeNo(_) => None,
-                    },
+                    key.payment_id(),
                     note,
                 )]),
                 Refusal::Error(e) => Err(e),
             };
         }
-        let said = match key {
-            Key::TradeNo(_) => a.trade_no.as_deref(),
-            Key::OutTradeNo(_) => a.out_trade_no.as_deref(),
-        };
+        let said = key.said(a.trade_no.as_deref(), a.out_trade_no.as_deref());
         // A loose gateway's empty `pid` names no merchant; its money is yuan.
         let pid = a.pid.as_deref().filter(|p| !p.is_empty());
         let amount: Option<Decimal> = a.money.as_deref().and_then(|m| m.parse().ok());
@@ -525,25 +512,17 @@ impl Provider for Epay {
 
     fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
-        ask_each(
-            case,
-            SourceKind::Epay,
-            Key::TradeNo,
-            Key::OutTradeNo,
-            |k, due| self.query_one(ctx, &client, k, due),
-        )
+        ask_each(case, SourceKind::Epay, |k, due| {
+            self.query_one(ctx, &client, k, due)
+        })
     }
 
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {
         let client = Client::new(creds)?;
-        let key = Key::OutTradeNo("DAOZHANG-CONNECTION-TEST".to_owned());
+        let key = Asked::Order("DAOZHANG-CONNECTION-TEST".to_owned());
         let (a, _) = client.ask(ctx, &key)?;
-        let ok_code = match client.protocol() {
-            Protocol::V1 => 1,
-            Protocol::V2 => 0,
-        };
         let msg = client.scrub(a.msg.as_deref().unwrap_or_default());
-        if !is_int(a.code.as_deref(), ok_code)
+        if !client.found(&a)
             && let Refusal::Error(e) = refusal(&msg, a.code.as_deref().unwrap_or("?"))
         {
             return Err(e);

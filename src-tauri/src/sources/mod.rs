@@ -178,22 +178,64 @@ pub fn payment_ids(case: &Case, kind: SourceKind) -> Vec<String> {
 /// there are none.
 pub type Answers = Result<Vec<Observation>, SourceError>;
 
+/// What a query asks about: a payment number of the provider's own
+/// (`trade_no`, `transaction_id`), or the merchant's order number (which
+/// the provider knows as `out_trade_no`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asked {
+    Payment(String),
+    Order(String),
+}
+
+impl Asked {
+    /// The number asked.
+    pub fn number(&self) -> &str {
+        match self {
+            Asked::Payment(n) | Asked::Order(n) => n,
+        }
+    }
+
+    /// The protocol's name for the number and the number: `names` are the
+    /// protocol's (payment, order) field names.
+    pub fn pair(&self, names: (&'static str, &'static str)) -> (&'static str, &str) {
+        match self {
+            Asked::Payment(n) => (names.0, n),
+            Asked::Order(n) => (names.1, n),
+        }
+    }
+
+    /// Of the numbers an answer names (its payment number, its order
+    /// number), the one of the kind asked; for [`guard::Guard::about`].
+    pub fn said<'a>(&self, payment: Option<&'a str>, order: Option<&'a str>) -> Option<&'a str> {
+        match self {
+            Asked::Payment(_) => payment,
+            Asked::Order(_) => order,
+        }
+    }
+
+    /// The payment ID an observation of this query carries when the
+    /// answer names none (a payment not found): the number, if it is one.
+    pub fn payment_id(&self) -> Option<String> {
+        match self {
+            Asked::Payment(n) => Some(n.clone()),
+            Asked::Order(_) => None,
+        }
+    }
+}
+
 /// Asks `one` about each of `case`'s payment IDs of `kind`, or — when the
-/// case has none — about the order number as the merchant's own number.
-/// `by_payment` / `by_order` make the provider's query key; `one` is given
-/// the amount its answer must have, as [`ask_keys`] does.
-pub fn ask_each<K>(
+/// case has none — about the order number as the merchant's own number;
+/// `one` is given the amount its answer must have, as [`ask_keys`] does.
+pub fn ask_each(
     case: &Case,
     kind: SourceKind,
-    by_payment: impl Fn(String) -> K,
-    by_order: impl Fn(String) -> K,
-    one: impl FnMut(&K, Option<&Money>) -> Answers,
+    one: impl FnMut(&Asked, Option<&Money>) -> Answers,
 ) -> Answers {
     let ids = payment_ids(case, kind);
-    let keys: Vec<K> = if ids.is_empty() {
-        vec![by_order(case.order_id.clone())]
+    let keys: Vec<Asked> = if ids.is_empty() {
+        vec![Asked::Order(case.order_id.clone())]
     } else {
-        ids.into_iter().map(by_payment).collect()
+        ids.into_iter().map(Asked::Payment).collect()
     };
     ask_keys(&keys, case, one)
 }

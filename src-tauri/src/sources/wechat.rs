@@ -15,7 +15,7 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, endpoint, host_of, parse_base};
-use super::{Answers, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
+use super::{Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -259,11 +259,6 @@ pub fn trade_claim(state: &str) -> Claim {
     }
 }
 
-enum Key {
-    TransactionId(String),
-    OutTradeNo(String),
-}
-
 fn error_of(r: &Reply, host: String) -> SourceError {
     match serde_json::from_str::<ApiError>(&r.body) {
         Ok(e) if !e.code.is_empty() => {
@@ -281,25 +276,16 @@ fn error_of(r: &Reply, host: String) -> SourceError {
 }
 
 impl WechatPay {
-    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Key, due: Option<&Money>) -> Answers {
-        let (segments, asked, label) = match key {
-            Key::TransactionId(t) => (
-                ["v3", "pay", "transactions", "id", t.as_str()],
-                t,
-                "transaction_id",
-            ),
-            Key::OutTradeNo(t) => (
-                ["v3", "pay", "transactions", "out-trade-no", t.as_str()],
-                t,
-                "out_trade_no",
-            ),
+    fn query_one(&self, ctx: &Ctx, client: &Client, key: &Asked, due: Option<&Money>) -> Answers {
+        let (label, asked) = key.pair(("transaction_id", "out_trade_no"));
+        let route = match key {
+            Asked::Payment(_) => "id",
+            Asked::Order(_) => "out-trade-no",
         };
+        let segments = ["v3", "pay", "transactions", route, asked];
         let reply = client.get(ctx, &segments, &[("mchid", &client.mchid)])?;
         let note = format!("GET /v3/pay/transactions {label}={asked}");
-        let payment = match key {
-            Key::TransactionId(t) => Some(t.clone()),
-            Key::OutTradeNo(_) => None,
-        };
+        let payment = key.payment_id();
         if reply.status == 404 {
             return match serde_json::from_str::<ApiError>(&reply.body) {
                 Ok(e) if e.code == "ORDER_NOT_EXIST" || e.code == "RESOURCE_NOT_EXISTS" => {
@@ -327,10 +313,7 @@ impl WechatPay {
                 &reply.body,
             )
         })?;
-        let said = match key {
-            Key::TransactionId(_) => t.transaction_id.as_deref(),
-            Key::OutTradeNo(_) => t.out_trade_no.as_deref(),
-        };
+        let said = key.said(t.transaction_id.as_deref(), t.out_trade_no.as_deref());
         let amount = t.amount.as_ref();
         let fen = amount.and_then(|a| a.total);
         let currency = amount.and_then(|a| a.currency.as_deref()).unwrap_or("CNY");
@@ -405,13 +388,9 @@ impl Provider for WechatPay {
 
     fn query(&self, ctx: &Ctx, creds: &Credentials, case: &Case) -> Answers {
         let client = Client::new(creds)?;
-        ask_each(
-            case,
-            SourceKind::WechatPay,
-            Key::TransactionId,
-            Key::OutTradeNo,
-            |k, due| self.query_one(ctx, &client, k, due),
-        )
+        ask_each(case, SourceKind::WechatPay, |k, due| {
+            self.query_one(ctx, &client, k, due)
+        })
     }
 
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {
