@@ -102,15 +102,10 @@ struct Client {
 
 impl Client {
     fn new(creds: &Credentials) -> Result<Self, SourceError> {
-        let field = |k: &'static str| creds.text(k).ok_or(SourceError::NotConfigured(vec![k]));
-        let app_id = field("app_id")?.to_owned();
-        let key = sign::private_key(
-            "private_key",
-            creds
-                .get("private_key")
-                .ok_or(SourceError::NotConfigured(vec!["private_key"]))?,
-        )?;
-        let alipay_key = sign::public_key("alipay_public_key", field("alipay_public_key")?)?;
+        let app_id = creds.required_text("app_id")?.to_owned();
+        let key = sign::private_key("private_key", creds.required("private_key")?)?;
+        let alipay_public = creds.required_text("alipay_public_key")?;
+        let alipay_key = sign::public_key("alipay_public_key", alipay_public)?;
         let gateway = parse_base("gateway", creds.text("gateway").unwrap_or(PRODUCTION))?;
         Ok(Client {
             app_id,

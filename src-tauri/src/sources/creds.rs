@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::error::SourceError;
 use super::secret::Secret;
 use crate::domain::text::Bilingual;
 
@@ -73,6 +74,17 @@ impl Credentials {
     /// A value's text, for a request (a secret) or the form (a plain field).
     pub fn text(&self, key: &str) -> Option<&str> {
         self.get(key).map(|s| s.expose().trim())
+    }
+
+    /// A value a source cannot ask without; its absence is
+    /// [`SourceError::NotConfigured`] naming it.
+    pub fn required(&self, key: &'static str) -> Result<&Secret, SourceError> {
+        self.get(key).ok_or(SourceError::NotConfigured(vec![key]))
+    }
+
+    /// [`Credentials::required`], as text.
+    pub fn required_text(&self, key: &'static str) -> Result<&str, SourceError> {
+        self.text(key).ok_or(SourceError::NotConfigured(vec![key]))
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {

@@ -113,10 +113,7 @@ pub fn page_status(html: &str, order_sn: &str) -> Option<String> {
 }
 
 fn shop(creds: &Credentials) -> Result<Url, SourceError> {
-    let text = creds
-        .text("shop_url")
-        .ok_or(SourceError::NotConfigured(vec!["shop_url"]))?;
-    let mut url = parse_base("shop_url", text)?;
+    let mut url = parse_base("shop_url", creds.required_text("shop_url")?)?;
     url.set_query(None);
     url.set_fragment(None);
     Ok(url)

@@ -172,7 +172,7 @@ const NUMBERS: (&str, &str) = ("trade_no", "out_trade_no");
 
 impl Client {
     fn new(creds: &Credentials) -> Result<Self, SourceError> {
-        let field = |k: &'static str| creds.text(k).ok_or(SourceError::NotConfigured(vec![k]));
+        let field = |k| creds.required_text(k);
         let protocol = match creds
             .text("protocol")
             .unwrap_or("v1")
@@ -191,9 +191,7 @@ impl Client {
         let auth = match protocol {
             Protocol::V1 => Auth::Key(Secret::new(field("key")?)),
             Protocol::V2 => {
-                let private = creds
-                    .get("private_key")
-                    .ok_or(SourceError::NotConfigured(vec!["private_key"]))?;
+                let private = creds.required("private_key")?;
                 Auth::Rsa {
                     key: Box::new(sign::private_key("private_key", private)?),
                     platform: Box::new(sign::public_key(

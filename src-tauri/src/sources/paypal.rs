@@ -101,10 +101,9 @@ struct ApiError {
 
 impl Client {
     fn new(creds: &Credentials) -> Result<Self, SourceError> {
-        let field = |k: &'static str| creds.text(k).ok_or(SourceError::NotConfigured(vec![k]));
         Ok(Client {
-            client_id: field("client_id")?.to_owned(),
-            secret: Secret::new(field("client_secret")?),
+            client_id: creds.required_text("client_id")?.to_owned(),
+            secret: Secret::new(creds.required_text("client_secret")?),
             base: parse_base("base_url", creds.text("base_url").unwrap_or(PRODUCTION))?,
             token: RefCell::new(None),
         })

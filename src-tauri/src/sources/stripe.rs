@@ -72,9 +72,7 @@ struct Client {
 
 impl Client {
     fn new(creds: &Credentials) -> Result<Self, SourceError> {
-        let key = creds
-            .get("secret_key")
-            .ok_or(SourceError::NotConfigured(vec!["secret_key"]))?;
+        let key = creds.required("secret_key")?;
         let text = key.expose().trim();
         if text.starts_with("pk_") {
             return Err(SourceError::BadSetting {

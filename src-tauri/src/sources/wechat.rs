@@ -114,7 +114,7 @@ struct Client {
 
 impl Client {
     fn new(creds: &Credentials) -> Result<Self, SourceError> {
-        let field = |k: &'static str| creds.text(k).ok_or(SourceError::NotConfigured(vec![k]));
+        let field = |k| creds.required_text(k);
         let platform = field("platform_public_key")?;
         let platform_key_id = match creds.text("platform_key_id") {
             Some(id) => id.to_owned(),
@@ -124,12 +124,7 @@ impl Client {
         Ok(Client {
             mchid: field("mchid")?.to_owned(),
             serial: field("merchant_serial")?.to_owned(),
-            key: sign::private_key(
-                "private_key",
-                creds
-                    .get("private_key")
-                    .ok_or(SourceError::NotConfigured(vec!["private_key"]))?,
-            )?,
+            key: sign::private_key("private_key", creds.required("private_key")?)?,
             platform_key: sign::public_key("platform_public_key", platform)?,
             platform_key_id,
             base: parse_base("base_url", creds.text("base_url").unwrap_or(PRODUCTION))?,
