@@ -23,6 +23,9 @@ step "front end: typecheck, lint, i18n, component tests, build"
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "module arrows"
+python3 scripts/arrows.py
+
 step "build every crate, target and test once, with clippy's lints as errors"
 # What `cargo clippy --all-targets -- -D warnings` does, inside the build.
 RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)"

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::domain::case::{RawCase, platform_presets};
 use crate::domain::text::Bilingual;
-use crate::store::StoredCase;
+use crate::records::StoredCase;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {

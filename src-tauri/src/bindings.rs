@@ -14,11 +14,11 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::api::OpenedCase::export_all(&cfg)?;
     crate::api::AppInfo::export_all(&cfg)?;
     crate::api::PresetView::export_all(&cfg)?;
-    crate::store::CaseSummary::export_all(&cfg)?;
+    crate::records::CaseSummary::export_all(&cfg)?;
     crate::complaint::Complaint::export_all(&cfg)?;
     crate::ids::Candidate::export_all(&cfg)?;
     crate::error::BoundaryError::export_all(&cfg)?;
-    crate::sources::SourceProgress::export_all(&cfg)?;
+    crate::records::SourceProgress::export_all(&cfg)?;
     crate::sources::settings::SourceSettings::export_all(&cfg)?;
     crate::domain::case::FieldError::export_all(&cfg)?;
     crate::domain::case::Case::export_all(&cfg)?;

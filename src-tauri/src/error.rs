@@ -9,6 +9,7 @@ use crate::domain::case::{CaseError, FieldError};
 use crate::evidence::EvidenceError;
 use crate::sources::creds::CredError;
 use crate::sources::error::SourceError;
+use crate::store::StoreError;
 
 /// The closed set of error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -136,6 +137,78 @@ impl From<CheckError> for BoundaryError {
     }
 }
 
+impl From<StoreError> for BoundaryError {
+    fn from(e: StoreError) -> Self {
+        let details = match &e {
+            StoreError::NotFound { id } => Some(serde_json::json!({ "id": id })),
+            StoreError::Ambiguous { prefix, matches } => {
+                Some(serde_json::json!({ "prefix": prefix, "matches": matches }))
+            }
+            StoreError::Exists { id } => Some(serde_json::json!({ "id": id })),
+            StoreError::NewerSchema {
+                found,
+                supported,
+                path,
+            } => Some(serde_json::json!({
+                "found": found,
+                "supported": supported,
+                "path": path.display().to_string(),
+            })),
+            _ => None,
+        };
+        let b = BoundaryError::new(store_code(&e), e.to_string());
+        match details {
+            Some(d) => b.with_details(d),
+            None => b,
+        }
+    }
+}
+
+/// The boundary code of a case-file error.
+fn store_code(e: &StoreError) -> ErrorCode {
+    match e {
+        StoreError::NotFound { .. } => ErrorCode::NotFound,
+        StoreError::Ambiguous { .. } => ErrorCode::Ambiguous,
+        StoreError::Exists { .. } => ErrorCode::Exists,
+        StoreError::BadDocument(_) => ErrorCode::Syntax,
+        StoreError::BadId { .. } => ErrorCode::BadArgument,
+        StoreError::NoDataDir | StoreError::Io { .. } | StoreError::NotACaseFile { .. } => {
+            ErrorCode::Io
+        }
+        StoreError::NewerSchema { .. }
+        | StoreError::Damaged { .. }
+        | StoreError::Poisoned
+        | StoreError::Sqlite { .. } => ErrorCode::Store,
+    }
+}
+
 fn fields_json(fields: &[FieldError]) -> serde_json::Value {
     serde_json::to_value(fields).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_the_boundary_with_their_codes() {
+        let b = BoundaryError::from(StoreError::Ambiguous {
+            prefix: "dz-d3kq".into(),
+            matches: vec!["dz-d3kq0000a1".into(), "dz-d3kq0000b2".into()],
+        });
+        assert_eq!(b.code, ErrorCode::Ambiguous);
+        assert_eq!(
+            b.details.unwrap()["matches"][1],
+            "dz-d3kq0000b2",
+            "the matches travel as details for the UI"
+        );
+        assert_eq!(
+            BoundaryError::from(StoreError::NotFound { id: "x".into() }).code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            BoundaryError::from(StoreError::BadDocument("x".into())).code,
+            ErrorCode::Syntax
+        );
+    }
 }

@@ -5,14 +5,13 @@
 use serde::Serialize;
 
 use crate::complaint;
-use crate::domain::calendar::BusinessCalendar;
-use crate::domain::diagnosis::{Analysis, Audience, analyze};
-use crate::domain::ladder::{self, Entry, EntryKind, Rung};
+use crate::domain::diagnosis::{Audience, analyze};
+use crate::domain::ladder::Rung;
 use crate::domain::text::Lang;
 use crate::domain::time::{Moment, parse_moment};
-use crate::domain::windows::Windows;
 use crate::error::{BoundaryError, ErrorCode};
-use crate::store::{MessageKind, MessageRecord, Store, StoredCase};
+use crate::records::{MessageKind, MessageRecord, StoredCase};
+use crate::store::Store;
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
@@ -27,45 +26,14 @@ pub struct LadderView {
     pub messages: Vec<MessageRecord>,
 }
 
-/// The store's messages as the ladder reads them; messages to an audience
-/// this version does not know are left out.
-pub fn entries(messages: &[MessageRecord]) -> Vec<Entry> {
-    messages
-        .iter()
-        .filter_map(|m| {
-            let audience = Audience::parse(&m.audience)?;
-            let when = m.sent_at.unwrap_or(m.at);
-            let kind = match m.kind {
-                MessageKind::Complaint => match m.sent_at {
-                    Some(t) => EntryKind::Sent(t),
-                    None => EntryKind::Draft,
-                },
-                MessageKind::Answer => EntryKind::Answer(when),
-                MessageKind::Closed => EntryKind::Closed(when, m.text.clone()),
-            };
-            Some(Entry { audience, kind })
-        })
-        .collect()
-}
-
-/// The ladder of a stored case, given its analysis as of the same moment.
-pub fn rungs(stored: &StoredCase, analysis: &Analysis) -> Vec<Rung> {
-    ladder::ladder(
-        &stored.case,
-        analysis,
-        &entries(&stored.messages),
-        Windows::builtin(),
-        BusinessCalendar::china(),
-    )
-}
-
+/// The ladder of a stored case as of `now`.
 pub fn view(stored: &StoredCase, now: Moment) -> LadderView {
     let analysis = analyze(&stored.case, now);
     LadderView {
         case_id: stored.id.clone(),
         now: analysis.now,
         settled: analysis.diagnosis.settled,
-        rungs: rungs(stored, &analysis),
+        rungs: stored.rungs(&analysis),
         messages: stored.messages.clone(),
     }
 }

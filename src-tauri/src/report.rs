@@ -8,8 +8,7 @@ use crate::domain::diagnosis::{Analysis, DeadlineKind, analyze};
 use crate::domain::money::Money;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
-use crate::sources::SourceProgress;
-use crate::store::CheckRecord;
+use crate::records::{CheckRecord, SourceProgress};
 
 /// Report format version; bump on incompatible changes (docs/cli.md).
 pub const REPORT_VERSION: u32 = 1;

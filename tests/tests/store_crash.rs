@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use daozhang::domain::case::Case;
 use daozhang::domain::observation::Observation;
-use daozhang::store::{CheckRecord, MessageRecord, Store};
+use daozhang::records::{CheckRecord, MessageRecord};
+use daozhang::store::Store;
 
 const KILLS: usize = 20;
 const MIN_DELAY_MS: u64 = 20;

@@ -16,12 +16,12 @@ use crate::error::{BoundaryError, ErrorCode};
 use crate::evidence::{self, EvidenceScan};
 use crate::follow::FollowView;
 use crate::ids::{self, Candidate};
+use crate::records::{CaseSummary, MessageKind, MessageRecord};
 use crate::report::CheckReport;
 use crate::sources::creds::{Credentials, Keychain};
 use crate::sources::http::{Http, Policy};
 use crate::sources::secret::Secret;
 use crate::sources::{self, settings};
-use crate::store::{CaseSummary, MessageKind, MessageRecord};
 use crate::{batch, check, escalation, export};
 
 type Result<T> = std::result::Result<T, BoundaryError>;

@@ -17,12 +17,13 @@ use crate::domain::case::Case;
 use crate::domain::observation::Observation;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
-use crate::follow::{Change, Follow, Rules, observe};
+use crate::follow::{Rules, observe};
+use crate::records::{Change, Follow, SourceProgress, SourceStatus};
 use crate::report::CheckReport;
 use crate::sources::creds::CredStore;
 use crate::sources::error::SourceError;
 use crate::sources::http::Http;
-use crate::sources::{self, Outcome, SourceProgress, SourceStatus};
+use crate::sources::{self, Outcome};
 use crate::store::{Store, StoreError};
 
 /// Called with the whole list of sources after every change.

@@ -17,7 +17,8 @@ use crate::domain::money::Money;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
 use crate::domain::windows::Windows;
-use crate::follow::{Change, Follow, Rules, hold_reason, next_due, plan};
+use crate::follow::{Rules, hold_reason, next_due, plan};
+use crate::records::{Change, Follow};
 use crate::store::{Store, StoreError};
 
 /// Where "now" comes from.

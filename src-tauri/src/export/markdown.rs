@@ -9,7 +9,7 @@ use crate::domain::ladder::RungStatus;
 use crate::domain::text::{Bilingual, Lang};
 use crate::domain::time::Moment;
 use crate::domain::timeline::source_name;
-use crate::store::MessageKind;
+use crate::records::MessageKind;
 
 /// A table cell: no pipes or line breaks to break the table.
 fn cell(s: &str) -> String {

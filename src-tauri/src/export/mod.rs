@@ -19,8 +19,7 @@ pub use markdown::markdown;
 use crate::domain::diagnosis::{Analysis, analyze};
 use crate::domain::ladder::Rung;
 use crate::domain::time::Moment;
-use crate::escalation;
-use crate::store::StoredCase;
+use crate::records::StoredCase;
 
 /// What both exports are made from: the stored case evaluated at one moment.
 pub struct Snapshot<'a> {
@@ -32,7 +31,7 @@ pub struct Snapshot<'a> {
 impl<'a> Snapshot<'a> {
     pub fn new(stored: &'a StoredCase, now: Moment) -> Self {
         let analysis = analyze(&stored.case, now);
-        let rungs = escalation::rungs(stored, &analysis);
+        let rungs = stored.rungs(&analysis);
         Snapshot {
             stored,
             analysis,

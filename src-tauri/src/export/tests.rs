@@ -7,8 +7,8 @@ use icalendar::{Component, DatePerhapsTime};
 use super::*;
 use crate::domain::case::parse_case_toml;
 use crate::domain::text::Lang;
+use crate::records::{MessageKind, MessageRecord};
 use crate::report::CheckReport;
-use crate::store::{MessageKind, MessageRecord};
 
 fn t(s: &str) -> Moment {
     DateTime::parse_from_rfc3339(s).unwrap()

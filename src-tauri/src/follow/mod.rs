@@ -6,7 +6,7 @@
 
 pub mod runner;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use chrono::{Duration, NaiveTime, TimeZone};
@@ -14,13 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::case::Case;
-use crate::domain::diagnosis::{Analysis, Code, DeadlineKind};
-use crate::domain::stage::{Stage, StageState};
+use crate::domain::diagnosis::{Analysis, DeadlineKind};
 use crate::domain::text::Bilingual;
 use crate::domain::time::{Moment, human_duration_en, human_duration_zh};
 use crate::domain::timeline;
 use crate::domain::windows::Windows;
-use crate::sources::{SourceProgress, SourceStatus};
+use crate::records::{
+    Change, ChangeKind, Failing, Follow, FollowState, Seen, SourceProgress, SourceStatus,
+};
 
 // ------------------------------------------------------------------ rules
 
@@ -186,77 +187,6 @@ pub fn next_due(s: &Schedule, last_run: Option<Moment>, now: Moment, r: &Rules) 
 
 // ------------------------------------------------------------------ state
 
-/// What the follow-up remembers of a case between looks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct FollowState {
-    /// The last look, automatic or by hand.
-    #[serde(default)]
-    pub last_run: Option<Moment>,
-    /// What that look showed.
-    #[serde(default)]
-    pub seen: Option<Seen>,
-    /// Sources that failed on their last tries, by key (`api:alipay`).
-    #[serde(default)]
-    pub failing: BTreeMap<String, Failing>,
-    /// Deadlines whose passing was already announced (`what@due`).
-    #[serde(default)]
-    pub announced: BTreeSet<String>,
-    /// Changes found by automatic looks that the user has not seen yet.
-    #[serde(default)]
-    pub unread: Vec<Change>,
-}
-
-/// A case's follow-up: on or off, and its state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct Follow {
-    pub enabled: bool,
-    pub state: FollowState,
-}
-
-impl Default for Follow {
-    /// Every case is followed until the user turns it off.
-    fn default() -> Self {
-        Follow {
-            enabled: true,
-            state: FollowState::default(),
-        }
-    }
-}
-
-/// The diagnosis and the stages as one look showed them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct Seen {
-    pub code: Code,
-    pub settled: bool,
-    pub stages: Vec<(Stage, StageState)>,
-}
-
-impl Seen {
-    pub fn of(a: &Analysis) -> Seen {
-        Seen {
-            code: a.diagnosis.code,
-            settled: a.diagnosis.settled,
-            stages: a
-                .timeline
-                .stages
-                .iter()
-                .map(|s| (s.stage, s.state))
-                .collect(),
-        }
-    }
-}
-
-/// A source that keeps failing, and when it is asked again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct Failing {
-    pub failures: u32,
-    /// The first failure of this run of failures.
-    pub since: Moment,
-    pub next_try: Moment,
-    /// The last failure, as the source reported it.
-    pub detail: Bilingual,
-}
-
 /// Why a failing source is not asked now, or `None` when its wait is over.
 pub fn hold_reason(f: &Failing, now: Moment) -> Option<Bilingual> {
     if f.next_try <= now {
@@ -317,31 +247,6 @@ pub fn update_backoff(
 }
 
 // ---------------------------------------------------------------- changes
-
-/// Something an automatic look found that is worth telling the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct Change {
-    pub at: Moment,
-    pub what: ChangeKind,
-    pub text: Bilingual,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ChangeKind {
-    /// A stage moved (pending → done, pending → overdue …).
-    Stage {
-        stage: Stage,
-        from: StageState,
-        to: StageState,
-    },
-    /// The case is settled: credited or refunded.
-    Settled { code: Code },
-    /// The diagnosis changed without the case being settled.
-    Diagnosis { from: Code, to: Code },
-    /// A dated deadline passed.
-    Deadline { what: String, due: Moment },
-}
 
 fn deadline_key(what: &str, due: Moment) -> String {
     format!("{what}@{}", due.to_rfc3339())

@@ -28,8 +28,6 @@ pub mod wire;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
-use serde::Serialize;
-
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Observation, SourceKind, Via};
@@ -39,43 +37,7 @@ use creds::{CredField, CredStore, Credentials};
 use error::SourceError;
 use http::Http;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceStatus {
-    Waiting,
-    Running,
-    Done,
-    /// Not asked, with the reason (no credentials, nothing imported).
-    Skipped,
-    Failed,
-    Cancelled,
-}
-
-/// One source's progress, as the check screen shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct SourceProgress {
-    /// Stable key: `manual`, `evidence`, `api:alipay` …
-    pub source: String,
-    pub label: Bilingual,
-    pub status: SourceStatus,
-    pub detail: Bilingual,
-    /// An answer that was not used (bad signature, malformed, about another
-    /// order), with every secret removed, for the user to look at.
-    #[serde(default)]
-    pub raw: Option<String>,
-}
-
-impl SourceProgress {
-    fn new(source: impl Into<String>, label: Bilingual) -> Self {
-        SourceProgress {
-            source: source.into(),
-            label,
-            status: SourceStatus::Waiting,
-            detail: Bilingual::default(),
-            raw: None,
-        }
-    }
-}
+pub use crate::records::{SourceProgress, SourceStatus};
 
 /// What a provider query needs besides its credentials.
 pub struct Ctx<'a> {

@@ -49,7 +49,8 @@ mod tests {
 
     use super::*;
     use crate::domain::case::parse_case_toml;
-    use crate::store::{FILE_NAME, MessageKind, MessageRecord};
+    use crate::records::{MessageKind, MessageRecord};
+    use crate::store::FILE_NAME;
 
     fn t(s: &str) -> Moment {
         DateTime::parse_from_rfc3339(s).unwrap()

@@ -4,8 +4,6 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::ErrorCode as SqliteCode;
 
-use crate::error::{BoundaryError, ErrorCode};
-
 /// Why a case-file operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -145,24 +143,6 @@ impl StoreError {
             source,
         }
     }
-
-    /// The boundary code for this error.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            StoreError::NotFound { .. } => ErrorCode::NotFound,
-            StoreError::Ambiguous { .. } => ErrorCode::Ambiguous,
-            StoreError::Exists { .. } => ErrorCode::Exists,
-            StoreError::BadDocument(_) => ErrorCode::Syntax,
-            StoreError::BadId { .. } => ErrorCode::BadArgument,
-            StoreError::NoDataDir | StoreError::Io { .. } | StoreError::NotACaseFile { .. } => {
-                ErrorCode::Io
-            }
-            StoreError::NewerSchema { .. }
-            | StoreError::Damaged { .. }
-            | StoreError::Poisoned
-            | StoreError::Sqlite { .. } => ErrorCode::Store,
-        }
-    }
 }
 
 /// Adds the file path to rusqlite results.
@@ -173,32 +153,5 @@ pub(crate) trait At<T> {
 impl<T> At<T> for Result<T, rusqlite::Error> {
     fn at(self, path: &Path) -> Result<T, StoreError> {
         self.map_err(|e| StoreError::sqlite(path, e))
-    }
-}
-
-impl From<StoreError> for BoundaryError {
-    fn from(e: StoreError) -> Self {
-        let details = match &e {
-            StoreError::NotFound { id } => Some(serde_json::json!({ "id": id })),
-            StoreError::Ambiguous { prefix, matches } => {
-                Some(serde_json::json!({ "prefix": prefix, "matches": matches }))
-            }
-            StoreError::Exists { id } => Some(serde_json::json!({ "id": id })),
-            StoreError::NewerSchema {
-                found,
-                supported,
-                path,
-            } => Some(serde_json::json!({
-                "found": found,
-                "supported": supported,
-                "path": path.display().to_string(),
-            })),
-            _ => None,
-        };
-        let b = BoundaryError::new(e.code(), e.to_string());
-        match details {
-            Some(d) => b.with_details(d),
-            None => b,
-        }
     }
 }

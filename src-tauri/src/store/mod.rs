@@ -31,12 +31,15 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::observation::Observation;
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
-use crate::follow::Follow;
+use crate::records::{CaseSummary, CheckRecord, CheckSummary, Follow, StoredCase};
 
 pub use case_id::{MIN_PREFIX as MIN_ID_PREFIX, is_valid as is_valid_id};
 use error::At;
 pub use error::StoreError;
 pub use schema::SCHEMA_VERSION;
+
+// The CLI's paths of the message records.
+pub use crate::records::{MessageKind, MessageRecord};
 
 /// The case file's name inside the data directory.
 pub const FILE_NAME: &str = "cases.sqlite3";
@@ -48,112 +51,6 @@ pub const DOCUMENT_FORMAT: &str = "daozhang-case";
 pub const DOCUMENT_VERSION: u32 = 1;
 /// The largest case document `from_json` reads.
 pub const MAX_DOCUMENT_BYTES: usize = 64 << 20;
-
-// ---------------------------------------------------------------- records
-
-/// A case as kept in the case file, with what was done about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct StoredCase {
-    pub id: String,
-    pub created_at: Moment,
-    pub updated_at: Moment,
-    pub case: Case,
-    /// Oldest first.
-    pub checks: Vec<CheckRecord>,
-    /// Oldest first.
-    pub messages: Vec<MessageRecord>,
-}
-
-/// One check that was kept: its outcome and the full report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct CheckRecord {
-    /// The "now" the check ran as of.
-    pub at: Moment,
-    /// The diagnosis code.
-    pub code: String,
-    /// The stage where the chain broke, if one did.
-    pub broken_link: Option<String>,
-    pub summary: Bilingual,
-    /// The next deadline not yet passed, as of `at`.
-    pub next_deadline: Option<Moment>,
-    /// The check report as JSON (`daozhang check --json`).
-    pub report: serde_json::Value,
-}
-
-/// One entry of a case's correspondence: a complaint the user sent, an
-/// answer they pasted back, or the note closing a rung of the ladder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-pub struct MessageRecord {
-    /// When it was written down in Daozhang.
-    pub at: Moment,
-    pub audience: String,
-    pub lang: String,
-    pub text: String,
-    /// When it was sent (a complaint) or received (an answer), once the
-    /// user says so.
-    pub sent_at: Option<Moment>,
-    /// Documents written before answers were kept have no kind: they are
-    /// complaints.
-    #[serde(default)]
-    pub kind: MessageKind,
-}
-
-/// What a [`MessageRecord`] is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageKind {
-    /// A complaint written by Daozhang (sent once `sent_at` is set).
-    #[default]
-    Complaint,
-    /// What the other side answered, pasted back by the user.
-    Answer,
-    /// The user closed this rung (settled, refused, or given up), with a note.
-    Closed,
-}
-
-impl MessageKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            MessageKind::Complaint => "complaint",
-            MessageKind::Answer => "answer",
-            MessageKind::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<MessageKind> {
-        [
-            MessageKind::Complaint,
-            MessageKind::Answer,
-            MessageKind::Closed,
-        ]
-        .into_iter()
-        .find(|k| k.code() == s)
-    }
-}
-
-/// One line of the case list.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct CaseSummary {
-    pub id: String,
-    pub platform: Bilingual,
-    pub order_id: String,
-    pub amount: Money,
-    pub created_at: Moment,
-    pub updated_at: Moment,
-    /// The most recently recorded check.
-    pub last_check: Option<CheckSummary>,
-    /// The last check's next deadline.
-    pub next_deadline: Option<Moment>,
-    /// Changes automatic re-checks found that the user has not seen.
-    pub unread: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct CheckSummary {
-    pub at: Moment,
-    pub code: String,
-    pub broken_link: Option<String>,
-}
 
 /// One case as one JSON document; export → import → export round-trips
 /// byte for byte.

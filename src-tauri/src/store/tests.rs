@@ -1,7 +1,6 @@
 use super::*;
 use crate::domain::case::parse_case_toml;
 use crate::domain::observation::{Claim, SourceKind, Via};
-use crate::error::{BoundaryError, ErrorCode};
 use crate::report::CheckReport;
 
 const EXAMPLES: [(&str, &str); 3] = [
@@ -753,27 +752,5 @@ fn a_directory_that_cannot_be_created_is_named() {
     assert!(
         matches!(&err, StoreError::NotACaseFile { problem, .. } if problem.contains("directory")),
         "a directory is not a case file: {err:?}"
-    );
-}
-
-#[test]
-fn errors_cross_the_boundary_with_their_codes() {
-    let b = BoundaryError::from(StoreError::Ambiguous {
-        prefix: "dz-d3kq".into(),
-        matches: vec!["dz-d3kq0000a1".into(), "dz-d3kq0000b2".into()],
-    });
-    assert_eq!(b.code, ErrorCode::Ambiguous);
-    assert_eq!(
-        b.details.unwrap()["matches"][1],
-        "dz-d3kq0000b2",
-        "the matches travel as details for the UI"
-    );
-    assert_eq!(
-        BoundaryError::from(StoreError::NotFound { id: "x".into() }).code,
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        BoundaryError::from(StoreError::BadDocument("x".into())).code,
-        ErrorCode::Syntax
     );
 }

@@ -25,7 +25,8 @@ use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, Observation, SourceKind, Via};
 use daozhang::domain::text::Bilingual;
 use daozhang::domain::time::Moment;
-use daozhang::store::{CheckRecord, MessageKind, MessageRecord, Store};
+use daozhang::records::{CheckRecord, MessageKind, MessageRecord};
+use daozhang::store::Store;
 
 const EXAMPLES: [&str; 3] = [
     include_str!("../../../examples/douyin-dou-plus-alipay.toml"),
