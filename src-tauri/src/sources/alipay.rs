@@ -150,11 +150,8 @@ impl Client {
                 )
                 .body(body)
         })?;
-        if !(200..300).contains(&reply.status) {
-            return Err(SourceError::Http {
-                host: super::http::host_of(&self.gateway),
-                status: reply.status,
-            });
+        if !reply.is_success() {
+            return Err(reply.http_error(&self.gateway));
         }
         verify(&reply.body, method, &self.alipay_key)
     }

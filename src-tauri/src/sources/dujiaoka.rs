@@ -150,12 +150,7 @@ fn check(ctx: &Ctx, base: &Url, order_sn: &str) -> Result<Observation, SourceErr
     let parsed = serde_json::from_str::<Check>(reply.body.trim_start_matches('\u{feff}'));
     let check = match parsed {
         Ok(c) if c.code.is_some() => c,
-        _ if !(200..300).contains(&reply.status) => {
-            return Err(SourceError::Http {
-                host: host_of(base),
-                status: reply.status,
-            });
-        }
+        _ if !reply.is_success() => return Err(reply.http_error(base)),
         _ => {
             return Err(SourceError::untrusted(
                 "应答不是独角数卡的订单状态（店铺网址对吗？）",
@@ -224,7 +219,7 @@ impl Provider for Dujiaoka {
         // takes nothing away from the status answer.
         let url = page(&base, "detail-order-sn", order_sn)?;
         if let Ok(reply) = get(ctx, &url, "text/html")
-            && (200..300).contains(&reply.status)
+            && reply.is_success()
             && let Some(words) = page_status(&reply.body, order_sn)
         {
             out.push(observation(

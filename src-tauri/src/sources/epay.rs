@@ -281,11 +281,8 @@ impl Client {
         let body = self.scrub(text);
         let parsed = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text);
         let Ok(map) = parsed else {
-            if !(200..300).contains(&reply.status) {
-                return Err(SourceError::Http {
-                    host: host_of(&self.base),
-                    status: reply.status,
-                });
+            if !reply.is_success() {
+                return Err(reply.http_error(&self.base));
             }
             return Err(SourceError::untrusted(
                 "应答不是 JSON（网关地址对吗？）",

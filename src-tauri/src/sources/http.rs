@@ -79,6 +79,20 @@ impl Reply {
         }
     }
 
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// This answer's status as the error of a request to `url` (a status
+    /// without a body we understand).
+    pub fn http_error(&self, url: &Url) -> SourceError {
+        SourceError::Http {
+            host: host_of(url),
+            status: self.status,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

@@ -17,7 +17,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
-use super::http::{Reply, endpoint, host_of, parse_base};
+use super::http::{Reply, endpoint, parse_base};
 use super::secret::{Secret, redact};
 use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::{Case, Method};
@@ -138,7 +138,7 @@ impl Client {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body("grant_type=client_credentials")
         })?;
-        if !(200..300).contains(&reply.status) {
+        if !reply.is_success() {
             return Err(self.error(&reply));
         }
         let t: Token = serde_json::from_str(&reply.body).map_err(|_| self.malformed(&reply))?;
@@ -167,7 +167,7 @@ impl Client {
     }
 
     fn read<T: DeserializeOwned>(&self, reply: &Reply) -> Result<T, SourceError> {
-        if !(200..300).contains(&reply.status) {
+        if !reply.is_success() {
             return Err(self.error(reply));
         }
         serde_json::from_str(&reply.body).map_err(|_| self.malformed(reply))
@@ -175,10 +175,7 @@ impl Client {
 
     fn error(&self, r: &Reply) -> SourceError {
         let Ok(e) = serde_json::from_str::<ApiError>(&r.body) else {
-            return SourceError::Http {
-                host: host_of(&self.base),
-                status: r.status,
-            };
+            return r.http_error(&self.base);
         };
         let code = e
             .name
@@ -196,10 +193,7 @@ impl Client {
         let message = redact(&message, [&self.secret]);
         let refused = r.status == 401 || r.status == 403 || code == "invalid_client";
         if !refused && code.is_empty() && message.is_empty() {
-            return SourceError::Http {
-                host: host_of(&self.base),
-                status: r.status,
-            };
+            return r.http_error(&self.base);
         }
         let hint = if refused && !self.sandbox() {
             " — a sandbox app's credentials do not work on the live host (set base_url to the sandbox)"

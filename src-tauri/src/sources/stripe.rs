@@ -15,7 +15,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
-use super::http::{Reply, endpoint, host_of, parse_base};
+use super::http::{Reply, endpoint, parse_base};
 use super::secret::{Secret, redact};
 use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::Case;
@@ -114,7 +114,7 @@ impl Client {
 
     /// A 2xx answer read as `T`; anything else as our error.
     fn read<T: DeserializeOwned>(&self, reply: &Reply) -> Result<T, SourceError> {
-        if !(200..300).contains(&reply.status) {
+        if !reply.is_success() {
             return Err(self.error(reply));
         }
         serde_json::from_str(&reply.body).map_err(|_| {
@@ -129,10 +129,7 @@ impl Client {
     /// Stripe's `{error:{type,code,message}}` as our error (§3.1).
     fn error(&self, r: &Reply) -> SourceError {
         let Ok(ApiError { error: e }) = serde_json::from_str::<ApiError>(&r.body) else {
-            return SourceError::Http {
-                host: host_of(&self.base),
-                status: r.status,
-            };
+            return r.http_error(&self.base);
         };
         // Stripe masks keys in its messages; mask again in case it did not.
         let message = redact(&e.message.unwrap_or_default(), [&self.key]);

@@ -14,7 +14,7 @@ use url::Url;
 use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
-use super::http::{Reply, endpoint, host_of, parse_base};
+use super::http::{Reply, endpoint, parse_base};
 use super::{Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
@@ -172,7 +172,7 @@ impl Client {
             r.header("wechatpay-signature"),
             r.header("wechatpay-serial"),
         ) else {
-            if (200..300).contains(&r.status) || r.status == 404 {
+            if r.is_success() || r.status == 404 {
                 return Err(untrusted("应答没有签名", "the answer is not signed"));
             }
             // An unsigned refusal (401, 5xx) is reported as such, never used.
@@ -254,7 +254,7 @@ pub fn trade_claim(state: &str) -> Claim {
     }
 }
 
-fn error_of(r: &Reply, host: String) -> SourceError {
+fn error_of(r: &Reply, base: &Url) -> SourceError {
     match serde_json::from_str::<ApiError>(&r.body) {
         Ok(e) if !e.code.is_empty() => {
             let refused = matches!(
@@ -263,10 +263,7 @@ fn error_of(r: &Reply, host: String) -> SourceError {
             );
             SourceError::named("WeChat Pay", e.code, e.message, refused)
         }
-        _ => SourceError::Http {
-            host,
-            status: r.status,
-        },
+        _ => r.http_error(base),
     }
 }
 
@@ -295,11 +292,11 @@ impl WechatPay {
                         note: Some(note),
                     }])
                 }
-                _ => Err(error_of(&reply, host_of(&client.base))),
+                _ => Err(error_of(&reply, &client.base)),
             };
         }
-        if !(200..300).contains(&reply.status) {
-            return Err(error_of(&reply, host_of(&client.base)));
+        if !reply.is_success() {
+            return Err(error_of(&reply, &client.base));
         }
         let t: Transaction = serde_json::from_str(&reply.body).map_err(|_| {
             SourceError::untrusted(
@@ -409,7 +406,7 @@ impl Provider for WechatPay {
                     client.base
                 ),
             )),
-            _ => Err(error_of(&reply, host_of(&client.base))),
+            _ => Err(error_of(&reply, &client.base)),
         }
     }
 }
