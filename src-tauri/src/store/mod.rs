@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::case::{Case, Platform};
 use crate::domain::money::{Currency, Money};
 use crate::domain::observation::Observation;
-use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
 use crate::records::{CaseSummary, CheckRecord, CheckSummary, Follow, StoredCase};
 

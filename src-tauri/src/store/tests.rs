@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::case::parse_case_toml;
 use crate::domain::observation::{Claim, SourceKind, Via};
+use crate::domain::text::Bilingual;
 use crate::report::CheckReport;
 
 const EXAMPLES: [(&str, &str); 3] = [
