@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-use chrono::FixedOffset;
+use chrono::{FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::money::{AMOUNT_EXPECTED, Currency, Money, parse_amount};
-use super::observation::{Claim, Observation, SourceKind, Via};
+use super::observation::{Claim, Observation, Party, SourceKind, Via};
 use super::status::read_status;
 use super::text::Bilingual;
 use super::time::{Moment, TIME_EXPECTED, china, parse_moment, parse_zone};
@@ -614,286 +614,48 @@ impl RawCase {
     pub fn validate(&self) -> Result<Case, CaseError> {
         let mut c = Checker { errors: Vec::new() };
 
-        let zone = match &self.timezone {
-            None => china(),
-            Some(z) => parse_zone(&z.text()).unwrap_or_else(|| {
-                c.fail(
-                    "timezone",
-                    Some(z.text()),
-                    "an offset like +08:00 or a zone like Asia/Shanghai",
-                );
-                china()
-            }),
-        };
-
-        let platform_name = c.text("platform_name", &self.platform_name, 60);
-        let platform = c
-            .required(
-                "platform",
-                &self.platform,
-                60,
-                "a preset (douyin_dou_plus, live_stream_topup, card_shop, stripe_site, paypal_site, other) or the platform's name",
-            )
-            .map(|p| Platform::parse(&p, platform_name));
-
-        let order_id = c
-            .required(
-                "order_id",
-                &self.order_id,
-                80,
-                "the platform's order number",
-            )
-            .map(|s| clean_id(&s));
-        if let Some(id) = &order_id
-            && !valid_id(id)
-        {
-            c.fail("order_id", Some(id.clone()), ID_EXPECTED);
-        }
-
-        let currency = match &self.currency {
-            None => Currency::cny(),
-            Some(v) => v.text().parse::<Currency>().unwrap_or_else(|e| {
-                c.fail("currency", Some(v.text()), e);
-                Currency::cny()
-            }),
-        };
-        let amount = c
-            .required("amount", &self.amount, 40, AMOUNT_EXPECTED)
-            .and_then(|a| match parse_amount(&a, currency.minor_digits()) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    c.fail(
-                        "amount",
-                        Some(a),
-                        format!("{AMOUNT_EXPECTED} (this one {e})"),
-                    );
-                    None
-                }
-            });
-
-        let method = c
-            .required("method", &self.method, 40, Method::EXPECTED)
-            .and_then(|m| {
-                Method::parse(&m).or_else(|| {
-                    c.fail("method", Some(m), Method::EXPECTED);
-                    None
-                })
-            });
-
-        let card_last4 = c.text("card_last4", &self.card_last4, 40).and_then(|s| {
-            let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-            if digits.len() >= 4
-                && s.chars()
-                    .all(|ch| ch.is_ascii_digit() || " -*".contains(ch))
-            {
-                // A full card number is cut to its last four here, so it is
-                // never stored.
-                Some(digits[digits.len() - 4..].to_owned())
-            } else {
-                c.fail(
-                    "card_last4",
-                    Some("(hidden)".to_owned()),
-                    "the last four digits of the card, e.g. 1234",
-                );
-                None
-            }
-        });
-
-        let submitted_at = c
-            .required("submitted_at", &self.submitted_at, 64, TIME_EXPECTED)
-            .and_then(|t| {
-                parse_moment(&t, zone, None).or_else(|| {
-                    c.fail(
-                        "submitted_at",
-                        Some(t),
-                        "a date and time like 2026-11-21 15:14 or 2026-11-21T15:14:00+08:00",
-                    );
-                    None
-                })
-            });
-        let day = submitted_at.map(|t| t.date_naive());
-
+        let zone = c.zone(&self.timezone);
+        let platform = c.platform(&self.platform, &self.platform_name);
+        let order_id = c.order_id(&self.order_id);
+        let currency = c.currency(&self.currency);
+        let amount = c.order_amount(&self.amount, &currency);
+        let method = c.method(&self.method);
+        let card_last4 = c.card_last4(&self.card_last4);
+        let submitted_at = c.submitted_at(&self.submitted_at, zone);
         let item = c.text("item", &self.item, 200);
         let merchant = c.text("merchant", &self.merchant, 120);
 
         let mut payments: Vec<PaymentRef> = Vec::new();
         for (i, p) in self.payment.iter().enumerate() {
-            let field = format!("payment[{i}].id");
-            let Some(id) = c.required(
-                &field,
-                &p.id,
-                80,
-                "the payment provider's transaction number",
-            ) else {
-                continue;
-            };
-            let id = clean_id(&id);
-            if !valid_id(&id) {
-                c.fail(&field, Some(id), ID_EXPECTED);
-                continue;
-            }
-            let given = match &p.provider {
-                None => None,
-                Some(v) => match SourceKind::parse(&v.text()) {
-                    Some(k) if k.party() == super::observation::Party::Provider => Some(k),
-                    _ => {
-                        c.fail(
-                            format!("payment[{i}].provider"),
-                            Some(v.text()),
-                            "one of alipay, wechat_pay, stripe, paypal, epay",
-                        );
-                        None
-                    }
-                },
-            };
-            let (provider, recognised) = match given {
-                Some(k) => (Some(k), false),
-                None => (recognise_provider(&id), true),
-            };
-            if payments.iter().any(|q| q.id == id) {
-                c.fail(&field, Some(id), "each payment ID once");
-                continue;
-            }
-            payments.push(PaymentRef {
-                id,
-                provider,
-                recognised: recognised && provider.is_some(),
-            });
-        }
-
-        let mut observations = Vec::new();
-        for (i, o) in self.observation.iter().enumerate() {
-            let f = |name: &str| format!("observation[{i}].{name}");
-            let source = c
-                .required(&f("source"), &o.source, 40, SourceKind::EXPECTED)
-                .and_then(|s| {
-                    SourceKind::parse(&s).or_else(|| {
-                        c.fail(f("source"), Some(s), SourceKind::EXPECTED);
-                        None
-                    })
-                });
-            let raw = c.required(
-                &f("status"),
-                &o.status,
-                2000,
-                "the status words the source shows, e.g. 支付失败 or 交易成功",
-            );
-            let at = c.text(&f("at"), &o.at, 64).and_then(|t| {
-                parse_moment(&t, zone, day).or_else(|| {
-                    c.fail(f("at"), Some(t), TIME_EXPECTED);
-                    None
-                })
-            });
-            let via = match c.text(&f("via"), &o.via, 20) {
-                None => Via::Manual,
-                Some(v) => Via::parse(&v).unwrap_or_else(|| {
-                    c.fail(
-                        f("via"),
-                        Some(v),
-                        "one of manual, bill_export, sms, receipt, api",
-                    );
-                    Via::Manual
-                }),
-            };
-            let means = c.text(&f("means"), &o.means, 40).and_then(|m| {
-                let parsed: Result<Claim, _> =
-                    serde_json::from_value(serde_json::Value::String(m.clone()));
-                parsed.ok().or_else(|| {
-                    c.fail(f("means"), Some(m), "a claim such as paid, debited, failed, processing, credited, closed, refund_pending, refunded, risk_blocked, user_limit, not_found, outage");
-                    None
-                })
-            });
-            let amount = c.text(&f("amount"), &o.amount, 40).and_then(|a| {
-                match parse_amount(&a, currency.minor_digits()) {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        c.fail(
-                            f("amount"),
-                            Some(a),
-                            format!("{AMOUNT_EXPECTED} (this one {e})"),
-                        );
-                        None
-                    }
-                }
-            });
-            let payment_id = c.text(&f("payment"), &o.payment, 80).map(|p| clean_id(&p));
-            if let Some(p) = &payment_id
-                && !payments.iter().any(|q| &q.id == p)
-            {
-                c.fail(
-                    f("payment"),
-                    Some(p.clone()),
-                    "one of the case's [[payment]] IDs",
-                );
-            }
-            let note = c.text(&f("note"), &o.note, 2000);
-            if let (Some(source), Some(raw)) = (source, raw) {
-                let claim = means
-                    .map(|m| m.resolve(source.party()))
-                    .unwrap_or_else(|| read_status(source.party(), &raw));
-                observations.push(Observation {
-                    at,
-                    source,
-                    via,
-                    raw,
-                    claim,
-                    amount,
-                    payment_id,
-                    note,
-                });
+            if let Some(p) = c.payment(i, p, &payments) {
+                payments.push(p);
             }
         }
+        let around = Around {
+            zone,
+            day: submitted_at.map(|t| t.date_naive()),
+            minor_digits: currency.minor_digits(),
+            payments: &payments,
+        };
+        let mut observations: Vec<Observation> = self
+            .observation
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| c.observation(i, o, &around))
+            .collect();
         sort_observations(&mut observations);
-
-        let mut attachments = Vec::new();
-        for (i, a) in self.attachment.iter().enumerate() {
-            let field = format!("attachment[{i}].kind");
-            let kind = c
-                .required(&field, &a.kind, 40, EvidenceKind::EXPECTED)
-                .and_then(|k| {
-                    serde_json::from_value::<EvidenceKind>(serde_json::Value::String(
-                        k.trim().to_owned(),
-                    ))
-                    .ok()
-                    .or_else(|| {
-                        c.fail(&field, Some(k), EvidenceKind::EXPECTED);
-                        None
-                    })
-                });
-            let file = c.text(&format!("attachment[{i}].file"), &a.file, 500);
-            let note = c.text(&format!("attachment[{i}].note"), &a.note, 500);
-            if let Some(kind) = kind {
-                attachments.push(Attachment { kind, file, note });
-            }
-        }
-
-        let mut contacts = Vec::new();
-        for (i, k) in self.contact.iter().enumerate() {
-            let at = c
-                .required(&format!("contact[{i}].at"), &k.at, 64, TIME_EXPECTED)
-                .and_then(|t| {
-                    parse_moment(&t, zone, day).or_else(|| {
-                        c.fail(format!("contact[{i}].at"), Some(t), TIME_EXPECTED);
-                        None
-                    })
-                });
-            let with = c.required(
-                &format!("contact[{i}].with"),
-                &k.with,
-                120,
-                "who was contacted, e.g. 抖音客服",
-            );
-            let note = c.text(&format!("contact[{i}].note"), &k.note, 2000);
-            let answer = c.text(&format!("contact[{i}].answer"), &k.answer, 2000);
-            if let (Some(at), Some(with)) = (at, with) {
-                contacts.push(Contact {
-                    at,
-                    with,
-                    note,
-                    answer,
-                });
-            }
-        }
+        let attachments: Vec<Attachment> = self
+            .attachment
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| c.attachment(i, a))
+            .collect();
+        let mut contacts: Vec<Contact> = self
+            .contact
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| c.contact(i, k, &around))
+            .collect();
         contacts.sort_by_key(|k| k.at);
 
         let complainant = self.complainant.clone().unwrap_or_default();
@@ -923,6 +685,337 @@ impl RawCase {
     }
 }
 
+/// What the case's lists are read against: the case's zone and day (for
+/// bare times), its currency's digits, and its payments.
+struct Around<'a> {
+    zone: FixedOffset,
+    day: Option<NaiveDate>,
+    minor_digits: u32,
+    payments: &'a [PaymentRef],
+}
+
+/// The checks of single fields, each deciding what a field's text means.
+impl Checker {
+    /// The zone times without an offset are in: given, else China's.
+    fn zone(&mut self, v: &Option<Scalar>) -> FixedOffset {
+        match v {
+            None => china(),
+            Some(z) => parse_zone(&z.text()).unwrap_or_else(|| {
+                self.fail(
+                    "timezone",
+                    Some(z.text()),
+                    "an offset like +08:00 or a zone like Asia/Shanghai",
+                );
+                china()
+            }),
+        }
+    }
+
+    /// The platform: a preset, or free text (then `other`), with the name
+    /// the user knows it by.
+    fn platform(&mut self, v: &Option<Scalar>, name: &Option<Scalar>) -> Option<Platform> {
+        let platform_name = self.text("platform_name", name, 60);
+        self.required(
+            "platform",
+            v,
+            60,
+            "a preset (douyin_dou_plus, live_stream_topup, card_shop, stripe_site, paypal_site, other) or the platform's name",
+        )
+        .map(|p| Platform::parse(&p, platform_name))
+    }
+
+    /// The platform's order number, as an ID.
+    fn order_id(&mut self, v: &Option<Scalar>) -> Option<String> {
+        let order_id = self
+            .required("order_id", v, 80, "the platform's order number")
+            .map(|s| clean_id(&s));
+        if let Some(id) = &order_id
+            && !valid_id(id)
+        {
+            self.fail("order_id", Some(id.clone()), ID_EXPECTED);
+        }
+        order_id
+    }
+
+    /// The currency: given, else CNY.
+    fn currency(&mut self, v: &Option<Scalar>) -> Currency {
+        match v {
+            None => Currency::cny(),
+            Some(v) => v.text().parse::<Currency>().unwrap_or_else(|e| {
+                self.fail("currency", Some(v.text()), e);
+                Currency::cny()
+            }),
+        }
+    }
+
+    /// An amount in a currency with `digits` minor digits.
+    fn amount(&mut self, field: &str, a: String, digits: u32) -> Option<Decimal> {
+        match parse_amount(&a, digits) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.fail(field, Some(a), format!("{AMOUNT_EXPECTED} (this one {e})"));
+                None
+            }
+        }
+    }
+
+    /// The order's amount, in `currency`.
+    fn order_amount(&mut self, v: &Option<Scalar>, currency: &Currency) -> Option<Decimal> {
+        self.required("amount", v, 40, AMOUNT_EXPECTED)
+            .and_then(|a| self.amount("amount", a, currency.minor_digits()))
+    }
+
+    /// How the user paid.
+    fn method(&mut self, v: &Option<Scalar>) -> Option<Method> {
+        self.required("method", v, 40, Method::EXPECTED)
+            .and_then(|m| {
+                Method::parse(&m).or_else(|| {
+                    self.fail("method", Some(m), Method::EXPECTED);
+                    None
+                })
+            })
+    }
+
+    /// The card's last four digits. A full card number is cut to its last
+    /// four here, so it is never stored; a wrong one is never echoed.
+    fn card_last4(&mut self, v: &Option<Scalar>) -> Option<String> {
+        self.text("card_last4", v, 40).and_then(|s| {
+            let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 4
+                && s.chars()
+                    .all(|ch| ch.is_ascii_digit() || " -*".contains(ch))
+            {
+                Some(digits[digits.len() - 4..].to_owned())
+            } else {
+                self.fail(
+                    "card_last4",
+                    Some("(hidden)".to_owned()),
+                    "the last four digits of the card, e.g. 1234",
+                );
+                None
+            }
+        })
+    }
+
+    /// When the order was placed: a full date and time, in `zone` unless it
+    /// names its offset.
+    fn submitted_at(&mut self, v: &Option<Scalar>, zone: FixedOffset) -> Option<Moment> {
+        self.required("submitted_at", v, 64, TIME_EXPECTED)
+            .and_then(|t| {
+                self.moment(
+                    "submitted_at",
+                    t,
+                    zone,
+                    None,
+                    "a date and time like 2026-11-21 15:14 or 2026-11-21T15:14:00+08:00",
+                )
+            })
+    }
+
+    /// A time as people write it, in `zone` unless it names its offset; a
+    /// bare time of day is on `day`.
+    fn moment(
+        &mut self,
+        field: impl Into<String>,
+        t: String,
+        zone: FixedOffset,
+        day: Option<NaiveDate>,
+        expected: &str,
+    ) -> Option<Moment> {
+        parse_moment(&t, zone, day).or_else(|| {
+            self.fail(field, Some(t), expected);
+            None
+        })
+    }
+
+    /// Payment `i`: a valid ID not given before, and its provider, given or
+    /// recognised from the ID.
+    fn payment(&mut self, i: usize, p: &RawPayment, before: &[PaymentRef]) -> Option<PaymentRef> {
+        let field = format!("payment[{i}].id");
+        let id = self.required(
+            &field,
+            &p.id,
+            80,
+            "the payment provider's transaction number",
+        )?;
+        let id = clean_id(&id);
+        if !valid_id(&id) {
+            self.fail(&field, Some(id), ID_EXPECTED);
+            return None;
+        }
+        let given = self.payment_provider(i, &p.provider);
+        let (provider, recognised) = match given {
+            Some(k) => (Some(k), false),
+            None => (recognise_provider(&id), true),
+        };
+        if before.iter().any(|q| q.id == id) {
+            self.fail(&field, Some(id), "each payment ID once");
+            return None;
+        }
+        Some(PaymentRef {
+            id,
+            provider,
+            recognised: recognised && provider.is_some(),
+        })
+    }
+
+    /// The provider payment `i` names, which must be a payment provider.
+    fn payment_provider(&mut self, i: usize, v: &Option<Scalar>) -> Option<SourceKind> {
+        let v = v.as_ref()?;
+        match SourceKind::parse(&v.text()) {
+            Some(k) if k.party() == Party::Provider => Some(k),
+            _ => {
+                self.fail(
+                    format!("payment[{i}].provider"),
+                    Some(v.text()),
+                    "one of alipay, wechat_pay, stripe, paypal, epay",
+                );
+                None
+            }
+        }
+    }
+
+    /// Observation `i`: who showed which words, when and by which channel;
+    /// what the words claim is read from them unless `means` says.
+    fn observation(
+        &mut self,
+        i: usize,
+        o: &RawObservation,
+        around: &Around,
+    ) -> Option<Observation> {
+        let f = |name: &str| format!("observation[{i}].{name}");
+        let source = self
+            .required(&f("source"), &o.source, 40, SourceKind::EXPECTED)
+            .and_then(|s| {
+                SourceKind::parse(&s).or_else(|| {
+                    self.fail(f("source"), Some(s), SourceKind::EXPECTED);
+                    None
+                })
+            });
+        let raw = self.required(
+            &f("status"),
+            &o.status,
+            2000,
+            "the status words the source shows, e.g. 支付失败 or 交易成功",
+        );
+        let at = self
+            .text(&f("at"), &o.at, 64)
+            .and_then(|t| self.moment(f("at"), t, around.zone, around.day, TIME_EXPECTED));
+        let via = self.via(&f("via"), &o.via);
+        let means = self.means(&f("means"), &o.means);
+        let amount = self
+            .text(&f("amount"), &o.amount, 40)
+            .and_then(|a| self.amount(&f("amount"), a, around.minor_digits));
+        let payment_id = self
+            .text(&f("payment"), &o.payment, 80)
+            .map(|p| clean_id(&p));
+        if let Some(p) = &payment_id
+            && !around.payments.iter().any(|q| &q.id == p)
+        {
+            self.fail(
+                f("payment"),
+                Some(p.clone()),
+                "one of the case's [[payment]] IDs",
+            );
+        }
+        let note = self.text(&f("note"), &o.note, 2000);
+        let (source, raw) = (source?, raw?);
+        let claim = means
+            .map(|m| m.resolve(source.party()))
+            .unwrap_or_else(|| read_status(source.party(), &raw));
+        Some(Observation {
+            at,
+            source,
+            via,
+            raw,
+            claim,
+            amount,
+            payment_id,
+            note,
+        })
+    }
+
+    /// The channel an observation came by: given, else typed in.
+    fn via(&mut self, field: &str, v: &Option<Scalar>) -> Via {
+        match self.text(field, v, 20) {
+            None => Via::Manual,
+            Some(v) => Via::parse(&v).unwrap_or_else(|| {
+                self.fail(
+                    field,
+                    Some(v),
+                    "one of manual, bill_export, sms, receipt, api",
+                );
+                Via::Manual
+            }),
+        }
+    }
+
+    /// A claim named outright, overriding what the status words are read as.
+    fn means(&mut self, field: &str, v: &Option<Scalar>) -> Option<Claim> {
+        self.text(field, v, 40).and_then(|m| {
+            let parsed: Result<Claim, _> =
+                serde_json::from_value(serde_json::Value::String(m.clone()));
+            parsed.ok().or_else(|| {
+                self.fail(field, Some(m), "a claim such as paid, debited, failed, processing, credited, closed, refund_pending, refunded, risk_blocked, user_limit, not_found, outage");
+                None
+            })
+        })
+    }
+
+    /// Attachment `i`: its kind of evidence, with a file and a note.
+    fn attachment(&mut self, i: usize, a: &RawAttachment) -> Option<Attachment> {
+        let field = format!("attachment[{i}].kind");
+        let kind = self
+            .required(&field, &a.kind, 40, EvidenceKind::EXPECTED)
+            .and_then(|k| {
+                serde_json::from_value::<EvidenceKind>(serde_json::Value::String(
+                    k.trim().to_owned(),
+                ))
+                .ok()
+                .or_else(|| {
+                    self.fail(&field, Some(k), EvidenceKind::EXPECTED);
+                    None
+                })
+            });
+        let file = self.text(&format!("attachment[{i}].file"), &a.file, 500);
+        let note = self.text(&format!("attachment[{i}].note"), &a.note, 500);
+        Some(Attachment {
+            kind: kind?,
+            file,
+            note,
+        })
+    }
+
+    /// Contact `i`: when the user tried whom, and what they answered.
+    fn contact(&mut self, i: usize, k: &RawContact, around: &Around) -> Option<Contact> {
+        let at = self
+            .required(&format!("contact[{i}].at"), &k.at, 64, TIME_EXPECTED)
+            .and_then(|t| {
+                self.moment(
+                    format!("contact[{i}].at"),
+                    t,
+                    around.zone,
+                    around.day,
+                    TIME_EXPECTED,
+                )
+            });
+        let with = self.required(
+            &format!("contact[{i}].with"),
+            &k.with,
+            120,
+            "who was contacted, e.g. 抖音客服",
+        );
+        let note = self.text(&format!("contact[{i}].note"), &k.note, 2000);
+        let answer = self.text(&format!("contact[{i}].answer"), &k.answer, 2000);
+        Some(Contact {
+            at: at?,
+            with: with?,
+            note,
+            answer,
+        })
+    }
+}
+
 /// The provider of a payment ID, when the recogniser is confident.
 fn recognise_provider(id: &str) -> Option<SourceKind> {
     let candidates = ids::recognise(id);
@@ -930,7 +1023,7 @@ fn recognise_provider(id: &str) -> Option<SourceKind> {
     if top.confidence != ids::Confidence::Likely {
         return None;
     }
-    SourceKind::parse(&top.issuer).filter(|k| k.party() == super::observation::Party::Provider)
+    SourceKind::parse(&top.issuer).filter(|k| k.party() == Party::Provider)
 }
 
 /// Counts observations per source, for summaries.
