@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Snapshot;
 use crate::domain::case::EvidenceKind;
-use crate::domain::diagnosis::{Audience, short_date, short_time};
+use crate::domain::diagnosis::{short_date, short_time};
 use crate::domain::ladder::RungStatus;
 use crate::domain::text::{Bilingual, Lang};
 use crate::domain::time::Moment;
@@ -62,267 +62,380 @@ fn status_text(s: &RungStatus, lang: Lang) -> String {
 
 /// The case file in `lang`.
 pub fn markdown(snap: &Snapshot, lang: Lang) -> String {
-    let stored = snap.stored;
-    let case = &stored.case;
-    let a = &snap.analysis;
-    let t = |zh: &str, en: &str| -> String { Bilingual::new(zh, en).get(lang).to_owned() };
-    let b = |x: &Bilingual| -> String { x.get(lang).to_owned() };
-    let dash = "—".to_owned();
-    let mut o = String::new();
-
-    // ---- header
-    let _ = writeln!(
-        o,
-        "# {} — {} {}\n",
-        b(&case.platform.display()),
-        t("订单", "order"),
-        case.order_id
-    );
-    let _ = writeln!(o, "| {} | |\n| --- | --- |", t("案件", "Case"));
-    let mut row = |k: String, v: String| {
-        let _ = writeln!(o, "| {} | {} |", cell(&k), cell(&v));
+    let mut page = Page {
+        snap,
+        l: In(lang),
+        o: String::new(),
     };
-    row(t("案件编号", "Case id"), stored.id.clone());
-    row(t("平台", "Platform"), b(&case.platform.display()));
-    row(t("订单号", "Order number"), case.order_id.clone());
-    row(
-        t("支付单号", "Payment numbers"),
-        if case.payments.is_empty() {
-            dash.clone()
-        } else {
-            case.payments
-                .iter()
-                .map(|p| p.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    );
-    row(t("金额", "Amount"), case.amount.display());
-    row(t("支付方式", "Method"), b(&case.method.label()));
-    if let Some(l4) = &case.card_last4 {
-        row(t("卡号后四位", "Card ending"), l4.clone());
-    }
-    row(t("下单时间", "Ordered at"), when(case.submitted_at));
-    if let Some(item) = &case.item {
-        row(t("购买内容", "Item"), item.clone());
-    }
-    if let Some(m) = &case.merchant {
-        row(t("商户", "Merchant"), m.clone());
-    }
-    row(t("建档时间", "Case opened"), when(stored.created_at));
-    row(t("本文件评估时间", "Evaluated as of"), when(a.now));
+    page.header();
+    page.timeline();
+    page.diagnosis();
+    page.next_steps();
+    page.ladder();
+    page.correspondence();
+    page.checks();
+    page.observations();
+    page.attachments();
+    page.contacts();
+    page.footer();
+    page.o
+}
 
-    // ---- timeline
-    let _ = writeln!(o, "\n## {}\n", t("时间线", "Timeline"));
-    let _ = writeln!(
-        o,
-        "| {} | {} | {} | {} | {} |\n| --- | --- | --- | --- | --- |",
-        t("环节", "Stage"),
-        t("状态", "State"),
-        t("时间", "Time"),
-        t("来源", "Source"),
-        t("原话", "Their words")
-    );
-    for s in &a.timeline.stages {
-        let mut state = b(&s.state.label());
-        if a.diagnosis.broken_link == Some(s.stage) {
-            state.push_str(&t("（断点）", " (broken link)"));
-        }
-        if s.inferred {
-            state.push_str(&t("（推断）", " (inferred)"));
-        }
-        let source = match (s.source, s.via) {
-            (Some(k), Some(v)) => format!("{} · {}", b(&source_name(k, case)), b(&v.label())),
-            (Some(k), None) => b(&source_name(k, case)),
-            _ => dash.clone(),
-        };
+const DASH: &str = "—";
+
+/// Texts put in the file's one language.
+#[derive(Clone, Copy)]
+struct In(Lang);
+
+impl In {
+    /// A fixed text, given in both languages.
+    fn t(self, zh: &str, en: &str) -> String {
+        Bilingual::new(zh, en).get(self.0).to_owned()
+    }
+
+    /// A text of the case, in both languages.
+    fn b(self, x: &Bilingual) -> String {
+        x.get(self.0).to_owned()
+    }
+}
+
+/// The case file being written, section by section.
+struct Page<'a> {
+    snap: &'a Snapshot<'a>,
+    l: In,
+    o: String,
+}
+
+impl Page<'_> {
+    /// One row of a two-column table.
+    fn row(&mut self, k: String, v: String) {
+        let _ = writeln!(self.o, "| {} | {} |", cell(&k), cell(&v));
+    }
+
+    /// The title and the case's facts: IDs, amount, method, times.
+    fn header(&mut self) {
+        let (stored, l) = (self.snap.stored, self.l);
+        let case = &stored.case;
         let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} |",
-            cell(&b(&s.stage.label())),
-            cell(&state),
-            s.at.map(short_time).unwrap_or_else(|| dash.clone()),
-            cell(&source),
-            cell(s.raw.as_deref().unwrap_or("—"))
+            self.o,
+            "# {} — {} {}\n",
+            l.b(&case.platform.display()),
+            l.t("订单", "order"),
+            case.order_id
         );
-    }
-    for c in &a.conflicts {
-        let _ = writeln!(o, "\n> ⚠ {}", b(&c.message));
-    }
-
-    // ---- diagnosis and next steps
-    let d = &a.diagnosis;
-    let _ = writeln!(o, "\n## {}\n", t("诊断", "Diagnosis"));
-    let _ = writeln!(o, "**{}**\n", b(&d.title));
-    if let Some(link) = d.broken_link {
-        let _ = writeln!(o, "{}{}\n", t("断点：", "Broken link: "), b(&link.label()));
-    }
-    let _ = writeln!(o, "{}\n", b(&d.summary));
-    let _ = writeln!(o, "{}{}", t("可能原因：", "Likely cause: "), b(&d.cause));
-    if !d.evidence.is_empty() {
-        let _ = writeln!(o, "\n{}\n", t("依据：", "Evidence:"));
-        for e in &d.evidence {
-            let _ = writeln!(o, "- {}", b(&e.text));
+        let _ = writeln!(self.o, "| {} | |\n| --- | --- |", l.t("案件", "Case"));
+        self.row(l.t("案件编号", "Case id"), stored.id.clone());
+        self.row(l.t("平台", "Platform"), l.b(&case.platform.display()));
+        self.row(l.t("订单号", "Order number"), case.order_id.clone());
+        self.row(
+            l.t("支付单号", "Payment numbers"),
+            if case.payments.is_empty() {
+                DASH.to_owned()
+            } else {
+                case.payments
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        self.row(l.t("金额", "Amount"), case.amount.display());
+        self.row(l.t("支付方式", "Method"), l.b(&case.method.label()));
+        if let Some(l4) = &case.card_last4 {
+            self.row(l.t("卡号后四位", "Card ending"), l4.clone());
         }
-    }
-    let _ = writeln!(o, "\n## {}\n", t("下一步", "Next steps"));
-    for (i, s) in a.next_steps.iter().enumerate() {
-        let due = s
-            .due
-            .map(|d| format!("**[{}]** ", short_date(d)))
-            .unwrap_or_default();
-        let _ = writeln!(o, "{}. {due}{}", i + 1, b(&s.text));
-        if let Some(p) = &s.problem {
-            let _ = writeln!(o, "   {}", b(p));
+        self.row(l.t("下单时间", "Ordered at"), when(case.submitted_at));
+        if let Some(item) = &case.item {
+            self.row(l.t("购买内容", "Item"), item.clone());
         }
-    }
-
-    // ---- ladder
-    let _ = writeln!(o, "\n## {}\n", t("升级阶梯", "Escalation ladder"));
-    let _ = writeln!(
-        o,
-        "| | {} | {} | {} | {} | {} |\n| --- | --- | --- | --- | --- | --- |",
-        t("对象", "To"),
-        t("状态", "Status"),
-        t("最早", "Earliest"),
-        t("最晚", "Last day"),
-        t("说明", "Why")
-    );
-    for r in &snap.rungs {
-        let _ = writeln!(
-            o,
-            "| {}{} | {} | {} | {} | {} | {} |",
-            r.step,
-            if r.current { " ▶" } else { "" },
-            cell(&b(&r.label)),
-            cell(&status_text(&r.status, lang)),
-            r.earliest.map(short_date).unwrap_or_else(|| dash.clone()),
-            r.last.map(short_date).unwrap_or_else(|| dash.clone()),
-            cell(&b(&r.why))
+        if let Some(m) = &case.merchant {
+            self.row(l.t("商户", "Merchant"), m.clone());
+        }
+        self.row(l.t("建档时间", "Case opened"), when(stored.created_at));
+        self.row(
+            l.t("本文件评估时间", "Evaluated as of"),
+            when(self.snap.analysis.now),
         );
     }
 
-    // ---- correspondence
-    let _ = writeln!(o, "\n## {}\n", t("往来记录", "Correspondence"));
-    let mut messages: Vec<_> = stored.messages.iter().collect();
-    messages.sort_by_key(|m| m.sent_at.unwrap_or(m.at));
-    if messages.is_empty() {
-        let _ = writeln!(o, "{}", t("还没有记录。", "Nothing recorded yet."));
-    }
-    for m in messages {
-        let to = Audience::parse(&m.audience)
-            .map(|x| b(&x.label()))
-            .unwrap_or_else(|| m.audience.clone());
-        let (what, date) = match (m.kind, m.sent_at) {
-            (MessageKind::Complaint, Some(s)) => (t("发出", "Sent to"), short_time(s)),
-            (MessageKind::Complaint, None) => (
-                t("已写好，未标记发出", "Written (not marked sent) for"),
-                short_time(m.at),
-            ),
-            (MessageKind::Answer, s) => {
-                (t("收到答复", "Answer from"), short_time(s.unwrap_or(m.at)))
+    /// The stages as a table (the broken link and inferred states marked),
+    /// then the sources' conflicts.
+    fn timeline(&mut self) {
+        let (a, l) = (&self.snap.analysis, self.l);
+        let case = &self.snap.stored.case;
+        let _ = writeln!(self.o, "\n## {}\n", l.t("时间线", "Timeline"));
+        let _ = writeln!(
+            self.o,
+            "| {} | {} | {} | {} | {} |\n| --- | --- | --- | --- | --- |",
+            l.t("环节", "Stage"),
+            l.t("状态", "State"),
+            l.t("时间", "Time"),
+            l.t("来源", "Source"),
+            l.t("原话", "Their words")
+        );
+        for s in &a.timeline.stages {
+            let mut state = l.b(&s.state.label());
+            if a.diagnosis.broken_link == Some(s.stage) {
+                state.push_str(&l.t("（断点）", " (broken link)"));
             }
-            (MessageKind::Closed, s) => (t("结束", "Closed"), short_time(s.unwrap_or(m.at))),
-        };
-        let _ = writeln!(o, "### {date} · {what} {to}\n");
-        if m.text.trim().is_empty() {
-            let _ = writeln!(o, "{}\n", t("（无备注）", "(no note)"));
-        } else {
-            let _ = writeln!(o, "{}", quote(&m.text));
+            if s.inferred {
+                state.push_str(&l.t("（推断）", " (inferred)"));
+            }
+            let source = match (s.source, s.via) {
+                (Some(k), Some(v)) => {
+                    format!("{} · {}", l.b(&source_name(k, case)), l.b(&v.label()))
+                }
+                (Some(k), None) => l.b(&source_name(k, case)),
+                _ => DASH.to_owned(),
+            };
+            let _ = writeln!(
+                self.o,
+                "| {} | {} | {} | {} | {} |",
+                cell(&l.b(&s.stage.label())),
+                cell(&state),
+                s.at.map(short_time).unwrap_or_else(|| DASH.to_owned()),
+                cell(&source),
+                cell(s.raw.as_deref().unwrap_or(DASH))
+            );
+        }
+        for c in &a.conflicts {
+            let _ = writeln!(self.o, "\n> ⚠ {}", l.b(&c.message));
         }
     }
 
-    // ---- checks
-    let _ = writeln!(o, "## {}\n", t("检查记录", "Checks"));
-    if stored.checks.is_empty() {
-        let _ = writeln!(o, "{}", t("还没有保存的检查。", "No check kept yet."));
-    } else {
+    /// The diagnosis: title, broken link, summary, cause and evidence.
+    fn diagnosis(&mut self) {
+        let (d, l) = (&self.snap.analysis.diagnosis, self.l);
+        let _ = writeln!(self.o, "\n## {}\n", l.t("诊断", "Diagnosis"));
+        let _ = writeln!(self.o, "**{}**\n", l.b(&d.title));
+        if let Some(link) = d.broken_link {
+            let _ = writeln!(
+                self.o,
+                "{}{}\n",
+                l.t("断点：", "Broken link: "),
+                l.b(&link.label())
+            );
+        }
+        let _ = writeln!(self.o, "{}\n", l.b(&d.summary));
         let _ = writeln!(
-            o,
+            self.o,
+            "{}{}",
+            l.t("可能原因：", "Likely cause: "),
+            l.b(&d.cause)
+        );
+        if !d.evidence.is_empty() {
+            let _ = writeln!(self.o, "\n{}\n", l.t("依据：", "Evidence:"));
+            for e in &d.evidence {
+                let _ = writeln!(self.o, "- {}", l.b(&e.text));
+            }
+        }
+    }
+
+    /// The next steps, numbered, each with its date and why it has none.
+    fn next_steps(&mut self) {
+        let l = self.l;
+        let _ = writeln!(self.o, "\n## {}\n", l.t("下一步", "Next steps"));
+        for (i, s) in self.snap.analysis.next_steps.iter().enumerate() {
+            let due = s
+                .due
+                .map(|d| format!("**[{}]** ", short_date(d)))
+                .unwrap_or_default();
+            let _ = writeln!(self.o, "{}. {due}{}", i + 1, l.b(&s.text));
+            if let Some(p) = &s.problem {
+                let _ = writeln!(self.o, "   {}", l.b(p));
+            }
+        }
+    }
+
+    /// The escalation ladder as a table, the current rung marked.
+    fn ladder(&mut self) {
+        let l = self.l;
+        let _ = writeln!(self.o, "\n## {}\n", l.t("升级阶梯", "Escalation ladder"));
+        let _ = writeln!(
+            self.o,
+            "| | {} | {} | {} | {} | {} |\n| --- | --- | --- | --- | --- | --- |",
+            l.t("对象", "To"),
+            l.t("状态", "Status"),
+            l.t("最早", "Earliest"),
+            l.t("最晚", "Last day"),
+            l.t("说明", "Why")
+        );
+        for r in &self.snap.rungs {
+            let _ = writeln!(
+                self.o,
+                "| {}{} | {} | {} | {} | {} | {} |",
+                r.step,
+                if r.current { " ▶" } else { "" },
+                cell(&l.b(&r.label)),
+                cell(&status_text(&r.status, l.0)),
+                r.earliest
+                    .map(short_date)
+                    .unwrap_or_else(|| DASH.to_owned()),
+                r.last.map(short_date).unwrap_or_else(|| DASH.to_owned()),
+                cell(&l.b(&r.why))
+            );
+        }
+    }
+
+    /// The messages sent and answered, oldest first, each quoted.
+    fn correspondence(&mut self) {
+        let (stored, l) = (self.snap.stored, self.l);
+        let _ = writeln!(self.o, "\n## {}\n", l.t("往来记录", "Correspondence"));
+        let mut messages: Vec<_> = stored.messages.iter().collect();
+        messages.sort_by_key(|m| m.sent_at.unwrap_or(m.at));
+        if messages.is_empty() {
+            let _ = writeln!(self.o, "{}", l.t("还没有记录。", "Nothing recorded yet."));
+        }
+        for m in messages {
+            let to = l.b(&m.audience.label());
+            let (what, date) = message_heading(m.kind, m.sent_at, m.at, l);
+            let _ = writeln!(self.o, "### {date} · {what} {to}\n");
+            if m.text.trim().is_empty() {
+                let _ = writeln!(self.o, "{}\n", l.t("（无备注）", "(no note)"));
+            } else {
+                let _ = writeln!(self.o, "{}", quote(&m.text));
+            }
+        }
+    }
+
+    /// The checks kept, as a table.
+    fn checks(&mut self) {
+        let (stored, l) = (self.snap.stored, self.l);
+        let _ = writeln!(self.o, "## {}\n", l.t("检查记录", "Checks"));
+        if stored.checks.is_empty() {
+            let _ = writeln!(
+                self.o,
+                "{}",
+                l.t("还没有保存的检查。", "No check kept yet.")
+            );
+            return;
+        }
+        let _ = writeln!(
+            self.o,
             "| {} | {} | {} | {} |\n| --- | --- | --- | --- |",
-            t("时间", "Time"),
-            t("诊断", "Diagnosis"),
-            t("断点", "Broken link"),
-            t("摘要", "Summary")
+            l.t("时间", "Time"),
+            l.t("诊断", "Diagnosis"),
+            l.t("断点", "Broken link"),
+            l.t("摘要", "Summary")
         );
         for c in &stored.checks {
             let _ = writeln!(
-                o,
+                self.o,
                 "| {} | {} | {} | {} |",
                 short_time(c.at),
                 cell(&c.code),
-                cell(c.broken_link.as_deref().unwrap_or("—")),
-                cell(&b(&c.summary))
+                cell(c.broken_link.as_deref().unwrap_or(DASH)),
+                cell(&l.b(&c.summary))
             );
         }
     }
 
-    // ---- evidence
-    let _ = writeln!(o, "\n## {}\n", t("证据", "Evidence"));
-    let _ = writeln!(o, "### {}\n", t("各方记录", "What each side shows"));
-    if case.observations.is_empty() {
-        let _ = writeln!(o, "{}", t("没有记录。", "None."));
-    } else {
+    /// The evidence, first what each side shows, as a numbered table.
+    fn observations(&mut self) {
+        let (case, l) = (&self.snap.stored.case, self.l);
+        let _ = writeln!(self.o, "\n## {}\n", l.t("证据", "Evidence"));
+        let _ = writeln!(self.o, "### {}\n", l.t("各方记录", "What each side shows"));
+        if case.observations.is_empty() {
+            let _ = writeln!(self.o, "{}", l.t("没有记录。", "None."));
+            return;
+        }
         let _ = writeln!(
-            o,
+            self.o,
             "| # | {} | {} | {} | {} | {} | {} |\n| --- | --- | --- | --- | --- | --- | --- |",
-            t("时间", "Time"),
-            t("来源", "Source"),
-            t("渠道", "Via"),
-            t("原话", "Their words"),
-            t("金额", "Amount"),
-            t("支付单号", "Payment number")
+            l.t("时间", "Time"),
+            l.t("来源", "Source"),
+            l.t("渠道", "Via"),
+            l.t("原话", "Their words"),
+            l.t("金额", "Amount"),
+            l.t("支付单号", "Payment number")
         );
         for (i, ob) in case.observations.iter().enumerate() {
             let _ = writeln!(
-                o,
+                self.o,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 i + 1,
-                ob.at.map(short_time).unwrap_or_else(|| dash.clone()),
-                cell(&b(&source_name(ob.source, case))),
-                cell(&b(&ob.via.label())),
+                ob.at.map(short_time).unwrap_or_else(|| DASH.to_owned()),
+                cell(&l.b(&source_name(ob.source, case))),
+                cell(&l.b(&ob.via.label())),
                 cell(&ob.raw),
                 ob.amount
                     .map(|x| case.money(x).display())
-                    .unwrap_or_else(|| dash.clone()),
-                cell(ob.payment_id.as_deref().unwrap_or("—"))
+                    .unwrap_or_else(|| DASH.to_owned()),
+                cell(ob.payment_id.as_deref().unwrap_or(DASH))
             );
         }
     }
-    let _ = writeln!(o, "\n### {}\n", t("附件", "Attachments"));
-    if case.attachments.is_empty() {
-        let _ = writeln!(o, "{}", t("没有列出附件。", "No attachments listed."));
-    }
-    for (i, at) in case.attachments.iter().enumerate() {
-        let mut line = format!("{}. {}", i + 1, b(&evidence_kind(at.kind)));
-        if let Some(f) = &at.file {
-            let _ = write!(line, ": `{}`", f.replace('`', "'"));
+
+    /// The attachments listed, numbered, with their files and notes.
+    fn attachments(&mut self) {
+        let (case, l) = (&self.snap.stored.case, self.l);
+        let _ = writeln!(self.o, "\n### {}\n", l.t("附件", "Attachments"));
+        if case.attachments.is_empty() {
+            let _ = writeln!(
+                self.o,
+                "{}",
+                l.t("没有列出附件。", "No attachments listed.")
+            );
         }
-        if let Some(n) = &at.note {
-            let _ = write!(line, " — {n}");
+        for (i, at) in case.attachments.iter().enumerate() {
+            let mut line = format!("{}. {}", i + 1, l.b(&evidence_kind(at.kind)));
+            if let Some(f) = &at.file {
+                let _ = write!(line, ": `{}`", f.replace('`', "'"));
+            }
+            if let Some(n) = &at.note {
+                let _ = write!(line, " — {n}");
+            }
+            let _ = writeln!(self.o, "{line}");
         }
-        let _ = writeln!(o, "{line}");
     }
-    if !case.contacts.is_empty() {
-        let _ = writeln!(o, "\n### {}\n", t("已联系过", "Already tried"));
+
+    /// Whom the user already tried, if anyone, and what they answered.
+    fn contacts(&mut self) {
+        let (case, l) = (&self.snap.stored.case, self.l);
+        if case.contacts.is_empty() {
+            return;
+        }
+        let _ = writeln!(self.o, "\n### {}\n", l.t("已联系过", "Already tried"));
         for c in &case.contacts {
             let mut line = format!("- {} {}", short_time(c.at), c.with);
             if let Some(n) = &c.note {
                 let _ = write!(line, ": {n}");
             }
             if let Some(ans) = &c.answer {
-                let _ = write!(line, " — {}{ans}", t("答复：", "answer: "));
+                let _ = write!(line, " — {}{ans}", l.t("答复：", "answer: "));
             }
-            let _ = writeln!(o, "{line}");
+            let _ = writeln!(self.o, "{line}");
         }
     }
-    let _ = writeln!(
-        o,
-        "\n---\n{}",
-        t(
-            "由 Daozhang 到账生成。时间均为下单所在时区；每条记录注明来源。",
-            "Written by Daozhang 到账. Times are in the order's time zone; every record names its source."
-        )
-    );
-    o
+
+    /// Who wrote the file and how to read its times.
+    fn footer(&mut self) {
+        let _ = writeln!(
+            self.o,
+            "\n---\n{}",
+            self.l.t(
+                "由 Daozhang 到账生成。时间均为下单所在时区；每条记录注明来源。",
+                "Written by Daozhang 到账. Times are in the order's time zone; every record names its source."
+            )
+        );
+    }
+}
+
+/// What a message was (sent, written but not sent, an answer, the end)
+/// and its date.
+fn message_heading(
+    kind: MessageKind,
+    sent_at: Option<Moment>,
+    at: Moment,
+    l: In,
+) -> (String, String) {
+    match (kind, sent_at) {
+        (MessageKind::Complaint, Some(s)) => (l.t("发出", "Sent to"), short_time(s)),
+        (MessageKind::Complaint, None) => (
+            l.t("已写好，未标记发出", "Written (not marked sent) for"),
+            short_time(at),
+        ),
+        (MessageKind::Answer, s) => (l.t("收到答复", "Answer from"), short_time(s.unwrap_or(at))),
+        (MessageKind::Closed, s) => (l.t("结束", "Closed"), short_time(s.unwrap_or(at))),
+    }
 }
