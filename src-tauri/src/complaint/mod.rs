@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use chrono::FixedOffset;
 use minijinja::{Environment, Value, context};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use crate::domain::money::format_amount;
 use crate::domain::observation::{Party, SourceKind, Via};
 use crate::domain::stage::Stage;
 use crate::domain::text::{Bilingual, Lang};
+use crate::domain::time::Moment;
 use crate::domain::timeline::source_name;
 
 /// One evidence item a complaint should carry, and whether the user has it.
@@ -112,23 +114,41 @@ fn render_str(template: &str, ctx: &Value) -> String {
 
 /// What each audience needs as evidence, and whether the case has it.
 pub fn checklist(case: &Case, analysis: &Analysis, audience: Audience) -> Vec<ChecklistItem> {
-    let has_attachment = |k: EvidenceKind| case.attachments.iter().any(|a| a.kind == k);
+    let mut items = always_asked(case, analysis);
+    items.extend(bank_statement(case, audience));
+    items.extend(chat_log(case, audience));
+    if audience == Audience::Consumer12315 {
+        items.extend(form_parties(case));
+    }
+    if audience == Audience::CardIssuer {
+        items.push(ChecklistItem {
+            key: "card_last4".into(),
+            label: Bilingual::new("卡号后四位", "the card's last four digits"),
+            have: case.card_last4.is_some(),
+        });
+    }
+    items
+}
+
+/// Whether the user listed an attachment of kind `k`.
+fn has_attachment(case: &Case, k: EvidenceKind) -> bool {
+    case.attachments.iter().any(|a| a.kind == k)
+}
+
+/// What every audience needs: the order and payment numbers, the
+/// platform's order page and the payment app's record.
+fn always_asked(case: &Case, analysis: &Analysis) -> Vec<ChecklistItem> {
     let provider_record = case.observations.iter().any(|o| {
         o.source.party() == Party::Provider
             && matches!(o.via, Via::BillExport | Via::Receipt | Via::Api)
     });
-    // A bank SMS or statement line, pasted or imported, is the bank's record.
-    let bank_record = case
-        .observations
-        .iter()
-        .any(|o| o.source == SourceKind::Bank);
     let platform_status = analysis
         .timeline
         .stage(Stage::Credited)
         .raw
         .clone()
         .unwrap_or_default();
-    let mut items = vec![
+    vec![
         ChecklistItem {
             key: "order_number".into(),
             label: Bilingual::new(
@@ -157,7 +177,7 @@ pub fn checklist(case: &Case, analysis: &Analysis, audience: Audience) -> Vec<Ch
                     ),
                 )
             },
-            have: has_attachment(EvidenceKind::PlatformScreenshot),
+            have: has_attachment(case, EvidenceKind::PlatformScreenshot),
         },
         ChecklistItem {
             key: "payment_record".into(),
@@ -166,305 +186,98 @@ pub fn checklist(case: &Case, analysis: &Analysis, audience: Audience) -> Vec<Ch
                 "the payment app's record or bill of this payment",
             ),
             have: provider_record
-                || has_attachment(EvidenceKind::PaymentRecord)
-                || has_attachment(EvidenceKind::BillExport),
+                || has_attachment(case, EvidenceKind::PaymentRecord)
+                || has_attachment(case, EvidenceKind::BillExport),
         },
-    ];
-    if bank_record || case.method.is_card() || audience == Audience::CardIssuer {
-        items.push(ChecklistItem {
+    ]
+}
+
+/// The bank's record, asked for when the bank spoke, the payment was by
+/// card, or the card issuer is addressed.
+fn bank_statement(case: &Case, audience: Audience) -> Option<ChecklistItem> {
+    // A bank SMS or statement line, pasted or imported, is the bank's record.
+    let bank_record = case
+        .observations
+        .iter()
+        .any(|o| o.source == SourceKind::Bank);
+    (bank_record || case.method.is_card() || audience == Audience::CardIssuer).then(|| {
+        ChecklistItem {
             key: "bank_statement".into(),
             label: Bilingual::new(
                 "银行扣款短信或对账单",
                 "the bank's debit SMS or statement line",
             ),
-            have: bank_record || has_attachment(EvidenceKind::BankStatement),
-        });
-    }
-    if !case.contacts.is_empty()
-        || matches!(
-            audience,
-            Audience::PaymentProvider
-                | Audience::Consumer12315
-                | Audience::Heimao
-                | Audience::CardIssuer
-        )
-    {
-        items.push(ChecklistItem {
-            key: "chat_log".into(),
-            label: Bilingual::new(
-                "与平台客服的沟通记录截图",
-                "screenshots of the chat with the platform's support",
-            ),
-            have: has_attachment(EvidenceKind::ChatLog),
-        });
-    }
-    if audience == Audience::Consumer12315 {
-        let c = &case.complainant;
-        for (key, zh, en, have) in [
-            (
-                "complainant_name",
-                "投诉人姓名",
-                "your name",
-                c.name.is_some(),
-            ),
-            (
-                "complainant_phone",
-                "投诉人电话",
-                "your phone number",
-                c.phone.is_some(),
-            ),
-            (
-                "complainant_address",
-                "投诉人地址",
-                "your address",
-                c.address.is_some(),
-            ),
-            (
-                "respondent_name",
-                "被投诉经营者名称",
-                "the operator's company name",
-                case.merchant.is_some(),
-            ),
-        ] {
-            items.push(ChecklistItem {
-                key: key.into(),
-                label: Bilingual::new(zh, en),
-                have,
-            });
+            have: bank_record || has_attachment(case, EvidenceKind::BankStatement),
         }
-    }
-    if audience == Audience::CardIssuer {
-        items.push(ChecklistItem {
-            key: "card_last4".into(),
-            label: Bilingual::new("卡号后四位", "the card's last four digits"),
-            have: case.card_last4.is_some(),
-        });
-    }
-    items
+    })
+}
+
+/// The chat with the platform's support, asked for when the user has
+/// contacted it or the audience is past the platform.
+fn chat_log(case: &Case, audience: Audience) -> Option<ChecklistItem> {
+    let past_the_platform = matches!(
+        audience,
+        Audience::PaymentProvider
+            | Audience::Consumer12315
+            | Audience::Heimao
+            | Audience::CardIssuer
+    );
+    (!case.contacts.is_empty() || past_the_platform).then(|| ChecklistItem {
+        key: "chat_log".into(),
+        label: Bilingual::new(
+            "与平台客服的沟通记录截图",
+            "screenshots of the chat with the platform's support",
+        ),
+        have: has_attachment(case, EvidenceKind::ChatLog),
+    })
+}
+
+/// The parties as the 12315 form asks for them: the complainant's name,
+/// phone and address, and the operator's company.
+fn form_parties(case: &Case) -> Vec<ChecklistItem> {
+    let c = &case.complainant;
+    [
+        (
+            "complainant_name",
+            "投诉人姓名",
+            "your name",
+            c.name.is_some(),
+        ),
+        (
+            "complainant_phone",
+            "投诉人电话",
+            "your phone number",
+            c.phone.is_some(),
+        ),
+        (
+            "complainant_address",
+            "投诉人地址",
+            "your address",
+            c.address.is_some(),
+        ),
+        (
+            "respondent_name",
+            "被投诉经营者名称",
+            "the operator's company name",
+            case.merchant.is_some(),
+        ),
+    ]
+    .into_iter()
+    .map(|(key, zh, en, have)| ChecklistItem {
+        key: key.into(),
+        label: Bilingual::new(zh, en),
+        have,
+    })
+    .collect()
 }
 
 /// Writes the message for `audience` in `lang`.
 pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang) -> Complaint {
-    let obs = &case.observations;
-    let code = analysis.diagnosis.code;
-    let preset = case.platform.preset();
-    let platform = case.platform.display();
-    let zone = case.zone();
-    let paid_at = analysis
-        .timeline
-        .stage(Stage::BankProcessing)
-        .at
-        .unwrap_or(case.submitted_at)
-        .with_timezone(&zone);
-    let payer_src = analysis
-        .timeline
-        .stage(Stage::BankProcessing)
-        .source
-        .filter(|s| s.party() == Party::Provider)
-        .or_else(|| {
-            case.payments
-                .iter()
-                .find_map(|p| p.provider)
-                .filter(|p| *p != SourceKind::Epay)
-        })
-        .or_else(|| case.method.provider());
-    let payer = payer_src
-        .map(|s| s.label())
-        .unwrap_or_else(|| case.method.label());
-    let payer_status = payer_src.and_then(|s| {
-        obs.iter()
-            .rev()
-            .find(|o| o.source == s)
-            .map(|o| o.raw.clone())
-    });
-    let platform_status = obs
-        .iter()
-        .rev()
-        .find(|o| o.source == SourceKind::Platform)
-        .map(|o| o.raw.clone());
-    let deadline = analysis.demand_deadline.map(short_date);
-    let refund_by = analysis
-        .next_steps
-        .iter()
-        .find(|s| matches!(s.action.as_str(), "watch_refund" | "wait_for_reversal"))
-        .and_then(|s| s.due)
-        .map(short_date);
-
-    let demand_src = DEMANDS
-        .get(code.key())
-        .or_else(|| DEMANDS.get("default"))
-        .expect("demands.toml has [default]");
-    let default = DEMANDS.get("default").expect("demands.toml has [default]");
-    let small = context! {
-        amount => case.amount.display(),
-        deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
-        deadline => deadline.clone().unwrap_or_default(),
-        refund_by => refund_by.clone().or(deadline.clone()).unwrap_or_default(),
-    };
-    let demand = Bilingual::new(
-        render_str(&demand_src.demand_zh, &small),
-        render_str(&demand_src.demand_en, &small),
-    );
-    let debits: Vec<(String, String)> = obs
-        .iter()
-        .filter(|o| o.claim.says_money_moved())
-        .map(|o| {
-            let when =
-                o.at.map(|t| short_time(t.with_timezone(&zone)))
-                    .unwrap_or_else(|| "—".into());
-            let who = source_name(o.source, case);
-            (
-                format!("{when} {}「{}」", who.zh_cn, o.raw),
-                format!("{when} {} “{}”", who.en, o.raw),
-            )
-        })
-        .collect();
-    let facts = context! {
-        payer => both(payer.clone()),
-        platform => both(platform.clone()),
-        amount => case.amount.display(),
-        paid_at => short_time(paid_at),
-        payer_status => payer_status.clone().unwrap_or_default(),
-        platform_status => platform_status.clone().unwrap_or_default(),
-        now => short_time(analysis.now),
-        refund_at => analysis.timeline.stage(Stage::Refund).at.map(short_time).unwrap_or_default(),
-        debits => both(Bilingual::new(
-            debits.iter().map(|d| d.0.clone()).collect::<Vec<_>>().join("；"),
-            debits.iter().map(|d| d.1.clone()).collect::<Vec<_>>().join("; "),
-        )),
-    };
-    let statement = Bilingual::new(
-        render_str(
-            demand_src
-                .statement_zh
-                .as_ref()
-                .or(default.statement_zh.as_ref())
-                .expect("default statement"),
-            &facts,
-        ),
-        render_str(
-            demand_src
-                .statement_en
-                .as_ref()
-                .or(default.statement_en.as_ref())
-                .expect("default statement"),
-            &facts,
-        ),
-    );
-    let short_problem =
-        Bilingual::new(demand_src.problem_zh.clone(), demand_src.problem_en.clone());
-    let dispute_reason = Bilingual::new(
-        demand_src
-            .dispute_zh
-            .clone()
-            .or(default.dispute_zh.clone())
-            .unwrap_or_default(),
-        demand_src
-            .dispute_en
-            .clone()
-            .or(default.dispute_en.clone())
-            .unwrap_or_default(),
-    );
-
-    let payments: Vec<Value> = case
-        .payments
-        .iter()
-        .map(|p| {
-            let label = p
-                .provider
-                .map(|k| k.label())
-                .unwrap_or_else(|| Bilingual::new("支付", "payment"));
-            context! { id => p.id.clone(), provider => both(label) }
-        })
-        .collect();
-    let events: Vec<Value> = obs
-        .iter()
-        .map(|o| {
-            context! {
-                time => o.at.map(|t| short_time(t.with_timezone(&zone))).unwrap_or_else(|| "—".into()),
-                source => both(source_name(o.source, case)),
-                raw => o.raw.clone(),
-            }
-        })
-        .collect();
-    let conflicts: Vec<Value> = analysis
-        .conflicts
-        .iter()
-        .map(|c| both(c.message.clone()))
-        .collect();
-    let contacts: Vec<Value> = case
-        .contacts
-        .iter()
-        .map(|c| {
-            context! {
-                time => short_time(c.at.with_timezone(&zone)),
-                with => c.with.clone(),
-                note => c.note.clone().unwrap_or_default(),
-                answer => c.answer.clone().unwrap_or_default(),
-            }
-        })
-        .collect();
+    let told = Told::of(case, analysis);
+    let asks = Asks::of(case, analysis, &told);
     let items = checklist(case, analysis, audience);
-    let checklist_values: Vec<Value> = items
-        .iter()
-        .map(|i| context! { label => both(i.label.clone()), have => i.have })
-        .collect();
-    let d = &analysis.diagnosis;
-    let c = &case.complainant;
-    let mut ctx = context! {
-        platform => both(platform),
-        product => both(Bilingual::new(preset.product_zh.clone(), preset.product_en.clone())),
-        deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
-        order_id => case.order_id.clone(),
-        payment_id => case.payments.iter().find(|p| p.provider == payer_src).or(case.payments.first()).map(|p| p.id.clone()).unwrap_or_else(|| "—".into()),
-        payments => payments,
-        amount => case.amount.display(),
-        amount_plain => format_amount(case.amount.amount, case.amount.currency.minor_digits()),
-        method => both(case.method.label()),
-        card_last4 => case.card_last4.clone().unwrap_or_default(),
-        submitted_at => short_time(case.submitted_at),
-        paid_at => short_time(paid_at),
-        paid_date => short_date(paid_at),
-        item => case.item.clone().unwrap_or_default(),
-        merchant => case.merchant.clone().unwrap_or_default(),
-        complainant => context! {
-            name => c.name.clone().unwrap_or_default(),
-            phone => c.phone.clone().unwrap_or_default(),
-            email => c.email.clone().unwrap_or_default(),
-            address => c.address.clone().unwrap_or_default(),
-            account => c.account.clone().unwrap_or_default(),
-        },
-        diagnosis => context! { title => both(d.title.clone()), summary => both(d.summary.clone()), cause => both(d.cause.clone()) },
-        events => events,
-        conflicts => conflicts,
-        contacts => contacts,
-        demand => both(demand),
-        statement => both(statement),
-        deadline => deadline.clone().unwrap_or_default(),
-        checklist => checklist_values,
-        payer => both(payer),
-        payer_status => payer_status.unwrap_or_default(),
-        platform_status => platform_status.unwrap_or_default(),
-        short_problem => both(short_problem),
-        dispute_reason => both(dispute_reason),
-        today => short_date(analysis.now),
-    };
-    let subject = SUBJECTS
-        .get(audience.code())
-        .and_then(|m| m.get(lang.code()))
-        .map(|t| render_str(t, &ctx))
-        .filter(|s| !s.is_empty());
-    ctx = context! { subject => subject.clone().unwrap_or_default(), ..ctx };
-    let name = format!("{}.{}.j2", audience.code(), lang.code());
-    let text = TEMPLATES
-        .get_template(&name)
-        .and_then(|t| t.render(&ctx))
-        .unwrap_or_else(|e| panic!("template {name} failed: {e}"));
-    let known: Vec<&str> = std::iter::once(case.order_id.as_str())
-        .chain(case.payments.iter().map(|p| p.id.as_str()))
-        .collect();
-    let text = tidy(&mask_cards(&text, &known));
-    let subject = subject.map(|s| mask_cards(&s, &known));
+    let ctx = template_context(case, analysis, &told, asks, &items);
+    let (subject, text) = render(case, audience, lang, ctx);
     let missing = items
         .iter()
         .filter(|i| !i.have)
@@ -477,8 +290,276 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
         text,
         checklist: items,
         missing,
-        deadline,
+        deadline: told.deadline,
     }
+}
+
+/// The facts of the payment as every message tells them.
+struct Told {
+    zone: FixedOffset,
+    /// When the money moved (else the order's time), in the case's zone.
+    paid_at: Moment,
+    /// Who took the money: the provider speaking for the payment, else a
+    /// payment's provider (not an aggregator), else the method's.
+    payer_src: Option<SourceKind>,
+    payer: Bilingual,
+    /// The payer's latest words.
+    payer_status: Option<String>,
+    /// The platform's latest words.
+    platform_status: Option<String>,
+    /// The date the message demands a fix by.
+    deadline: Option<String>,
+    /// The date the money is due back, when a refund or reversal is awaited.
+    refund_by: Option<String>,
+}
+
+impl Told {
+    /// Reads the payer, the latest words and the dates off the analysis.
+    fn of(case: &Case, analysis: &Analysis) -> Told {
+        let obs = &case.observations;
+        let zone = case.zone();
+        let bank = analysis.timeline.stage(Stage::BankProcessing);
+        let paid_at = bank.at.unwrap_or(case.submitted_at).with_timezone(&zone);
+        let payer_src = bank
+            .source
+            .filter(|s| s.party() == Party::Provider)
+            .or_else(|| {
+                case.payments
+                    .iter()
+                    .find_map(|p| p.provider)
+                    .filter(|p| *p != SourceKind::Epay)
+            })
+            .or_else(|| case.method.provider());
+        let latest_of = |s: SourceKind| {
+            obs.iter()
+                .rev()
+                .find(|o| o.source == s)
+                .map(|o| o.raw.clone())
+        };
+        Told {
+            zone,
+            paid_at,
+            payer_src,
+            payer: payer_src
+                .map(|s| s.label())
+                .unwrap_or_else(|| case.method.label()),
+            payer_status: payer_src.and_then(latest_of),
+            platform_status: latest_of(SourceKind::Platform),
+            deadline: analysis.demand_deadline.map(short_date),
+            refund_by: analysis
+                .next_steps
+                .iter()
+                .find(|s| matches!(s.action.as_str(), "watch_refund" | "wait_for_reversal"))
+                .and_then(|s| s.due)
+                .map(short_date),
+        }
+    }
+
+    /// A time in the case's zone, or a dash.
+    fn time(&self, t: Option<Moment>) -> String {
+        t.map(|t| short_time(t.with_timezone(&self.zone)))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+/// What the message asks for and states, for the diagnosis
+/// (`data/complaints/demands.toml`, its `[default]` filling the gaps).
+struct Asks {
+    demand: Bilingual,
+    statement: Bilingual,
+    short_problem: Bilingual,
+    dispute_reason: Bilingual,
+}
+
+impl Asks {
+    /// The diagnosis's demand, statement, problem and dispute reason, filled in.
+    fn of(case: &Case, analysis: &Analysis, told: &Told) -> Asks {
+        let default = DEMANDS.get("default").expect("demands.toml has [default]");
+        let src = DEMANDS
+            .get(analysis.diagnosis.code.key())
+            .unwrap_or(default);
+        let preset = case.platform.preset();
+        let small = context! {
+            amount => case.amount.display(),
+            deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
+            deadline => told.deadline.clone().unwrap_or_default(),
+            refund_by => told.refund_by.clone().or(told.deadline.clone()).unwrap_or_default(),
+        };
+        let facts = statement_context(case, analysis, told);
+        let statement = |zh: &Option<String>, en: &Option<String>| {
+            let pick = |own: &Option<String>, fallback: &Option<String>| {
+                let t = own.as_ref().or(fallback.as_ref());
+                render_str(t.expect("default statement"), &facts)
+            };
+            Bilingual::new(
+                pick(zh, &default.statement_zh),
+                pick(en, &default.statement_en),
+            )
+        };
+        Asks {
+            demand: Bilingual::new(
+                render_str(&src.demand_zh, &small),
+                render_str(&src.demand_en, &small),
+            ),
+            statement: statement(&src.statement_zh, &src.statement_en),
+            short_problem: Bilingual::new(src.problem_zh.clone(), src.problem_en.clone()),
+            dispute_reason: Bilingual::new(
+                src.dispute_zh
+                    .clone()
+                    .or(default.dispute_zh.clone())
+                    .unwrap_or_default(),
+                src.dispute_en
+                    .clone()
+                    .or(default.dispute_en.clone())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+}
+
+/// What a statement may name: who was paid, what each side shows, and
+/// every word saying the money moved.
+fn statement_context(case: &Case, analysis: &Analysis, told: &Told) -> Value {
+    let (debits_zh, debits_en): (Vec<String>, Vec<String>) = case
+        .observations
+        .iter()
+        .filter(|o| o.claim.says_money_moved())
+        .map(|o| {
+            let when = told.time(o.at);
+            let who = source_name(o.source, case);
+            (
+                format!("{when} {}「{}」", who.zh_cn, o.raw),
+                format!("{when} {} “{}”", who.en, o.raw),
+            )
+        })
+        .unzip();
+    context! {
+        payer => both(told.payer.clone()),
+        platform => both(case.platform.display()),
+        amount => case.amount.display(),
+        paid_at => short_time(told.paid_at),
+        payer_status => told.payer_status.clone().unwrap_or_default(),
+        platform_status => told.platform_status.clone().unwrap_or_default(),
+        now => short_time(analysis.now),
+        refund_at => analysis.timeline.stage(Stage::Refund).at.map(short_time).unwrap_or_default(),
+        debits => both(Bilingual::new(debits_zh.join("；"), debits_en.join("; "))),
+    }
+}
+
+/// Everything a message template may name.
+fn template_context(
+    case: &Case,
+    analysis: &Analysis,
+    told: &Told,
+    asks: Asks,
+    items: &[ChecklistItem],
+) -> Value {
+    let preset = case.platform.preset();
+    let d = &analysis.diagnosis;
+    let c = &case.complainant;
+    context! {
+        platform => both(case.platform.display()),
+        product => both(Bilingual::new(preset.product_zh.clone(), preset.product_en.clone())),
+        deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
+        order_id => case.order_id.clone(),
+        payment_id => case.payments.iter().find(|p| p.provider == told.payer_src).or(case.payments.first()).map(|p| p.id.clone()).unwrap_or_else(|| "—".into()),
+        payments => payment_values(case),
+        amount => case.amount.display(),
+        amount_plain => format_amount(case.amount.amount, case.amount.currency.minor_digits()),
+        method => both(case.method.label()),
+        card_last4 => case.card_last4.clone().unwrap_or_default(),
+        submitted_at => short_time(case.submitted_at),
+        paid_at => short_time(told.paid_at),
+        paid_date => short_date(told.paid_at),
+        item => case.item.clone().unwrap_or_default(),
+        merchant => case.merchant.clone().unwrap_or_default(),
+        complainant => context! {
+            name => c.name.clone().unwrap_or_default(),
+            phone => c.phone.clone().unwrap_or_default(),
+            email => c.email.clone().unwrap_or_default(),
+            address => c.address.clone().unwrap_or_default(),
+            account => c.account.clone().unwrap_or_default(),
+        },
+        diagnosis => context! { title => both(d.title.clone()), summary => both(d.summary.clone()), cause => both(d.cause.clone()) },
+        events => event_values(case, told),
+        conflicts => analysis.conflicts.iter().map(|c| both(c.message.clone())).collect::<Vec<Value>>(),
+        contacts => contact_values(case, told),
+        demand => both(asks.demand),
+        statement => both(asks.statement),
+        deadline => told.deadline.clone().unwrap_or_default(),
+        checklist => items.iter().map(|i| context! { label => both(i.label.clone()), have => i.have }).collect::<Vec<Value>>(),
+        payer => both(told.payer.clone()),
+        payer_status => told.payer_status.clone().unwrap_or_default(),
+        platform_status => told.platform_status.clone().unwrap_or_default(),
+        short_problem => both(asks.short_problem),
+        dispute_reason => both(asks.dispute_reason),
+        today => short_date(analysis.now),
+    }
+}
+
+/// The case's payments, each with its provider's name.
+fn payment_values(case: &Case) -> Vec<Value> {
+    case.payments
+        .iter()
+        .map(|p| {
+            let label = p
+                .provider
+                .map(|k| k.label())
+                .unwrap_or_else(|| Bilingual::new("支付", "payment"));
+            context! { id => p.id.clone(), provider => both(label) }
+        })
+        .collect()
+}
+
+/// Every observation: when, who, and their words.
+fn event_values(case: &Case, told: &Told) -> Vec<Value> {
+    case.observations
+        .iter()
+        .map(|o| {
+            context! {
+                time => told.time(o.at),
+                source => both(source_name(o.source, case)),
+                raw => o.raw.clone(),
+            }
+        })
+        .collect()
+}
+
+/// What the user already tried: when, with whom, and the answer.
+fn contact_values(case: &Case, told: &Told) -> Vec<Value> {
+    case.contacts
+        .iter()
+        .map(|c| {
+            context! {
+                time => short_time(c.at.with_timezone(&told.zone)),
+                with => c.with.clone(),
+                note => c.note.clone().unwrap_or_default(),
+                answer => c.answer.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The subject line (where the audience has one) and the text, card
+/// numbers masked and blank runs collapsed.
+fn render(case: &Case, audience: Audience, lang: Lang, ctx: Value) -> (Option<String>, String) {
+    let subject = SUBJECTS
+        .get(audience.code())
+        .and_then(|m| m.get(lang.code()))
+        .map(|t| render_str(t, &ctx))
+        .filter(|s| !s.is_empty());
+    let ctx = context! { subject => subject.clone().unwrap_or_default(), ..ctx };
+    let name = format!("{}.{}.j2", audience.code(), lang.code());
+    let text = TEMPLATES
+        .get_template(&name)
+        .and_then(|t| t.render(&ctx))
+        .unwrap_or_else(|e| panic!("template {name} failed: {e}"));
+    let known: Vec<&str> = std::iter::once(case.order_id.as_str())
+        .chain(case.payments.iter().map(|p| p.id.as_str()))
+        .collect();
+    let text = tidy(&mask_cards(&text, &known));
+    let subject = subject.map(|s| mask_cards(&s, &known));
+    (subject, text)
 }
 
 /// Collapses runs of blank lines left by optional template parts.
