@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use chrono::{Duration, Months, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Duration, Months};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{BusinessCalendar, CalendarError};
@@ -15,9 +15,15 @@ use super::case::Case;
 use super::observation::{Claim, Party, SourceKind};
 use super::stage::{Stage, StageState};
 use super::text::Bilingual;
-use super::time::{Moment, human_duration_en, human_duration_zh};
+use super::time::{Moment, end_of_day, human_duration_en, human_duration_zh};
 use super::timeline::{self, Conflict, Facts, Timeline, source_name};
 use super::windows::Windows;
+
+// The date formatters and helpers live in `time`; the modules that name
+// them from here still can.
+pub use super::time::{
+    calendar_problem_text, end_of_business_day_after, end_of_day_after, short_date, short_time,
+};
 
 /// Who a complaint or a step is addressed to.
 #[derive(
@@ -291,40 +297,6 @@ fn step_text(action: &str, vars: &Vars) -> Bilingual {
     fill_both(&t.zh, &t.en, vars)
 }
 
-// ------------------------------------------------------------------ dates
-
-/// "2026-11-21 15:15" in the case's zone.
-pub fn short_time(t: Moment) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn end_of_day(d: NaiveDate, like: Moment) -> Moment {
-    like.offset()
-        .from_local_datetime(&d.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid")))
-        .single()
-        .unwrap_or(like)
-}
-
-fn business_days_after(
-    cal: &BusinessCalendar,
-    from: Moment,
-    n: u32,
-) -> Result<Moment, CalendarError> {
-    cal.add_business_days(from.date_naive(), n)
-        .map(|d| end_of_day(d, from))
-}
-
-fn calendar_problem(e: &CalendarError) -> Bilingual {
-    match e {
-        CalendarError::OutOfRange { date, first, last } => Bilingual::new(
-            format!(
-                "无法计算工作日：节假日日历只覆盖 {first}–{last} 年，{date} 不在其中（国务院每年秋季公布次年的放假安排，届时更新）"
-            ),
-            format!("Cannot count business days: {e}"),
-        ),
-    }
-}
-
 // ------------------------------------------------------------------ rules
 
 struct Ctx<'a> {
@@ -558,11 +530,6 @@ pub fn analyze_with(case: &Case, now: Moment, w: &Windows, cal: &BusinessCalenda
     }
 }
 
-/// "2026-11-26" — dates in texts.
-pub fn short_date(t: Moment) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
 fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
     let case = cx.case;
     let f = cx.facts;
@@ -602,7 +569,7 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
     let refund = cx.tl.stage(Stage::Refund);
     let refund_by = refund
         .at
-        .map(|t| business_days_after(cx.cal, t, cx.w.stage.refund_business_days));
+        .map(|t| end_of_business_day_after(cx.cal, t, cx.w.stage.refund_business_days));
     let window_minutes = match code {
         Code::WithinNormalWindow
             if cx.tl.stage(Stage::BankProcessing).state != StageState::Done =>
@@ -652,7 +619,7 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
             .filter_map(|&i| obs[i].at.map(short_time))
             .collect()
     };
-    let reply_by = business_days_after(cx.cal, cx.now, cx.w.review.platform_business_days)
+    let reply_by = end_of_business_day_after(cx.cal, cx.now, cx.w.review.platform_business_days)
         .map(short_date)
         .unwrap_or_else(|_| "—".to_owned());
     let v = &mut cx.vars;
@@ -739,26 +706,6 @@ pub fn last_day_12315(case: &Case, w: &Windows) -> Moment {
         .unwrap_or(knew)
 }
 
-/// The end (23:59:59) of the day `days` calendar days after `from`, in
-/// `from`'s zone: the card-dispute and WeChat refund limits.
-pub fn end_of_day_after(from: Moment, days: i64) -> Moment {
-    end_of_day((from + Duration::days(days)).date_naive(), from)
-}
-
-/// `n` business days after `from`'s date, at the end of that day.
-pub fn end_of_business_day_after(
-    cal: &BusinessCalendar,
-    from: Moment,
-    n: u32,
-) -> Result<Moment, CalendarError> {
-    business_days_after(cal, from, n)
-}
-
-/// Why a business-day date cannot be given, in both languages.
-pub fn calendar_problem_text(e: &CalendarError) -> Bilingual {
-    calendar_problem(e)
-}
-
 /// A step's date: known, not computable (with why), or none.
 type Due = Option<Result<Moment, CalendarError>>;
 
@@ -772,7 +719,7 @@ impl Steps<'_, '_> {
         let (kind, audience) = action_meta(action);
         let (due, problem) = match due {
             Some(Ok(d)) => (Some(d), None),
-            Some(Err(e)) => (None, Some(calendar_problem(&e))),
+            Some(Err(e)) => (None, Some(calendar_problem_text(&e))),
             None => (None, None),
         };
         let mut v = self.cx.vars.clone();
@@ -794,11 +741,11 @@ fn steps_for(cx: &Ctx, code: Code) -> (Vec<NextStep>, Option<Moment>) {
     let f = cx.facts;
     let now = cx.now;
     let paid_at = f.paid_at.unwrap_or(case.submitted_at);
-    let after = |from: Moment, days: u32| Some(business_days_after(cx.cal, from, days));
-    let reply_by = business_days_after(cx.cal, now, cx.w.review.platform_business_days);
+    let after = |from: Moment, days: u32| Some(end_of_business_day_after(cx.cal, from, days));
+    let reply_by = end_of_business_day_after(cx.cal, now, cx.w.review.platform_business_days);
     let provider_reply = reply_by
         .clone()
-        .and_then(|d| business_days_after(cx.cal, d, cx.w.review.provider_business_days));
+        .and_then(|d| end_of_business_day_after(cx.cal, d, cx.w.review.provider_business_days));
     let last_12315 = last_day_12315(case, cx.w);
     let days_after_payment =
         |days: i64| end_of_day((paid_at + Duration::days(days)).date_naive(), paid_at);

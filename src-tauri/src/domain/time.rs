@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
+use super::calendar::{BusinessCalendar, CalendarError};
+use super::text::Bilingual;
+
 /// A moment with its UTC offset, as shown to the user.
 pub type Moment = DateTime<FixedOffset>;
 
@@ -135,6 +138,55 @@ pub fn human_duration_zh(d: Duration) -> String {
         (0, h, m) => format!("{h} 小时 {m} 分钟"),
         (d, 0, _) => format!("{d} 天"),
         (d, h, _) => format!("{d} 天 {h} 小时"),
+    }
+}
+
+// ---------------------------------------------------------------- in texts and deadlines
+
+/// "2026-11-21 15:15" in the case's zone.
+pub fn short_time(t: Moment) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// "2026-11-26" — dates in texts.
+pub fn short_date(t: Moment) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// The end (23:59:59) of day `d` in `like`'s zone (`like` itself when that
+/// moment does not exist).
+pub(crate) fn end_of_day(d: NaiveDate, like: Moment) -> Moment {
+    like.offset()
+        .from_local_datetime(&d.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid")))
+        .single()
+        .unwrap_or(like)
+}
+
+/// The end (23:59:59) of the day `days` calendar days after `from`, in
+/// `from`'s zone: the card-dispute and WeChat refund limits.
+pub fn end_of_day_after(from: Moment, days: i64) -> Moment {
+    end_of_day((from + Duration::days(days)).date_naive(), from)
+}
+
+/// `n` business days after `from`'s date, at the end of that day.
+pub fn end_of_business_day_after(
+    cal: &BusinessCalendar,
+    from: Moment,
+    n: u32,
+) -> Result<Moment, CalendarError> {
+    cal.add_business_days(from.date_naive(), n)
+        .map(|d| end_of_day(d, from))
+}
+
+/// Why a business-day date cannot be given, in both languages.
+pub fn calendar_problem_text(e: &CalendarError) -> Bilingual {
+    match e {
+        CalendarError::OutOfRange { date, first, last } => Bilingual::new(
+            format!(
+                "无法计算工作日：节假日日历只覆盖 {first}–{last} 年，{date} 不在其中（国务院每年秋季公布次年的放假安排，届时更新）"
+            ),
+            format!("Cannot count business days: {e}"),
+        ),
     }
 }
 
