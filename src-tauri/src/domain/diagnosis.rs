@@ -343,19 +343,45 @@ impl Ctx<'_> {
     }
 }
 
-/// Which rule holds, with the observations it rests on.
-fn choose(cx: &Ctx) -> (Code, Vec<usize>) {
-    let f = cx.facts;
-    let obs = &cx.case.observations;
-    let money = f.money_moved.is_some();
-    let latest = |v: &[usize]| v.last().copied();
+/// A rule's finding: the diagnosis and the observations it rests on.
+type Finding = Option<(Code, Vec<usize>)>;
 
-    // 1. Refunded: a source says the money is back.
+/// The rules, in the order they are tried (docs/diagnoses.md).
+const RULES: [fn(&Ctx) -> Finding; 12] = [
+    refunded,
+    duplicate_payment,
+    credited,
+    refund_under_way,
+    risk_control,
+    user_side_limit,
+    platform_bug,
+    callback_lost_or_late,
+    debited_unconfirmed,
+    provider_outage,
+    not_paid,
+    within_normal_window,
+];
+
+/// Which rule holds, with the observations it rests on; when none does,
+/// rule 14: insufficient evidence.
+fn choose(cx: &Ctx) -> (Code, Vec<usize>) {
+    RULES
+        .iter()
+        .find_map(|rule| rule(cx))
+        .unwrap_or((Code::InsufficientEvidence, vec![]))
+}
+
+/// Rule 1, refunded: a source says the money is back.
+fn refunded(cx: &Ctx) -> Finding {
     let refund = cx.tl.stage(Stage::Refund);
-    if refund.state == StageState::Done && !refund.inferred {
-        return (Code::Refunded, refund.observations.clone());
-    }
-    // 2. Duplicate payment: two payments, or two debits of the full amount.
+    (refund.state == StageState::Done && !refund.inferred)
+        .then(|| (Code::Refunded, refund.observations.clone()))
+}
+
+/// Rule 2, duplicate payment: two payments, or two debits of the full
+/// amount more than a minute apart.
+fn duplicate_payment(cx: &Ctx) -> Finding {
+    let (f, obs) = (cx.facts, &cx.case.observations);
     let full_debits: Vec<usize> = f
         .bank_debits
         .iter()
@@ -368,103 +394,141 @@ fn choose(cx: &Ctx) -> (Code, Vec<usize>) {
             (Some(a), Some(b)) => (b - a).num_seconds().abs() > 60,
             _ => false,
         });
-    if f.paid_payment_ids.len() >= 2 || distinct_debits {
+    (f.paid_payment_ids.len() >= 2 || distinct_debits).then(|| {
         let mut ev: Vec<usize> = f.provider_paid.clone();
         ev.extend(full_debits);
-        return (Code::DuplicatePayment, ev);
-    }
-    // 3. Credited: the platform delivered.
-    if cx.stage(Stage::Credited) == StageState::Done {
-        return (
+        (Code::DuplicatePayment, ev)
+    })
+}
+
+/// Rule 3, credited: the platform delivered.
+fn credited(cx: &Ctx) -> Finding {
+    (cx.stage(Stage::Credited) == StageState::Done).then(|| {
+        (
             Code::Credited,
             cx.tl.stage(Stage::Credited).observations.clone(),
-        );
+        )
+    })
+}
+
+/// Rule 4, refund in progress: said, or a closed trade being reversed.
+fn refund_under_way(cx: &Ctx) -> Finding {
+    let refund = cx.tl.stage(Stage::Refund);
+    if !matches!(refund.state, StageState::Pending | StageState::Overdue) {
+        return None;
     }
-    // 4. Refund in progress (said, or a closed trade being reversed).
-    if matches!(refund.state, StageState::Pending | StageState::Overdue) {
-        if refund.inferred {
-            return (
-                Code::ClosedReversalPending,
-                [refund.observations.clone(), f.bank_debits.clone()].concat(),
-            );
-        }
-        return (Code::RefundInProgress, refund.observations.clone());
+    if refund.inferred {
+        return Some((
+            Code::ClosedReversalPending,
+            [refund.observations.clone(), cx.facts.bank_debits.clone()].concat(),
+        ));
     }
-    // 5. Risk control, 6. user-side limit: the payment stopped on purpose.
-    if let Some(i) = f.risk {
-        return (Code::RiskControlBlock, vec![i]);
-    }
-    if let Some(i) = f.user_limit {
-        return (Code::UserSideLimit, vec![i]);
-    }
-    // 7. Platform bug: the platform acknowledges the payment but has not
-    // delivered in time.
+    Some((Code::RefundInProgress, refund.observations.clone()))
+}
+
+/// Rule 5, risk control: the payment was stopped on purpose (风控 …).
+fn risk_control(cx: &Ctx) -> Finding {
+    cx.facts.risk.map(|i| (Code::RiskControlBlock, vec![i]))
+}
+
+/// Rule 6, user-side limit: the payer's balance, limit or details stopped
+/// the payment (余额不足 …).
+fn user_side_limit(cx: &Ctx) -> Finding {
+    cx.facts.user_limit.map(|i| (Code::UserSideLimit, vec![i]))
+}
+
+/// Rule 7, platform bug: the platform acknowledges the payment but has not
+/// delivered in time.
+fn platform_bug(cx: &Ctx) -> Finding {
     let cb = cx.tl.stage(Stage::Callback);
     let cr = cx.tl.stage(Stage::Credited);
-    if cb.state == StageState::Done && !cb.inferred {
-        let since = cx.now - cb.at.unwrap_or(cx.case.submitted_at);
-        if matches!(cr.state, StageState::Failed | StageState::Overdue)
-            || since > Duration::minutes(cx.w.stage.credited_minutes)
-        {
-            return (
-                Code::PlatformBug,
-                [cb.observations.clone(), cr.observations.clone()].concat(),
-            );
-        }
+    if cb.state != StageState::Done || cb.inferred {
+        return None;
     }
-    // 8./9. Callback lost or late: paid, and the platform has not
-    // acknowledged it past the normal window.
-    if !f.provider_paid.is_empty() {
-        let ev = [
-            f.provider_paid.clone(),
-            f.bank_debits.clone(),
-            f.platform_latest.into_iter().collect(),
-        ]
-        .concat();
-        match cb.state {
-            StageState::Failed => return (Code::CallbackLost, ev),
-            StageState::Overdue => return (Code::CallbackLate, ev),
-            _ => {}
-        }
+    let since = cx.now - cb.at.unwrap_or(cx.case.submitted_at);
+    (matches!(cr.state, StageState::Failed | StageState::Overdue)
+        || since > Duration::minutes(cx.w.stage.credited_minutes))
+    .then(|| {
+        (
+            Code::PlatformBug,
+            [cb.observations.clone(), cr.observations.clone()].concat(),
+        )
+    })
+}
+
+/// Rules 8 and 9, callback lost or late: paid, and the platform has not
+/// acknowledged it past the provider's retry window, or past the normal one.
+fn callback_lost_or_late(cx: &Ctx) -> Finding {
+    let f = cx.facts;
+    if f.provider_paid.is_empty() {
+        return None;
     }
-    // 10. Debited but the provider does not confirm (or is silent) past the
-    // window.
-    if !f.bank_debits.is_empty() && f.provider_paid.is_empty() {
-        let since = cx.now - f.paid_at.unwrap_or(cx.case.submitted_at);
-        if since > Duration::minutes(cx.w.stage.callback_minutes) {
-            let mut ev = f.bank_debits.clone();
-            ev.extend(f.provider_unpaid.iter().copied());
-            ev.extend(f.platform_latest);
-            return (Code::DebitedUnconfirmed, ev);
-        }
+    let code = match cx.stage(Stage::Callback) {
+        StageState::Failed => Code::CallbackLost,
+        StageState::Overdue => Code::CallbackLate,
+        _ => return None,
+    };
+    let ev = [
+        f.provider_paid.clone(),
+        f.bank_debits.clone(),
+        f.platform_latest.into_iter().collect(),
+    ]
+    .concat();
+    Some((code, ev))
+}
+
+/// Rule 10, debited unconfirmed: the bank debited, and no provider confirms
+/// it (or it is silent) past the callback window.
+fn debited_unconfirmed(cx: &Ctx) -> Finding {
+    let f = cx.facts;
+    if f.bank_debits.is_empty() || !f.provider_paid.is_empty() {
+        return None;
     }
-    // 11. Provider outage: the provider says it is failing, or stays
-    // "processing" past its window.
+    let since = cx.now - f.paid_at.unwrap_or(cx.case.submitted_at);
+    (since > Duration::minutes(cx.w.stage.callback_minutes)).then(|| {
+        let mut ev = f.bank_debits.clone();
+        ev.extend(f.provider_unpaid.iter().copied());
+        ev.extend(f.platform_latest);
+        (Code::DebitedUnconfirmed, ev)
+    })
+}
+
+/// Rule 11, provider outage: the provider says it is failing, or stays
+/// "processing" past its window.
+fn provider_outage(cx: &Ctx) -> Finding {
+    if let Some(i) = cx.facts.outage {
+        return Some((Code::ProviderOutage, vec![i]));
+    }
     let bp = cx.tl.stage(Stage::BankProcessing);
-    if let Some(i) = f.outage {
-        return (Code::ProviderOutage, vec![i]);
+    (bp.state == StageState::Overdue).then(|| (Code::ProviderOutage, bp.observations.clone()))
+}
+
+/// Rule 12, not paid: the provider says unpaid/failed/closed and no debit.
+fn not_paid(cx: &Ctx) -> Finding {
+    let f = cx.facts;
+    let bp = cx.tl.stage(Stage::BankProcessing);
+    let says_unpaid = bp.state == StageState::Failed || !f.provider_unpaid.is_empty();
+    if f.money_moved.is_some() || !says_unpaid {
+        return None;
     }
-    if bp.state == StageState::Overdue {
-        return (Code::ProviderOutage, bp.observations.clone());
-    }
-    // 12. Not paid: the provider says unpaid/failed/closed and no debit.
-    if !money && (bp.state == StageState::Failed || !f.provider_unpaid.is_empty()) {
-        let ev: Vec<usize> = latest(&f.provider_unpaid)
-            .into_iter()
-            .chain(bp.observations.last().copied())
-            .collect();
-        if !ev.is_empty() {
-            return (Code::NotPaid, ev);
-        }
-    }
-    // 13. Within the normal window: something is pending, nothing is late.
+    let ev: Vec<usize> = f
+        .provider_unpaid
+        .last()
+        .copied()
+        .into_iter()
+        .chain(bp.observations.last().copied())
+        .collect();
+    (!ev.is_empty()).then_some((Code::NotPaid, ev))
+}
+
+/// Rule 13, within the normal window: something is pending, nothing is late.
+fn within_normal_window(cx: &Ctx) -> Finding {
+    let obs = &cx.case.observations;
     let any_word = !obs.is_empty();
     let pending = cx.tl.stages.iter().any(|s| s.state == StageState::Pending)
-        || (money && cr.state == StageState::Unknown);
-    if any_word && pending && !cx.tl.stages.iter().any(|s| s.overdue) {
-        return (Code::WithinNormalWindow, (0..obs.len()).collect());
-    }
-    (Code::InsufficientEvidence, vec![])
+        || (cx.facts.money_moved.is_some() && cx.stage(Stage::Credited) == StageState::Unknown);
+    (any_word && pending && !cx.tl.stages.iter().any(|s| s.overdue))
+        .then(|| (Code::WithinNormalWindow, (0..obs.len()).collect()))
 }
 
 /// Evaluates a case as of `now`.
@@ -485,39 +549,10 @@ pub fn analyze_with(case: &Case, now: Moment, w: &Windows, cal: &BusinessCalenda
         vars: Vars::default(),
     };
     let (code, ev) = choose(&cx);
-    base_vars(&mut cx, code, &ev);
+    cx.vars = base_vars(&cx, code, &ev);
 
     let (steps, demand_deadline) = steps_for(&cx, code);
-    let text = TEXTS
-        .codes
-        .get(code.key())
-        .unwrap_or_else(|| panic!("data/diagnoses.toml has no [{}]", code.key()));
-    let mut evidence: Vec<Evidence> = Vec::new();
-    let mut seen = Vec::new();
-    for i in ev {
-        if !seen.contains(&i) {
-            seen.push(i);
-            evidence.push(cx.evidence_of(i));
-        }
-    }
-    for c in &conflicts {
-        evidence.push(Evidence {
-            observation: None,
-            source: None,
-            at: None,
-            raw: None,
-            text: c.message.clone(),
-        });
-    }
-    let diagnosis = Diagnosis {
-        code,
-        broken_link: text.broken_link,
-        settled: code.settled(),
-        title: fill_both(&text.title_zh, &text.title_en, &cx.vars),
-        summary: fill_both(&text.summary_zh, &text.summary_en, &cx.vars),
-        cause: fill_both(&text.cause_zh, &text.cause_en, &cx.vars),
-        evidence,
-    };
+    let diagnosis = diagnosis_of(&cx, code, ev, &conflicts);
     let deadlines = deadlines_of(&steps, now);
     Analysis {
         now,
@@ -530,7 +565,55 @@ pub fn analyze_with(case: &Case, now: Moment, w: &Windows, cal: &BusinessCalenda
     }
 }
 
-fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
+/// The diagnosis `code` in words, with its evidence: the observations it
+/// rests on (each once), then the sources' conflicts.
+fn diagnosis_of(cx: &Ctx, code: Code, ev: Vec<usize>, conflicts: &[Conflict]) -> Diagnosis {
+    let text = TEXTS
+        .codes
+        .get(code.key())
+        .unwrap_or_else(|| panic!("data/diagnoses.toml has no [{}]", code.key()));
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut seen = Vec::new();
+    for i in ev {
+        if !seen.contains(&i) {
+            seen.push(i);
+            evidence.push(cx.evidence_of(i));
+        }
+    }
+    for c in conflicts {
+        evidence.push(Evidence {
+            observation: None,
+            source: None,
+            at: None,
+            raw: None,
+            text: c.message.clone(),
+        });
+    }
+    Diagnosis {
+        code,
+        broken_link: text.broken_link,
+        settled: code.settled(),
+        title: fill_both(&text.title_zh, &text.title_en, &cx.vars),
+        summary: fill_both(&text.summary_zh, &text.summary_en, &cx.vars),
+        cause: fill_both(&text.cause_zh, &text.cause_en, &cx.vars),
+        evidence,
+    }
+}
+
+/// The words the texts are filled with, for diagnosis `code` resting on
+/// the observations `ev`.
+fn base_vars(cx: &Ctx, code: Code, ev: &[usize]) -> Vars {
+    let mut v = Vars::default();
+    party_vars(cx, ev, &mut v);
+    time_vars(cx, code, &mut v);
+    case_vars(cx, ev, &mut v);
+    v
+}
+
+/// Who the texts name and in which words: the platform and what it
+/// delivers, the payer, the source of the first evidence and its words,
+/// the provider's unpaid word, and what is being waited for.
+fn party_vars(cx: &Ctx, ev: &[usize], v: &mut Vars) {
     let case = cx.case;
     let f = cx.facts;
     let obs = &case.observations;
@@ -540,24 +623,37 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
     let payer = payer_src
         .map(|s| source_name(s, case))
         .unwrap_or_else(|| Bilingual::new("支付方", "the payment provider"));
-    let paid_at = f.paid_at.unwrap_or(case.submitted_at);
-    let since = cx.now - paid_at;
-    let retry = cx.w.retry_window(f.provider);
     let first = ev.first().map(|&i| &obs[i]);
     let who = first
         .map(|o| source_name(o.source, case))
         .unwrap_or_else(|| platform.clone());
     let words = first.map(|o| o.raw.clone()).unwrap_or_default();
-    let provider_words = match f.provider_unpaid.last() {
+    let waiting = waiting(f.money_moved.is_some(), &payer, &platform);
+    v.both("platform", platform)
+        .both("payer", payer)
+        .both("who", who)
+        .both(
+            "deliver",
+            Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone()),
+        )
+        .both("provider_words", provider_words(cx))
+        .both("waiting", waiting)
+        .plain("words", words);
+}
+
+/// What the payment provider's latest word says, when it says unpaid.
+fn provider_words(cx: &Ctx) -> Bilingual {
+    let obs = &cx.case.observations;
+    match cx.facts.provider_unpaid.last() {
         Some(&i) => Bilingual::new(
             format!(
                 "{}显示「{}」",
-                source_name(obs[i].source, case).zh_cn,
+                source_name(obs[i].source, cx.case).zh_cn,
                 obs[i].raw
             ),
             format!(
                 "{} shows “{}”",
-                source_name(obs[i].source, case).en,
+                source_name(obs[i].source, cx.case).en,
                 obs[i].raw
             ),
         ),
@@ -565,11 +661,42 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
             "还没有支付方（支付宝 / 微信）的记录",
             "there is no word from the payment provider (Alipay / WeChat) yet",
         ),
-    };
+    }
+}
+
+/// What is being waited for: the platform's credit once the payer shows
+/// the payment, else the payment itself.
+fn waiting(money_moved: bool, payer: &Bilingual, platform: &Bilingual) -> Bilingual {
+    if money_moved {
+        Bilingual::new(
+            format!(
+                "{}已显示付款成功，{}通常几分钟内会到账。",
+                payer.zh_cn, platform.zh_cn
+            ),
+            format!(
+                "{} shows the payment; {} normally credits it within minutes. ",
+                payer.en, platform.en
+            ),
+        )
+    } else {
+        Bilingual::new("支付还在处理中。", "The payment is still being processed. ")
+    }
+}
+
+/// The times the texts name: the payment and how long ago it was, the
+/// retry and normal windows and their ends, the platform's reply date,
+/// the refund's time and due date.
+fn time_vars(cx: &Ctx, code: Code, v: &mut Vars) {
+    let case = cx.case;
+    let f = cx.facts;
+    let paid_at = f.paid_at.unwrap_or(case.submitted_at);
+    let since = cx.now - paid_at;
+    let retry = cx.w.retry_window(f.provider);
     let refund = cx.tl.stage(Stage::Refund);
     let refund_by = refund
         .at
         .map(|t| end_of_business_day_after(cx.cal, t, cx.w.stage.refund_business_days));
+    // Before the payment is done, the normal window is the bank's.
     let window_minutes = match code {
         Code::WithinNormalWindow
             if cx.tl.stage(Stage::BankProcessing).state != StageState::Done =>
@@ -584,6 +711,50 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
     } else {
         case.submitted_at
     };
+    let reply_by = end_of_business_day_after(cx.cal, cx.now, cx.w.review.platform_business_days)
+        .map(short_date)
+        .unwrap_or_else(|_| "—".to_owned());
+    let human = |d: Duration| Bilingual::new(human_duration_zh(d), human_duration_en(d));
+    v.plain("reply_by", reply_by)
+        .both("since", human(since))
+        .both("retry", human(retry))
+        .both("window", human(window))
+        .plain("paid_at", short_time(paid_at))
+        .plain("retry_until", short_time(paid_at + retry))
+        .plain("wait_until", short_time(wait_base + window))
+        .plain("refund_at", refund.at.map(short_time).unwrap_or_default())
+        .plain(
+            "refund_by",
+            match refund_by {
+                Some(Ok(d)) => short_date(d),
+                Some(Err(_)) | None => "—".to_owned(),
+            },
+        );
+}
+
+/// What the texts say of the case itself: its amount and order, what is
+/// missing from it, and the payments (or times) the evidence counts.
+fn case_vars(cx: &Ctx, ev: &[usize], v: &mut Vars) {
+    let case = cx.case;
+    let f = cx.facts;
+    let obs = &case.observations;
+    let ids: Vec<String> = if f.paid_payment_ids.len() >= 2 {
+        f.paid_payment_ids.clone()
+    } else {
+        ev.iter()
+            .filter_map(|&i| obs[i].at.map(short_time))
+            .collect()
+    };
+    v.both("missing", missing(f))
+        .plain("amount", case.amount.display())
+        .plain("order_id", case.order_id.clone())
+        .plain("count", ids.len().max(2).to_string())
+        .plain("ids", ids.join(", "));
+}
+
+/// What the case still lacks: the payment's record, the platform's status,
+/// else the times of what each party shows.
+fn missing(f: &Facts) -> Bilingual {
     let mut missing_zh = Vec::new();
     let mut missing_en = Vec::new();
     if f.money_moved.is_none() && f.provider_unpaid.is_empty() {
@@ -598,73 +769,7 @@ fn base_vars(cx: &mut Ctx, code: Code, ev: &[usize]) {
         missing_zh.push("各方状态的时间");
         missing_en.push("the times of each party's status");
     }
-    let waiting = if f.money_moved.is_some() {
-        Bilingual::new(
-            format!(
-                "{}已显示付款成功，{}通常几分钟内会到账。",
-                payer.zh_cn, platform.zh_cn
-            ),
-            format!(
-                "{} shows the payment; {} normally credits it within minutes. ",
-                payer.en, platform.en
-            ),
-        )
-    } else {
-        Bilingual::new("支付还在处理中。", "The payment is still being processed. ")
-    };
-    let ids: Vec<String> = if f.paid_payment_ids.len() >= 2 {
-        f.paid_payment_ids.clone()
-    } else {
-        ev.iter()
-            .filter_map(|&i| obs[i].at.map(short_time))
-            .collect()
-    };
-    let reply_by = end_of_business_day_after(cx.cal, cx.now, cx.w.review.platform_business_days)
-        .map(short_date)
-        .unwrap_or_else(|_| "—".to_owned());
-    let v = &mut cx.vars;
-    v.plain("reply_by", reply_by);
-    v.both("platform", platform)
-        .both("payer", payer)
-        .both("who", who)
-        .both(
-            "since",
-            Bilingual::new(human_duration_zh(since), human_duration_en(since)),
-        )
-        .both(
-            "retry",
-            Bilingual::new(human_duration_zh(retry), human_duration_en(retry)),
-        )
-        .both(
-            "window",
-            Bilingual::new(human_duration_zh(window), human_duration_en(window)),
-        )
-        .both(
-            "deliver",
-            Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone()),
-        )
-        .both("provider_words", provider_words)
-        .both(
-            "missing",
-            Bilingual::new(missing_zh.join("；"), missing_en.join("; ")),
-        )
-        .both("waiting", waiting)
-        .plain("amount", case.amount.display())
-        .plain("order_id", case.order_id.clone())
-        .plain("paid_at", short_time(paid_at))
-        .plain("retry_until", short_time(paid_at + retry))
-        .plain("wait_until", short_time(wait_base + window))
-        .plain("words", words)
-        .plain("count", ids.len().max(2).to_string())
-        .plain("ids", ids.join(", "))
-        .plain("refund_at", refund.at.map(short_time).unwrap_or_default())
-        .plain(
-            "refund_by",
-            match refund_by {
-                Some(Ok(d)) => short_date(d),
-                Some(Err(_)) | None => "—".to_owned(),
-            },
-        );
+    Bilingual::new(missing_zh.join("；"), missing_en.join("; "))
 }
 
 /// What kind of date an action has, and whom it addresses.
@@ -709,12 +814,28 @@ pub fn last_day_12315(case: &Case, w: &Windows) -> Moment {
 /// A step's date: known, not computable (with why), or none.
 type Due = Option<Result<Moment, CalendarError>>;
 
+/// The steps being written for a diagnosis, and the dates they share.
 struct Steps<'a, 'b> {
     cx: &'a Ctx<'b>,
     out: Vec<NextStep>,
+    /// When the money moved (else when the order was placed).
+    paid_at: Moment,
+    /// The day the platform should answer by.
+    reply_by: Result<Moment, CalendarError>,
 }
 
-impl Steps<'_, '_> {
+impl<'a, 'b> Steps<'a, 'b> {
+    /// No steps yet, for the case in `cx`.
+    fn new(cx: &'a Ctx<'b>) -> Self {
+        Steps {
+            cx,
+            out: Vec::new(),
+            paid_at: cx.facts.paid_at.unwrap_or(cx.case.submitted_at),
+            reply_by: end_of_business_day_after(cx.cal, cx.now, cx.w.review.platform_business_days),
+        }
+    }
+
+    /// Adds step `action`, due by `due`, its text filled in.
     fn add(&mut self, action: &str, due: Due) {
         let (kind, audience) = action_meta(action);
         let (due, problem) = match due {
@@ -733,133 +854,161 @@ impl Steps<'_, '_> {
             problem,
         });
     }
+
+    /// When money on its way back is due: the refund window's business
+    /// days after `from`.
+    fn refund_due(&self, from: Moment) -> Due {
+        let days = self.cx.w.stage.refund_business_days;
+        Some(end_of_business_day_after(self.cx.cal, from, days))
+    }
+
+    /// The last days of the outside escalations: 12315 (when asked for) and
+    /// a card dispute (when paid by card).
+    fn last_days(&mut self, with_12315: bool) {
+        let case = self.cx.case;
+        if with_12315 {
+            self.add(
+                "consumer_complaint",
+                Some(Ok(last_day_12315(case, self.cx.w))),
+            );
+        }
+        if case.method.is_card() || case.card_last4.is_some() {
+            let days = self.cx.w.escalation.card_dispute_days;
+            self.add(
+                "card_dispute",
+                Some(Ok(end_of_day_after(self.paid_at, days))),
+            );
+        }
+    }
+
+    /// Up the ladder: a ticket to the platform now, the provider once the
+    /// platform's reply is due, then the last days.
+    fn ladder(&mut self) {
+        self.add("platform_ticket", Some(Ok(self.cx.now)));
+        self.add("escalate_provider", Some(self.reply_by.clone()));
+        self.last_days(true);
+    }
+
+    /// The steps for diagnosis `code`; returns the date the complaint
+    /// demands a fix by: the platform's reply date unless the code has its
+    /// own, none when nothing is demanded.
+    fn for_code(&mut self, code: Code) -> Option<Moment> {
+        let (cx, f, now) = (self.cx, self.cx.facts, self.cx.now);
+        let refund_from = cx.tl.stage(Stage::Refund).at.unwrap_or(now);
+        let mut demand = self.reply_by.clone().ok();
+        match code {
+            Code::CallbackLate => {
+                self.add("contact_platform", Some(Ok(now)));
+                let until = self.paid_at + cx.w.retry_window(f.provider);
+                self.add("wait_for_callback", Some(Ok(until)));
+                self.ladder();
+            }
+            Code::CallbackLost | Code::PlatformBug => {
+                self.add("contact_platform", Some(Ok(now)));
+                self.ladder();
+            }
+            Code::DuplicatePayment => {
+                self.add("request_duplicate_refund", Some(self.reply_by.clone()));
+                self.ladder();
+            }
+            Code::RefundInProgress => {
+                let by = self.refund_due(refund_from);
+                demand = by.clone().and_then(Result::ok);
+                self.add("watch_refund", by);
+                self.last_days(true);
+            }
+            Code::ClosedReversalPending => {
+                let by = self.refund_due(refund_from);
+                demand = by.clone().and_then(Result::ok);
+                self.add("wait_for_reversal", by);
+                self.last_days(false);
+            }
+            Code::RiskControlBlock | Code::ProviderOutage => {
+                self.add("contact_provider_support", Some(Ok(now)));
+                if f.money_moved.is_some() {
+                    let by = self.refund_due(self.paid_at);
+                    demand = by.clone().and_then(Result::ok);
+                    self.add("wait_for_reversal", by);
+                }
+            }
+            Code::UserSideLimit => self.add("fix_payment_details", None),
+            Code::DebitedUnconfirmed => self.debited_unconfirmed(),
+            Code::NotPaid => {
+                demand = None;
+                self.add("retry_payment", None);
+            }
+            Code::WithinNormalWindow => {
+                let until = match f.money_moved {
+                    Some(_) => self.paid_at + Duration::minutes(cx.w.stage.callback_minutes),
+                    None => {
+                        cx.case.submitted_at + Duration::minutes(cx.w.stage.bank_processing_minutes)
+                    }
+                };
+                self.add("wait_normal", Some(Ok(until)));
+                self.add("contact_platform", None);
+            }
+            Code::Refunded => {
+                demand = None;
+                self.add("check_refund_amount", None);
+            }
+            Code::Credited => {
+                demand = None;
+                self.add("nothing", None);
+            }
+            Code::InsufficientEvidence => self.insufficient_evidence(),
+        }
+        demand
+    }
+
+    /// Debited, unconfirmed: check the app, ask the platform, expect the
+    /// money back, then the provider once the platform and it had their time.
+    fn debited_unconfirmed(&mut self) {
+        let cx = self.cx;
+        let provider_reply = self
+            .reply_by
+            .clone()
+            .and_then(|d| end_of_business_day_after(cx.cal, d, cx.w.review.provider_business_days));
+        self.add("check_payment_app", None);
+        self.add("contact_platform", Some(Ok(cx.now)));
+        self.add("wait_for_reversal", self.refund_due(self.paid_at));
+        self.add(
+            "escalate_provider",
+            Some(provider_reply.or(self.reply_by.clone())),
+        );
+        self.last_days(true);
+    }
+
+    /// Too little known: add what each side shows, and ask the platform.
+    fn insufficient_evidence(&mut self) {
+        let f = self.cx.facts;
+        if f.money_moved.is_none() && f.provider_unpaid.is_empty() {
+            self.add("check_payment_app", None);
+        }
+        if f.platform_latest.is_none() {
+            self.add("add_platform_status", None);
+        }
+        self.add("contact_platform", Some(Ok(self.cx.now)));
+    }
+
+    /// WeChat Pay refunds are possible for 365 days only: the last day, for
+    /// an open case paid by WeChat Pay.
+    fn wechat_refund_window(&mut self, code: Code) {
+        let f = self.cx.facts;
+        if !code.settled() && f.provider == Some(SourceKind::WechatPay) && f.money_moved.is_some() {
+            let days = self.cx.w.escalation.wechat_refund_days;
+            self.add(
+                "wechat_refund_window",
+                Some(Ok(end_of_day_after(self.paid_at, days))),
+            );
+        }
+    }
 }
 
 /// The steps for a diagnosis, and the date the complaint demands a fix by.
 fn steps_for(cx: &Ctx, code: Code) -> (Vec<NextStep>, Option<Moment>) {
-    let case = cx.case;
-    let f = cx.facts;
-    let now = cx.now;
-    let paid_at = f.paid_at.unwrap_or(case.submitted_at);
-    let after = |from: Moment, days: u32| Some(end_of_business_day_after(cx.cal, from, days));
-    let reply_by = end_of_business_day_after(cx.cal, now, cx.w.review.platform_business_days);
-    let provider_reply = reply_by
-        .clone()
-        .and_then(|d| end_of_business_day_after(cx.cal, d, cx.w.review.provider_business_days));
-    let last_12315 = last_day_12315(case, cx.w);
-    let days_after_payment =
-        |days: i64| end_of_day((paid_at + Duration::days(days)).date_naive(), paid_at);
-    let is_card = case.method.is_card() || case.card_last4.is_some();
-    let refund_days = cx.w.stage.refund_business_days;
-    let refund_from = cx.tl.stage(Stage::Refund).at.unwrap_or(now);
-
-    let mut s = Steps {
-        cx,
-        out: Vec::new(),
-    };
-    // The last days of the outside escalations.
-    let last_days = |s: &mut Steps, with_12315: bool| {
-        if with_12315 {
-            s.add("consumer_complaint", Some(Ok(last_12315)));
-        }
-        if is_card {
-            s.add(
-                "card_dispute",
-                Some(Ok(days_after_payment(cx.w.escalation.card_dispute_days))),
-            );
-        }
-    };
-    let ladder = |s: &mut Steps| {
-        s.add("platform_ticket", Some(Ok(now)));
-        s.add("escalate_provider", Some(reply_by.clone()));
-        last_days(s, true);
-    };
-    let mut demand = reply_by.clone().ok();
-    match code {
-        Code::CallbackLate => {
-            s.add("contact_platform", Some(Ok(now)));
-            s.add(
-                "wait_for_callback",
-                Some(Ok(paid_at + cx.w.retry_window(f.provider))),
-            );
-            ladder(&mut s);
-        }
-        Code::CallbackLost | Code::PlatformBug => {
-            s.add("contact_platform", Some(Ok(now)));
-            ladder(&mut s);
-        }
-        Code::DuplicatePayment => {
-            s.add("request_duplicate_refund", Some(reply_by.clone()));
-            ladder(&mut s);
-        }
-        Code::RefundInProgress => {
-            let by = after(refund_from, refund_days);
-            demand = by.clone().and_then(Result::ok);
-            s.add("watch_refund", by);
-            last_days(&mut s, true);
-        }
-        Code::ClosedReversalPending => {
-            let by = after(refund_from, refund_days);
-            demand = by.clone().and_then(Result::ok);
-            s.add("wait_for_reversal", by);
-            last_days(&mut s, false);
-        }
-        Code::RiskControlBlock | Code::ProviderOutage => {
-            s.add("contact_provider_support", Some(Ok(now)));
-            if f.money_moved.is_some() {
-                let by = after(paid_at, refund_days);
-                demand = by.clone().and_then(Result::ok);
-                s.add("wait_for_reversal", by);
-            }
-        }
-        Code::UserSideLimit => s.add("fix_payment_details", None),
-        Code::DebitedUnconfirmed => {
-            s.add("check_payment_app", None);
-            s.add("contact_platform", Some(Ok(now)));
-            s.add("wait_for_reversal", after(paid_at, refund_days));
-            s.add(
-                "escalate_provider",
-                Some(provider_reply.or(reply_by.clone())),
-            );
-            last_days(&mut s, true);
-        }
-        Code::NotPaid => {
-            demand = None;
-            s.add("retry_payment", None);
-        }
-        Code::WithinNormalWindow => {
-            let until = match f.money_moved {
-                Some(_) => paid_at + Duration::minutes(cx.w.stage.callback_minutes),
-                None => case.submitted_at + Duration::minutes(cx.w.stage.bank_processing_minutes),
-            };
-            s.add("wait_normal", Some(Ok(until)));
-            s.add("contact_platform", None);
-        }
-        Code::Refunded => {
-            demand = None;
-            s.add("check_refund_amount", None);
-        }
-        Code::Credited => {
-            demand = None;
-            s.add("nothing", None);
-        }
-        Code::InsufficientEvidence => {
-            if f.money_moved.is_none() && f.provider_unpaid.is_empty() {
-                s.add("check_payment_app", None);
-            }
-            if f.platform_latest.is_none() {
-                s.add("add_platform_status", None);
-            }
-            s.add("contact_platform", Some(Ok(now)));
-        }
-    }
-    // WeChat Pay refunds are possible for 365 days only.
-    if !code.settled() && f.provider == Some(SourceKind::WechatPay) && f.money_moved.is_some() {
-        s.add(
-            "wechat_refund_window",
-            Some(Ok(days_after_payment(cx.w.escalation.wechat_refund_days))),
-        );
-    }
+    let mut s = Steps::new(cx);
+    let demand = s.for_code(code);
+    s.wechat_refund_window(code);
     (s.out, demand)
 }
 
