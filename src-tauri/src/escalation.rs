@@ -38,6 +38,7 @@ pub fn view(stored: &StoredCase, now: Moment) -> LadderView {
     }
 }
 
+/// An audience as typed (`platform_chat`, `consumer-12315` …), for the CLI.
 pub fn parse_audience(a: &str) -> Result<Audience> {
     Audience::parse(a).ok_or_else(|| {
         BoundaryError::new(
@@ -119,19 +120,15 @@ pub enum SentOutcome {
 pub fn mark_sent(
     store: &mut Store,
     id: &str,
-    audience: &str,
+    audience: Audience,
     at: Option<&str>,
     lang: Lang,
     now: Moment,
 ) -> Result<(SentOutcome, LadderView)> {
-    let audience = parse_audience(audience)?;
-    let stored = store.get(id).map_err(BoundaryError::from)?;
+    let stored = store.get(id)?;
     let now = now.with_timezone(&stored.case.zone());
     let when = parse_day(at, &stored, now)?;
-    let outcome = if store
-        .mark_sent(&stored.id, audience.code(), when)
-        .map_err(BoundaryError::from)?
-    {
+    let outcome = if store.mark_sent(&stored.id, audience, when)? {
         SentOutcome::Dated
     } else {
         let analysis = analyze(&stored.case, now);
@@ -140,22 +137,20 @@ pub fn mark_sent(
             Some(sub) => format!("{sub}\n\n{}", c.text),
             None => c.text,
         };
-        store
-            .record_message(
-                &stored.id,
-                &MessageRecord {
-                    at: now,
-                    audience: audience.code().to_owned(),
-                    lang: lang.code().to_owned(),
-                    text,
-                    sent_at: Some(when),
-                    kind: MessageKind::Complaint,
-                },
-            )
-            .map_err(BoundaryError::from)?;
+        store.record_message(
+            &stored.id,
+            &MessageRecord {
+                at: now,
+                audience,
+                lang,
+                text,
+                sent_at: Some(when),
+                kind: MessageKind::Complaint,
+            },
+        )?;
         SentOutcome::Written
     };
-    let stored = store.get(&stored.id).map_err(BoundaryError::from)?;
+    let stored = store.get(&stored.id)?;
     Ok((outcome, view(&stored, now)))
 }
 
@@ -163,7 +158,7 @@ pub fn mark_sent(
 pub fn record_reply(
     store: &mut Store,
     id: &str,
-    audience: &str,
+    audience: Audience,
     at: Option<&str>,
     text: &str,
     now: Moment,
@@ -183,7 +178,7 @@ pub fn record_reply(
 pub fn close_rung(
     store: &mut Store,
     id: &str,
-    audience: &str,
+    audience: Audience,
     at: Option<&str>,
     note: &str,
     now: Moment,
@@ -202,30 +197,27 @@ pub fn close_rung(
 fn record(
     store: &mut Store,
     id: &str,
-    audience: &str,
+    audience: Audience,
     at: Option<&str>,
     text: &str,
     kind: MessageKind,
     now: Moment,
 ) -> Result<LadderView> {
-    let audience = parse_audience(audience)?;
-    let stored = store.get(id).map_err(BoundaryError::from)?;
+    let stored = store.get(id)?;
     let now = now.with_timezone(&stored.case.zone());
     let when = parse_day(at, &stored, now)?;
-    store
-        .record_message(
-            &stored.id,
-            &MessageRecord {
-                at: now,
-                audience: audience.code().to_owned(),
-                lang: lang_of(text).code().to_owned(),
-                text: text.to_owned(),
-                sent_at: Some(when),
-                kind,
-            },
-        )
-        .map_err(BoundaryError::from)?;
-    let stored = store.get(&stored.id).map_err(BoundaryError::from)?;
+    store.record_message(
+        &stored.id,
+        &MessageRecord {
+            at: now,
+            audience,
+            lang: lang_of(text),
+            text: text.to_owned(),
+            sent_at: Some(when),
+            kind,
+        },
+    )?;
+    let stored = store.get(&stored.id)?;
     Ok(view(&stored, now))
 }
 
@@ -258,7 +250,7 @@ mod tests {
         let (outcome, v) = mark_sent(
             &mut s,
             &id,
-            "platform_chat",
+            Audience::PlatformChat,
             Some("2026-11-21 16:40"),
             Lang::ZhCn,
             now,
@@ -280,7 +272,7 @@ mod tests {
         let v = record_reply(
             &mut s,
             &id,
-            "platform_chat",
+            Audience::PlatformChat,
             Some("2026-11-22"),
             "  请耐心等待  ",
             now,
@@ -293,10 +285,10 @@ mod tests {
             }
         );
         assert_eq!(v.messages[1].text, "请耐心等待", "trimmed");
-        assert_eq!(v.messages[1].lang, "zh-CN");
+        assert_eq!(v.messages[1].lang, Lang::ZhCn);
         assert!(rung(&v, Audience::PlatformTicket).current);
 
-        let v = close_rung(&mut s, &id, "platform_chat", None, "no help", now).unwrap();
+        let v = close_rung(&mut s, &id, Audience::PlatformChat, None, "no help", now).unwrap();
         assert_eq!(
             rung(&v, Audience::PlatformChat).status,
             RungStatus::Closed {
@@ -311,15 +303,16 @@ mod tests {
             &id,
             &MessageRecord {
                 at: now,
-                audience: "platform_ticket".into(),
-                lang: "en".into(),
+                audience: Audience::PlatformTicket,
+                lang: Lang::En,
                 text: "my ticket".into(),
                 sent_at: None,
                 kind: MessageKind::Complaint,
             },
         )
         .unwrap();
-        let (outcome, v) = mark_sent(&mut s, &id, "platform_ticket", None, Lang::En, now).unwrap();
+        let (outcome, v) =
+            mark_sent(&mut s, &id, Audience::PlatformTicket, None, Lang::En, now).unwrap();
         assert_eq!(outcome, SentOutcome::Dated);
         assert_eq!(v.messages.len(), 4);
         assert_eq!(v.messages[3].sent_at, Some(now));
@@ -335,23 +328,38 @@ mod tests {
         let id = s.create_case(&case, now).unwrap();
         let cases = [
             (
-                record_reply(&mut s, &id, "platform_chat", None, " ", now),
+                record_reply(&mut s, &id, Audience::PlatformChat, None, " ", now),
                 "empty",
             ),
             (
-                record_reply(&mut s, &id, "the_boss", None, "hi", now),
+                parse_audience("the_boss")
+                    .and_then(|a| record_reply(&mut s, &id, a, None, "hi", now)),
                 "unknown audience",
             ),
             (
-                record_reply(&mut s, &id, "platform_chat", Some("2026-11-25"), "hi", now),
+                record_reply(
+                    &mut s,
+                    &id,
+                    Audience::PlatformChat,
+                    Some("2026-11-25"),
+                    "hi",
+                    now,
+                ),
                 "in the future",
             ),
             (
-                record_reply(&mut s, &id, "platform_chat", Some("2026-11-20"), "hi", now),
+                record_reply(
+                    &mut s,
+                    &id,
+                    Audience::PlatformChat,
+                    Some("2026-11-20"),
+                    "hi",
+                    now,
+                ),
                 "before the order",
             ),
             (
-                record_reply(&mut s, &id, "platform_chat", Some("soon"), "hi", now),
+                record_reply(&mut s, &id, Audience::PlatformChat, Some("soon"), "hi", now),
                 "not a date",
             ),
         ];

@@ -15,7 +15,7 @@ use crate::domain::diagnosis::{Analysis, Audience, Code};
 use crate::domain::ladder::{self, Entry, EntryKind, Rung};
 use crate::domain::money::Money;
 use crate::domain::stage::{Stage, StageState};
-use crate::domain::text::Bilingual;
+use crate::domain::text::{Bilingual, Lang};
 use crate::domain::time::Moment;
 use crate::domain::windows::Windows;
 
@@ -56,8 +56,8 @@ pub struct CheckRecord {
 pub struct MessageRecord {
     /// When it was written down in Daozhang.
     pub at: Moment,
-    pub audience: String,
-    pub lang: String,
+    pub audience: Audience,
+    pub lang: Lang,
     pub text: String,
     /// When it was sent (a complaint) or received (an answer), once the
     /// user says so.
@@ -115,13 +115,11 @@ impl StoredCase {
     }
 }
 
-/// The messages as the ladder reads them; messages to an audience this
-/// version does not know are left out.
+/// The messages as the ladder reads them.
 pub fn entries(messages: &[MessageRecord]) -> Vec<Entry> {
     messages
         .iter()
-        .filter_map(|m| {
-            let audience = Audience::parse(&m.audience)?;
+        .map(|m| {
             let when = m.sent_at.unwrap_or(m.at);
             let kind = match m.kind {
                 MessageKind::Complaint => match m.sent_at {
@@ -131,7 +129,10 @@ pub fn entries(messages: &[MessageRecord]) -> Vec<Entry> {
                 MessageKind::Answer => EntryKind::Answer(when),
                 MessageKind::Closed => EntryKind::Closed(when, m.text.clone()),
             };
-            Some(Entry { audience, kind })
+            Entry {
+                audience: m.audience,
+                kind,
+            }
         })
         .collect()
 }

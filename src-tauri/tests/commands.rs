@@ -138,13 +138,19 @@ fn errors_cross_as_code_message_details() {
 
     let err = h.call("open_case", json!({ "id": "dz-nope" })).unwrap_err();
     assert_eq!(err["code"], "not_found");
+    // `audience` is an `Audience`: Tauri refuses a word that is none
+    // before the command runs, with its own (plain string) error naming
+    // the argument. The window only ever sends the generated type.
     let err = h
         .call(
             "complaint",
             json!({ "id": "x", "audience": "mayor", "lang": "en" }),
         )
         .unwrap_err();
-    assert_eq!(err["code"], "bad_argument");
+    let said = err
+        .as_str()
+        .unwrap_or_else(|| panic!("a plain string: {err}"));
+    assert!(said.contains("audience"), "{said}");
 }
 
 #[test]

@@ -101,7 +101,7 @@ pub fn list_cases(state: State<'_, AppState>) -> Result<Vec<CaseSummary>> {
 
 #[tauri::command]
 pub fn open_case(state: State<'_, AppState>, id: String) -> Result<OpenedCase> {
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(&id)?;
     Ok(OpenedCase::new(stored))
 }
 
@@ -152,9 +152,9 @@ pub fn follow_status(
     now: Option<String>,
 ) -> Result<FollowView> {
     let store = state.store()?;
-    let stored = store.get(&id).map_err(BoundaryError::from)?;
+    let stored = store.get(&id)?;
     let now = now_or(now, Some(&stored.case))?;
-    let f = store.follow(&stored.id).map_err(BoundaryError::from)?;
+    let f = store.follow(&stored.id)?;
     Ok(crate::follow::view(&stored.case, &f, now))
 }
 
@@ -162,13 +162,11 @@ pub fn follow_status(
 #[tauri::command]
 pub fn set_following(state: State<'_, AppState>, id: String, enabled: bool) -> Result<FollowView> {
     let mut store = state.store()?;
-    let stored = store.get(&id).map_err(BoundaryError::from)?;
-    let f = store
-        .update_follow(&stored.id, |f| {
-            f.enabled = enabled;
-            f.clone()
-        })
-        .map_err(BoundaryError::from)?;
+    let stored = store.get(&id)?;
+    let f = store.update_follow(&stored.id, |f| {
+        f.enabled = enabled;
+        f.clone()
+    })?;
     drop(store);
     if enabled {
         state.follow_wake.wake();
@@ -231,8 +229,7 @@ pub fn set_start_at_login<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Resul
 
 /// The language the window shows; notifications follow it.
 #[tauri::command]
-pub fn set_ui_language(state: State<'_, AppState>, lang: String) -> Result<()> {
-    let lang = parse_lang(&lang)?;
+pub fn set_ui_language(state: State<'_, AppState>, lang: Lang) -> Result<()> {
     if let Ok(mut l) = state.lang.lock() {
         *l = lang;
     }
@@ -244,28 +241,15 @@ pub fn cancel_check(state: State<'_, AppState>) {
     state.cancel.store(true, Ordering::SeqCst);
 }
 
-fn parse_audience(a: &str) -> Result<Audience> {
-    Audience::parse(a).ok_or_else(|| {
-        BoundaryError::new(ErrorCode::BadArgument, format!("unknown audience {a:?}"))
-    })
-}
-
-fn parse_lang(l: &str) -> Result<Lang> {
-    Lang::parse(l).ok_or_else(|| {
-        BoundaryError::new(ErrorCode::BadArgument, format!("unknown language {l:?}"))
-    })
-}
-
 #[tauri::command]
 pub fn complaint(
     state: State<'_, AppState>,
     id: String,
-    audience: String,
-    lang: String,
+    audience: Audience,
+    lang: Lang,
     now: Option<String>,
 ) -> Result<Complaint> {
-    let (audience, lang) = (parse_audience(&audience)?, parse_lang(&lang)?);
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(&id)?;
     let now = now_or(now, Some(&stored.case))?;
     let report = CheckReport::check(&stored.case, Some(stored.id), now);
     Ok(complaint::generate(
@@ -281,17 +265,16 @@ pub fn complaint(
 pub fn save_message(
     state: State<'_, AppState>,
     id: String,
-    audience: String,
-    lang: String,
+    audience: Audience,
+    lang: Lang,
     text: String,
     now: Option<String>,
 ) -> Result<()> {
-    let (audience, lang) = (parse_audience(&audience)?, parse_lang(&lang)?);
     let now = now_or(now, None)?;
     let msg = MessageRecord {
         at: now,
-        audience: audience.code().to_owned(),
-        lang: lang.code().to_owned(),
+        audience,
+        lang,
         text,
         sent_at: None,
         kind: MessageKind::Complaint,
@@ -304,11 +287,7 @@ pub fn save_message(
 
 #[tauri::command]
 pub fn export_case(state: State<'_, AppState>, id: String) -> Result<String> {
-    Ok(state
-        .store()?
-        .export(&id)
-        .map_err(BoundaryError::from)?
-        .to_json())
+    Ok(state.store()?.export(&id)?.to_json())
 }
 
 /// The escalation ladder of a case, with its correspondence.
@@ -318,7 +297,7 @@ pub fn case_ladder(
     id: String,
     now: Option<String>,
 ) -> Result<escalation::LadderView> {
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(&id)?;
     let now = now_or(now, Some(&stored.case))?;
     Ok(escalation::view(&stored, now))
 }
@@ -329,15 +308,14 @@ pub fn case_ladder(
 pub fn mark_sent(
     state: State<'_, AppState>,
     id: String,
-    audience: String,
+    audience: Audience,
     at: Option<String>,
-    lang: String,
+    lang: Lang,
     now: Option<String>,
 ) -> Result<escalation::LadderView> {
-    let lang = parse_lang(&lang)?;
     let mut store = state.store()?;
     let now = now_or(now, None)?;
-    escalation::mark_sent(&mut store, &id, &audience, at.as_deref(), lang, now).map(|(_, v)| v)
+    escalation::mark_sent(&mut store, &id, audience, at.as_deref(), lang, now).map(|(_, v)| v)
 }
 
 /// Keeps the answer `audience` gave on `at` (default: now).
@@ -345,14 +323,14 @@ pub fn mark_sent(
 pub fn record_reply(
     state: State<'_, AppState>,
     id: String,
-    audience: String,
+    audience: Audience,
     at: Option<String>,
     text: String,
     now: Option<String>,
 ) -> Result<escalation::LadderView> {
     let mut store = state.store()?;
     let now = now_or(now, None)?;
-    escalation::record_reply(&mut store, &id, &audience, at.as_deref(), &text, now)
+    escalation::record_reply(&mut store, &id, audience, at.as_deref(), &text, now)
 }
 
 /// Closes the rung of `audience`, with the user's note.
@@ -360,25 +338,24 @@ pub fn record_reply(
 pub fn close_rung(
     state: State<'_, AppState>,
     id: String,
-    audience: String,
+    audience: Audience,
     at: Option<String>,
     note: String,
     now: Option<String>,
 ) -> Result<escalation::LadderView> {
     let mut store = state.store()?;
     let now = now_or(now, None)?;
-    escalation::close_rung(&mut store, &id, &audience, at.as_deref(), &note, now)
+    escalation::close_rung(&mut store, &id, audience, at.as_deref(), &note, now)
 }
 
 fn snapshot_text(
     state: &AppState,
     id: &str,
-    lang: &str,
+    lang: Lang,
     now: Option<String>,
     render: fn(&export::Snapshot, Lang) -> String,
 ) -> Result<String> {
-    let lang = parse_lang(lang)?;
-    let stored = state.store()?.get(id).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(id)?;
     let now = now_or(now, Some(&stored.case))?;
     Ok(render(&export::Snapshot::new(&stored, now), lang))
 }
@@ -388,10 +365,10 @@ fn snapshot_text(
 pub fn export_markdown(
     state: State<'_, AppState>,
     id: String,
-    lang: String,
+    lang: Lang,
     now: Option<String>,
 ) -> Result<String> {
-    snapshot_text(&state, &id, &lang, now, export::markdown)
+    snapshot_text(&state, &id, lang, now, export::markdown)
 }
 
 /// The case's deadlines as an .ics calendar, to save with the dialog.
@@ -399,10 +376,10 @@ pub fn export_markdown(
 pub fn export_ics(
     state: State<'_, AppState>,
     id: String,
-    lang: String,
+    lang: Lang,
     now: Option<String>,
 ) -> Result<String> {
-    snapshot_text(&state, &id, &lang, now, export::ics)
+    snapshot_text(&state, &id, lang, now, export::ics)
 }
 
 /// Writes a complaint or an export where the user chose in the save dialog.
@@ -430,7 +407,7 @@ pub async fn scan_evidence_file<R: Runtime>(
     id: String,
     path: String,
 ) -> Result<EvidenceScan> {
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(&id)?;
     state.cancel_evidence.store(false, Ordering::SeqCst);
     let handle = app.clone();
     let scan = tauri::async_runtime::spawn_blocking(move || {
@@ -445,8 +422,7 @@ pub async fn scan_evidence_file<R: Runtime>(
         evidence::scan_file(std::path::Path::new(&path), &stored.case, &mut progress)
     })
     .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
-    .map_err(BoundaryError::from)?;
+    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))??;
     pending(&state, &stored.id, scan)
 }
 
@@ -457,8 +433,8 @@ pub fn scan_evidence_text(
     id: String,
     text: String,
 ) -> Result<EvidenceScan> {
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
-    let scan = evidence::scan_text(&text, &stored.case).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(&id)?;
+    let scan = evidence::scan_text(&text, &stored.case)?;
     pending(&state, &stored.id, scan)
 }
 
@@ -476,7 +452,7 @@ pub fn accept_evidence(
     picks: Vec<usize>,
     now: Option<String>,
 ) -> Result<usize> {
-    let stored = state.store()?.get(&id).map_err(BoundaryError::from)?;
+    let stored = state.store()?.get(&id)?;
     let now = now_or(now, Some(&stored.case))?;
     let scan = state
         .scans
@@ -490,10 +466,7 @@ pub fn accept_evidence(
     let obs = scan
         .accepted(&picks)
         .map_err(|i| BoundaryError::new(ErrorCode::BadArgument, format!("no candidate {i}")))?;
-    let added = state
-        .store()?
-        .add_observations(&stored.id, &obs, now)
-        .map_err(BoundaryError::from)?;
+    let added = state.store()?.add_observations(&stored.id, &obs, now)?;
     if let Ok(mut scans) = state.scans.lock() {
         scans.remove(&stored.id);
     }
@@ -542,7 +515,7 @@ pub fn save_credentials(
 pub fn delete_credentials(source: String) -> Result<settings::SourceSettings> {
     let p = provider(&source)?;
     let store = Keychain::new();
-    sources::creds::CredStore::delete(&store, p.id()).map_err(BoundaryError::from)?;
+    sources::creds::CredStore::delete(&store, p.id())?;
     Ok(settings::view(p, &store))
 }
 

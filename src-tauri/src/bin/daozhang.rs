@@ -965,8 +965,8 @@ fn complaint_cmd<F: Fn() -> Result<Store>>(a: ComplaintArgs, store: F) -> Result
             &id,
             &MessageRecord {
                 at: now,
-                audience: audience.code().to_owned(),
-                lang: lang.code().to_owned(),
+                audience,
+                lang,
                 text,
                 sent_at: None,
                 kind: MessageKind::Complaint,
@@ -1119,7 +1119,12 @@ fn case_cmd(c: CaseCommand, lang: Lang, mut s: Store) -> Result<()> {
                 if !stored.messages.is_empty() {
                     println!("\n{}", bold(&pick(lang, "已生成的消息", "Messages")));
                     for m in &stored.messages {
-                        println!(" {}  {} ({})", short_time(m.at), m.audience, m.lang);
+                        println!(
+                            " {}  {} ({})",
+                            short_time(m.at),
+                            m.audience.code(),
+                            m.lang.code()
+                        );
                     }
                 }
             }

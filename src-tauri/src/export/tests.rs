@@ -6,6 +6,7 @@ use icalendar::{Component, DatePerhapsTime};
 
 use super::*;
 use crate::domain::case::parse_case_toml;
+use crate::domain::diagnosis::Audience;
 use crate::domain::text::Lang;
 use crate::records::{MessageKind, MessageRecord};
 use crate::report::CheckReport;
@@ -17,8 +18,8 @@ fn t(s: &str) -> Moment {
 fn msg(audience: &str, kind: MessageKind, sent: Option<&str>, text: &str) -> MessageRecord {
     MessageRecord {
         at: t("2026-11-24T09:00:00+08:00"),
-        audience: audience.into(),
-        lang: "zh-CN".into(),
+        audience: Audience::parse(audience).unwrap(),
+        lang: Lang::ZhCn,
         text: text.into(),
         sent_at: sent.map(t),
         kind,

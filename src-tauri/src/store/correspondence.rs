@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::error::At;
 use super::{Store, StoreError, resolve, time_text, write};
+use crate::domain::diagnosis::Audience;
 use crate::domain::time::Moment;
 
 impl Store {
@@ -14,7 +15,7 @@ impl Store {
     pub fn mark_sent(
         &mut self,
         id_or_prefix: &str,
-        audience: &str,
+        audience: Audience,
         sent_at: Moment,
     ) -> Result<bool, StoreError> {
         let path = &self.path;
@@ -24,7 +25,7 @@ impl Store {
             .query_row(
                 "SELECT max(seq) FROM messages
                  WHERE case_id = ?1 AND audience = ?2 AND kind = 'complaint' AND sent_at IS NULL",
-                params![id, audience],
+                params![id, audience.code()],
                 |r| r.get(0),
             )
             .optional()
@@ -49,6 +50,7 @@ mod tests {
 
     use super::*;
     use crate::domain::case::parse_case_toml;
+    use crate::domain::text::Lang;
     use crate::records::{MessageKind, MessageRecord};
     use crate::store::FILE_NAME;
 
@@ -59,8 +61,8 @@ mod tests {
     fn msg(audience: &str, kind: MessageKind, sent_at: Option<Moment>) -> MessageRecord {
         MessageRecord {
             at: t("2026-11-21T16:30:00+08:00"),
-            audience: audience.into(),
-            lang: "zh-CN".into(),
+            audience: Audience::parse(audience).unwrap(),
+            lang: Lang::ZhCn,
             text: format!("{audience} {kind:?}"),
             sent_at,
             kind,
@@ -88,19 +90,19 @@ mod tests {
             s.record_message(&id, &m).unwrap();
         }
         let when = t("2026-11-21T17:00:00+08:00");
-        assert!(s.mark_sent(&id, "platform_chat", when).unwrap());
+        assert!(s.mark_sent(&id, Audience::PlatformChat, when).unwrap());
         let got = s.get(&id).unwrap().messages;
         assert_eq!(got[0].sent_at, Some(earlier), "a sent one keeps its date");
         assert_eq!(got[1].sent_at, Some(when), "the unsent complaint is dated");
         assert_eq!(got[2].sent_at, None, "an answer is not a complaint");
         assert_eq!(got[3].sent_at, None, "another audience is untouched");
         assert!(
-            !s.mark_sent(&id, "platform_chat", when).unwrap(),
+            !s.mark_sent(&id, Audience::PlatformChat, when).unwrap(),
             "nothing left to mark: false, and nothing changes"
         );
         assert_eq!(s.get(&id).unwrap().messages, got);
         assert!(matches!(
-            s.mark_sent("dz-nosuchcase", "platform_chat", when),
+            s.mark_sent("dz-nosuchcase", Audience::PlatformChat, when),
             Err(StoreError::NotFound { .. } | StoreError::BadId { .. })
         ));
     }

@@ -27,8 +27,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::case::{Case, Platform};
+use crate::domain::diagnosis::Audience;
 use crate::domain::money::{Currency, Money};
 use crate::domain::observation::Observation;
+use crate::domain::text::Lang;
 use crate::domain::time::Moment;
 use crate::records::{CaseSummary, CheckRecord, CheckSummary, Follow, StoredCase};
 
@@ -706,8 +708,8 @@ fn insert_message(
         params![
             id,
             time_text(&m.at),
-            m.audience,
-            m.lang,
+            m.audience.code(),
+            m.lang.code(),
             m.text,
             m.sent_at.as_ref().map(time_text),
             m.kind.code(),
@@ -816,17 +818,22 @@ fn load(conn: &Connection, path: &Path, id: &str) -> Result<StoredCase, StoreErr
         .at(path)?;
     let mut messages = Vec::with_capacity(message_rows.len());
     for (at, audience, lang, text, sent_at, kind) in message_rows {
+        let damaged = |problem: String| StoreError::Damaged {
+            path: path.to_owned(),
+            id: id.to_owned(),
+            problem,
+        };
         messages.push(MessageRecord {
             at: parse_time(path, id, "a message's time", &at)?,
-            audience,
-            lang,
+            audience: Audience::parse(&audience).ok_or_else(|| {
+                damaged(format!("a message has the unknown audience {audience:?}"))
+            })?,
+            lang: Lang::parse(&lang)
+                .ok_or_else(|| damaged(format!("a message has the unknown language {lang:?}")))?,
             text,
             sent_at: parse_opt_time(path, id, "a message's sent time", sent_at)?,
-            kind: MessageKind::parse(&kind).ok_or_else(|| StoreError::Damaged {
-                path: path.to_owned(),
-                id: id.to_owned(),
-                problem: format!("a message has the unknown kind {kind:?}"),
-            })?,
+            kind: MessageKind::parse(&kind)
+                .ok_or_else(|| damaged(format!("a message has the unknown kind {kind:?}")))?,
         });
     }
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::domain::case::parse_case_toml;
 use crate::domain::observation::{Claim, SourceKind, Via};
-use crate::domain::text::Bilingual;
+use crate::domain::text::{Bilingual, Lang};
 use crate::report::CheckReport;
 
 const EXAMPLES: [(&str, &str); 3] = [
@@ -69,8 +69,8 @@ fn simple_check(at: &str, code: &str, deadline: Option<&str>) -> CheckRecord {
 fn message(at: &str, text: &str) -> MessageRecord {
     MessageRecord {
         at: t(at),
-        audience: "platform_chat".to_owned(),
-        lang: "zh-CN".to_owned(),
+        audience: Audience::PlatformChat,
+        lang: Lang::ZhCn,
         text: text.to_owned(),
         sent_at: None,
         kind: MessageKind::Complaint,
@@ -754,4 +754,42 @@ fn a_directory_that_cannot_be_created_is_named() {
         matches!(&err, StoreError::NotACaseFile { problem, .. } if problem.contains("directory")),
         "a directory is not a case file: {err:?}"
     );
+}
+
+#[test]
+fn a_message_of_an_unknown_audience_or_language_is_damage_naming_the_file() {
+    let (dir, mut s) = fresh();
+    let path = dir.path().join(FILE_NAME);
+    let id = s
+        .create_case(&example(0), t("2026-11-21T16:30:00+08:00"))
+        .unwrap();
+    let other = s
+        .create_case(&example(1), t("2026-11-21T16:30:00+08:00"))
+        .unwrap();
+    s.record_message(&id, &message("2026-11-21T16:31:00+08:00", "你好"))
+        .unwrap();
+    let edit = |sql: &str| {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(sql, []).unwrap();
+    };
+    for (column, value, good) in [
+        ("audience", "mayor", "platform_chat"),
+        ("lang", "fr", "zh-CN"),
+    ] {
+        edit(&format!("UPDATE messages SET {column} = '{value}'"));
+        let e = s.get(&id).unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Damaged { path: p, id: i, .. } if *p == path && *i == id),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains(&path.display().to_string()) && text.contains(value),
+            "the message names the file and the value: {text}"
+        );
+        assert!(s.get(&other).is_ok(), "the other cases are unaffected");
+        assert_eq!(s.list().unwrap().len(), 2, "and the list still reads");
+        edit(&format!("UPDATE messages SET {column} = '{good}'"));
+        assert_eq!(s.get(&id).unwrap().messages.len(), 1);
+    }
 }

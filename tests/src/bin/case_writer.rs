@@ -22,8 +22,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration};
 use daozhang::domain::case::{Case, parse_case_toml};
+use daozhang::domain::diagnosis::Audience;
 use daozhang::domain::observation::{Claim, Observation, SourceKind, Via};
-use daozhang::domain::text::Bilingual;
+use daozhang::domain::text::{Bilingual, Lang};
 use daozhang::domain::time::Moment;
 use daozhang::records::{CheckRecord, MessageKind, MessageRecord};
 use daozhang::store::Store;
@@ -140,8 +141,8 @@ fn check(serial: usize, round: usize, at: Moment) -> CheckRecord {
 fn message(serial: usize, round: usize, at: Moment) -> MessageRecord {
     MessageRecord {
         at,
-        audience: "platform_ticket".to_owned(),
-        lang: "zh-CN".to_owned(),
+        audience: Audience::PlatformTicket,
+        lang: Lang::ZhCn,
         text: format!("您好，订单（写入者 {serial}）第 {round} 次联系。\n").repeat(60),
         sent_at: round.is_multiple_of(2).then_some(at + Duration::minutes(5)),
         kind: MessageKind::Complaint,

@@ -249,7 +249,7 @@ fn print_view(v: &LadderView, lang: Lang, json: bool) -> Result<()> {
                 " {}  {:<8} {:<16} {}",
                 short_time(m.sent_at.unwrap_or(m.at)),
                 what,
-                m.audience,
+                m.audience.code(),
                 dim(&first)
             );
         }
@@ -290,7 +290,7 @@ pub fn sent(s: &mut Store, a: SentArgs, lang: Lang) -> Result<()> {
     let (outcome, v) = escalation::mark_sent(
         s,
         &a.rec.id,
-        &a.rec.audience,
+        escalation::parse_audience(&a.rec.audience)?,
         a.rec.at.as_deref(),
         message_lang,
         now,
@@ -320,7 +320,7 @@ pub fn reply(s: &mut Store, a: ReplyArgs, lang: Lang) -> Result<()> {
     let v = escalation::record_reply(
         s,
         &a.rec.id,
-        &a.rec.audience,
+        escalation::parse_audience(&a.rec.audience)?,
         a.rec.at.as_deref(),
         &text,
         now,
@@ -333,7 +333,7 @@ pub fn close(s: &mut Store, a: CloseArgs, lang: Lang) -> Result<()> {
     let v = escalation::close_rung(
         s,
         &a.rec.id,
-        &a.rec.audience,
+        escalation::parse_audience(&a.rec.audience)?,
         a.rec.at.as_deref(),
         &a.note,
         now,
