@@ -17,7 +17,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::parse_base;
 use super::wire::beijing;
-use super::{Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
+use super::{About, Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -443,20 +443,8 @@ impl Alipay {
 }
 
 impl Provider for Alipay {
-    fn id(&self) -> &'static str {
-        "alipay"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::Alipay
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("支付宝", "Alipay")
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
+    fn about(&self) -> About {
+        About::new("alipay", SourceKind::Alipay, ("支付宝", "Alipay"), FIELDS)
     }
 
     fn concerns(&self, case: &Case) -> bool {

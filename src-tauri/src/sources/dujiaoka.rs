@@ -25,7 +25,7 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::http::{Reply, endpoint, host_of, parse_base};
 use super::wire::{int_claim, loose_text};
-use super::{Answers, Ctx, Provider};
+use super::{About, Answers, Ctx, Provider};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
@@ -178,16 +178,13 @@ fn check(ctx: &Ctx, base: &Url, order_sn: &str) -> Result<Observation, SourceErr
 }
 
 impl Provider for Dujiaoka {
-    fn id(&self) -> &'static str {
-        "dujiaoka"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::Platform
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("独角数卡店铺", "dujiaoka shop")
+    fn about(&self) -> About {
+        About::new(
+            "dujiaoka",
+            SourceKind::Platform,
+            ("独角数卡店铺", "dujiaoka shop"),
+            FIELDS,
+        )
     }
 
     fn check_label(&self) -> Bilingual {
@@ -199,10 +196,6 @@ impl Provider for Dujiaoka {
             "未填写店铺网址：填上发卡网的网址即可查询这笔订单（无需密钥）",
             "no shop URL set: enter the card shop's address to look this order up (no key needed)",
         )
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
     }
 
     /// The order number has the shape of a dujiaoka `order_sn` (a case does

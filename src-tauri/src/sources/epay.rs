@@ -27,7 +27,7 @@ use super::guard::Guard;
 use super::http::{host_of, parse_base};
 use super::secret::{Secret, redact};
 use super::wire::{beijing, int_claim, is_int, loose_text};
-use super::{Answers, Asked, Ctx, Provider, ask_each, sign};
+use super::{About, Answers, Asked, Ctx, Provider, ask_each, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -478,20 +478,13 @@ impl Epay {
 }
 
 impl Provider for Epay {
-    fn id(&self) -> &'static str {
-        "epay"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::Epay
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("彩虹易支付", "epay (彩虹易支付)")
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
+    fn about(&self) -> About {
+        About::new(
+            "epay",
+            SourceKind::Epay,
+            ("彩虹易支付", "epay (彩虹易支付)"),
+            FIELDS,
+        )
     }
 
     /// An epay payment ID, or a card shop (发卡网), which nearly always

@@ -14,7 +14,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, check_url, host_of};
 use super::secret::{Secret, redact};
-use super::{Answers, Ctx, Provider, wire};
+use super::{About, Answers, Ctx, Provider, wire};
 use crate::domain::case::Case;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
@@ -301,16 +301,13 @@ fn time_of(text: &str, case: &Case) -> Option<Moment> {
 }
 
 impl Provider for Merchant {
-    fn id(&self) -> &'static str {
-        "merchant"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::Platform
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("平台订单接口", "platform order API")
+    fn about(&self) -> About {
+        About::new(
+            "merchant",
+            SourceKind::Platform,
+            ("平台订单接口", "platform order API"),
+            FIELDS,
+        )
     }
 
     fn check_label(&self) -> Bilingual {
@@ -319,10 +316,6 @@ impl Provider for Merchant {
 
     fn optional(&self) -> bool {
         true
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
     }
 
     /// Any case: the profile is the user's own, for their own platform.

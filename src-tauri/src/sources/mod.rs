@@ -47,15 +47,55 @@ pub struct Ctx<'a> {
     pub now: Moment,
 }
 
+/// What names a live source, declared once by each provider.
+#[derive(Debug, Clone, Copy)]
+pub struct About {
+    /// Stable id: the keychain account, the `api:<id>` key, the CLI name.
+    pub id: &'static str,
+    /// Who speaks in the observations it returns.
+    pub kind: SourceKind,
+    /// Its name: (Chinese, English).
+    pub label: (&'static str, &'static str),
+    /// Its settings form.
+    pub fields: &'static [CredField],
+}
+
+impl About {
+    pub const fn new(
+        id: &'static str,
+        kind: SourceKind,
+        label: (&'static str, &'static str),
+        fields: &'static [CredField],
+    ) -> Self {
+        About {
+            id,
+            kind,
+            label,
+            fields,
+        }
+    }
+}
+
 /// A live source. Implementations are unit structs listed in [`REGISTRY`].
 pub trait Provider: Sync {
+    /// Its id, who speaks, its name and its settings form.
+    fn about(&self) -> About;
     /// Stable id: the keychain account, the `api:<id>` key, the CLI name.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> &'static str {
+        self.about().id
+    }
     /// Who speaks in the observations it returns.
-    fn kind(&self) -> SourceKind;
-    fn label(&self) -> Bilingual;
+    fn kind(&self) -> SourceKind {
+        self.about().kind
+    }
+    fn label(&self) -> Bilingual {
+        let (zh, en) = self.about().label;
+        Bilingual::new(zh, en)
+    }
     /// Its settings form.
-    fn fields(&self) -> &'static [CredField];
+    fn fields(&self) -> &'static [CredField] {
+        self.about().fields
+    }
     /// How a check lists it.
     fn check_label(&self) -> Bilingual {
         let name = self.label();

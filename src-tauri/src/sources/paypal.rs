@@ -19,7 +19,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, endpoint, parse_base};
 use super::secret::{Secret, redact};
-use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
+use super::{About, Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::{Case, Method};
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -504,20 +504,8 @@ fn ids(case: &Case) -> Vec<String> {
 }
 
 impl Provider for Paypal {
-    fn id(&self) -> &'static str {
-        "paypal"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::Paypal
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("PayPal", "PayPal")
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
+    fn about(&self) -> About {
+        About::new("paypal", SourceKind::Paypal, ("PayPal", "PayPal"), FIELDS)
     }
 
     /// Paid with PayPal, or a PayPal payment ID, and an ID to ask about

@@ -17,7 +17,7 @@ use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, endpoint, parse_base};
 use super::secret::{Secret, redact};
-use super::{Answers, Ctx, Provider, ask_keys, payment_ids};
+use super::{About, Answers, Ctx, Provider, ask_keys, payment_ids};
 use crate::domain::case::Case;
 use crate::domain::money::{Currency, Money};
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -556,20 +556,8 @@ fn unreadable(r: &Reply, what: &str, intent: &str) -> Option<Observation> {
 }
 
 impl Provider for Stripe {
-    fn id(&self) -> &'static str {
-        "stripe"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::Stripe
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("Stripe", "Stripe")
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
+    fn about(&self) -> About {
+        About::new("stripe", SourceKind::Stripe, ("Stripe", "Stripe"), FIELDS)
     }
 
     /// Its payment IDs are given or recognised as Stripe's, or the platform

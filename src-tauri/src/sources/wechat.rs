@@ -15,7 +15,7 @@ use super::creds::{CredField, Credentials};
 use super::error::SourceError;
 use super::guard::Guard;
 use super::http::{Reply, endpoint, parse_base};
-use super::{Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
+use super::{About, Answers, Asked, Ctx, Provider, ask_each, concerns_by_method_or_payment, sign};
 use crate::domain::case::Case;
 use crate::domain::money::Money;
 use crate::domain::observation::{Claim, Observation, SourceKind, Via};
@@ -358,20 +358,13 @@ impl WechatPay {
 }
 
 impl Provider for WechatPay {
-    fn id(&self) -> &'static str {
-        "wechat_pay"
-    }
-
-    fn kind(&self) -> SourceKind {
-        SourceKind::WechatPay
-    }
-
-    fn label(&self) -> Bilingual {
-        Bilingual::new("微信支付", "WeChat Pay")
-    }
-
-    fn fields(&self) -> &'static [CredField] {
-        FIELDS
+    fn about(&self) -> About {
+        About::new(
+            "wechat_pay",
+            SourceKind::WechatPay,
+            ("微信支付", "WeChat Pay"),
+            FIELDS,
+        )
     }
 
     fn concerns(&self, case: &Case) -> bool {
