@@ -23,6 +23,7 @@ pub mod error;
 pub mod escalation;
 pub mod evidence;
 pub mod export;
+pub mod face;
 pub mod follow;
 pub mod ids;
 pub mod records;
