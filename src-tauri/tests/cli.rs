@@ -1,4 +1,7 @@
 //! The CLI contract (docs/cli.md), end to end through the real binary.
+//! The binary exists only with the `cli` feature: without it cargo does not
+//! build it (and would hand these tests a stale one or none).
+#![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -43,14 +43,14 @@ pub fn headless_cli() -> &'static std::path::Path {
         build
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["build", "--quiet", "-p", "daozhang", "--bin", "daozhang"])
-            .arg("--no-default-features");
+            .args(["--no-default-features", "--features", "cli"]);
         if dir.file_name().is_some_and(|n| n == "release") {
             build.arg("--release");
         }
         let status = build.status().expect("cargo runs");
         assert!(
             status.success() && bin.is_file(),
-            "cannot build {}: run `cargo build -p daozhang --bin daozhang --no-default-features`",
+            "cannot build {}: run `cargo build -p daozhang --bin daozhang --no-default-features --features cli`",
             bin.display()
         );
         bin
