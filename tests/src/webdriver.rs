@@ -47,6 +47,10 @@ pub fn app_binary() -> PathBuf {
     dir.join("daozhang-app")
 }
 
+/// How long a wait for the window lasts before it fails. Long, because a
+/// loaded machine is slow; a wait that succeeds returns at once.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
 /// Xvfb (unless a display exists), tauri-driver, and a clean home for
 /// WebKit's side effects. One per test run; sessions start the app.
 pub struct Driver {
@@ -225,9 +229,9 @@ impl Session<'_> {
             .map(|s| Element(s.to_owned()))
     }
 
-    /// Waits up to 20 s for an element.
+    /// Waits up to [`PATIENCE`] for an element.
     pub fn find(&self, css: &str) -> Element {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(e) = self.try_find(css) {
                 return e;
@@ -237,7 +241,10 @@ impl Session<'_> {
                     "return document.body ? document.body.textContent.replace(/\\s+/g, ' ').slice(0, 2000) : '(no body)';",
                     json!([]),
                 );
-                panic!("no element {css} after 20 s; the page shows: {page}");
+                panic!(
+                    "no element {css} after {} s; the page shows: {page}",
+                    PATIENCE.as_secs()
+                );
             }
             std::thread::sleep(Duration::from_millis(150));
         }
@@ -251,13 +258,16 @@ impl Session<'_> {
         self.try_find(&format!("[data-testid=\"{id}\"]")).is_some()
     }
 
+    /// Clicks the element once it stands still in the window: a click sent
+    /// while the page still scrolls or grows lands where the element was.
     pub fn click(&self, id: &str) {
         let e = self.testid(id);
         // Centre it first: a button at the window's edge can be covered.
         self.script(
-            "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center', behavior: 'instant'});",
             json!([{ ELEMENT_KEY: e.0 }]),
         );
+        self.still(&e);
         // A button can be briefly disabled (a validation in flight): retry
         // like a person would, for a few seconds.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -270,6 +280,32 @@ impl Session<'_> {
             }
             assert!(Instant::now() < deadline, "clicking {id} failed: {v}");
             std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Clicks `id` and waits for what the click must cause (`what`, `f`):
+    /// a click that causes nothing fails here, naming the element, instead
+    /// of at a later step.
+    pub fn click_for(&self, id: &str, what: &str, f: impl Fn(&Self) -> bool) {
+        self.click(id);
+        self.wait_for(&format!("{what} after clicking {id}"), f);
+    }
+
+    /// Waits (a few seconds at most) until the element's box is the same
+    /// in two looks 100 ms apart.
+    fn still(&self, e: &Element) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = Value::Null;
+        loop {
+            let now = self.script(
+                "const b = arguments[0].getBoundingClientRect(); return [b.x, b.y, b.width, b.height];",
+                json!([{ ELEMENT_KEY: e.0 }]),
+            );
+            if now == last || Instant::now() >= deadline {
+                return;
+            }
+            last = now;
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
@@ -356,9 +392,9 @@ impl Session<'_> {
         )
     }
 
-    /// Waits until `f` holds (20 s).
+    /// Waits until `f` holds (at most [`PATIENCE`]).
     pub fn wait_for(&self, what: &str, f: impl Fn(&Self) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + PATIENCE;
         while !f(self) {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             std::thread::sleep(Duration::from_millis(200));

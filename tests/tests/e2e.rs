@@ -63,6 +63,17 @@ fn wait_shown(s: &Session) {
 /// Saves a PNG of the window. WebKitWebDriver answers a screenshot after
 /// the page's next presentation update, which an idle page never makes:
 /// a harmless style flicker for a moment makes one.
+/// The Check button answered: it shows the check under way, or the form
+/// has given way to the check's screens.
+fn check_started(s: &Session) -> bool {
+    s.script(
+        "const b = document.querySelector('[data-testid=\"run-check\"]'); return !b || b.dataset.busy === 'true';",
+        serde_json::json!([]),
+    )
+    .as_bool()
+    .unwrap_or(false)
+}
+
 fn shot(s: &Session, path: &Path) {
     s.script(
         "let n = 0; const id = setInterval(() => { document.body.style.opacity = n++ % 2 ? '' : '0.999'; if (n > 40) { clearInterval(id); document.body.style.opacity = ''; } }, 50);",
@@ -176,8 +187,7 @@ fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
 
     s.type_into("amount", "200.00");
     shot(&s, &dir.join("03-intake-en.png"));
-    s.click("run-check");
-
+    s.click_for("run-check", "the check to start", check_started);
     s.testid("result");
     s.wait_for("the timeline", |s| s.exists("stage-callback"));
     assert_eq!(
@@ -426,7 +436,7 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
     s.click("new-check");
     fill_douyin_intake(&s);
     s.type_into("amount", "200.00");
-    s.click("run-check");
+    s.click_for("run-check", "the check to start", check_started);
     s.testid("result");
     s.wait_for("the timeline", |s| s.exists("stage-bank_processing"));
     let api = s.text("report-source-api:alipay");
@@ -574,7 +584,7 @@ fn alipay_settings_kept_in_the_keychain_answer_the_douyin_check_and_survive_a_re
         s.value("order-id") == WECHAT_ORDER
     });
     assert_eq!(s.value("payment-id-0"), WECHAT_PAYMENT);
-    s.click("run-check");
+    s.click_for("run-check", "the check to start", check_started);
     s.testid("result");
     s.wait_for("the timeline", |s| s.exists("stage-bank_processing"));
     let api = s.text("report-source-api:wechat_pay");
@@ -991,7 +1001,7 @@ fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
     // 3. The escalation ladder of a checked case: the chat complaint sent.
     s.click("nav-home");
     s.click("try-example-douyin");
-    s.click("run-check");
+    s.click_for("run-check", "the check to start", check_started);
     s.testid("result");
     s.testid("ladder");
     assert!(
