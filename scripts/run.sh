@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 if [ "${1:-}" = "cli" ]; then
   shift
-  cargo build --release --locked -p daozhang --no-default-features --bin daozhang
+  cargo build --release --locked -p daozhang --no-default-features --features cli --bin daozhang
   exec target/release/daozhang "$@"
 fi
 (cd ui && npm run build)

@@ -1,6 +1,6 @@
 // Regenerates the test fixtures from the real CLI's output, so the fake
 // backend answers exactly what the Rust backend answers.
-//   cargo build -p daozhang --no-default-features --bin daozhang
+//   cargo build -p daozhang --no-default-features --features cli --bin daozhang
 //   node ui/scripts/fixtures.mjs          (from the repository root or ui/)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,56 +1,55 @@
-//! `daozhang check`: the whole workflow of one check is [`check`].
+//! `daozhang check`: the library's one check ([`daozhang::check`]) of a
+//! case file or a stored case, its progress on stderr and the report on
+//! stdout.
 
-use daozhang::domain::case::Case;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+use daozhang::check::{self, Ask, Configured, Offline, Sources, Trigger};
 use daozhang::domain::text::Lang;
-use daozhang::domain::time::Moment;
-use daozhang::error::BoundaryError;
-use daozhang::follow;
-use daozhang::report::CheckReport;
-use daozhang::sources::{self, SourceProgress};
+use daozhang::follow::Rules;
+use daozhang::sources::SourceProgress;
 use daozhang::store::Store;
 
 use crate::cli::CheckArgs;
 use crate::input::{parse_now, target};
-use crate::{Result, internal, output};
+use crate::{Result, output};
 
 pub(crate) fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F) -> Result<()> {
-    let (mut case, mut id, mut opened) = target(&a.target, &store)?;
+    let (case, mut id, mut opened) = target(&a.target, &store)?;
     let now = parse_now(a.target.now.as_deref(), Some(&case))?;
     if a.save && id.is_none() {
         let mut s = match opened.take() {
             Some(s) => s,
             None => store()?,
         };
-        id = Some(s.create_case(&case, now).map_err(BoundaryError::from)?);
+        id = Some(s.create_case(&case, now)?);
         opened = Some(s);
     }
-    let mut progress = None;
-    if !a.offline {
-        let outcome = ask_sources(&case, now, lang, a.json)?;
-        for o in &outcome.observations {
-            if !case.observations.contains(o) {
-                case.add_observation(o.clone());
-            }
+    let cancel = AtomicBool::new(false);
+    let live = Configured { cancel: &cancel };
+    let ask: &dyn Ask = if a.offline { &Offline } else { &live };
+    // Unless the report itself is JSON, stderr says how each live source
+    // went as it finishes (the report goes to stdout).
+    let shown = Mutex::new(HashSet::new());
+    let progress = |list: &[SourceProgress]| {
+        if let (false, Ok(mut shown)) = (a.json, shown.lock()) {
+            output::report::source_progress(list, lang, &mut shown);
         }
-        if let (Some(s), Some(id)) = (opened.as_mut(), id.as_deref())
-            && !outcome.observations.is_empty()
-        {
-            s.add_observations(id, &outcome.observations, now)
-                .map_err(BoundaryError::from)?;
+    };
+    let sources = Sources::new(ask).progress(&progress);
+    let (case, report) = match (opened, id) {
+        (Some(s), Some(id)) => {
+            let s = Mutex::new(s);
+            let c = check::stored(&s, &id, now, &sources, Trigger::Manual, Rules::builtin())?;
+            (c.case, c.report)
         }
-        progress = Some(outcome.progress);
-    }
-    let mut report = CheckReport::check(&case, id.clone(), now);
-    if let Some(p) = progress {
-        report = report.with_sources(p);
-    }
-    if (a.save || a.target.case.is_some())
-        && let (Some(s), Some(id)) = (opened.as_mut(), id.as_deref())
-    {
-        let record = report.record().map_err(internal)?;
-        s.record_check(id, &record).map_err(BoundaryError::from)?;
-        follow::runner::after_manual(s, id, &report).map_err(BoundaryError::from)?;
-    }
+        _ => {
+            let u = check::unsaved(&case, now, &sources)?;
+            (u.case, u.report)
+        }
+    };
     if a.json {
         output::json(&report)?;
     } else {
@@ -60,20 +59,4 @@ pub(crate) fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F
         }
     }
     Ok(())
-}
-
-/// Asks the live sources concurrently; unless `quiet`, says on stderr how
-/// each went as it finishes (the report itself goes to stdout).
-fn ask_sources(case: &Case, now: Moment, lang: Lang, quiet: bool) -> Result<sources::Outcome> {
-    use std::sync::Mutex;
-    let shown = Mutex::new(std::collections::HashSet::new());
-    let report = |list: &[SourceProgress]| {
-        if quiet {
-            return;
-        }
-        let Ok(mut shown) = shown.lock() else { return };
-        output::report::source_progress(list, lang, &mut shown);
-    };
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    sources::check_case(case, now, &cancel, &report).map_err(BoundaryError::from)
 }

@@ -3,12 +3,12 @@
 
 use chrono::Local;
 
-use daozhang::domain::case::Case;
-use daozhang::domain::text::{Bilingual, Lang};
+use daozhang::check::rounds::{self, Clock};
+use daozhang::check::{Ask, Configured, Offline};
+use daozhang::domain::text::Lang;
 use daozhang::domain::time::Moment;
 use daozhang::error::BoundaryError;
 use daozhang::follow;
-use daozhang::sources;
 use daozhang::store::Store;
 
 use crate::cli::FollowCommand;
@@ -18,31 +18,9 @@ use crate::{Result, output};
 /// "Now" for a round: the clock, or the `--now` the user gave.
 struct FixedClock(Moment);
 
-impl follow::runner::Clock for FixedClock {
+impl Clock for FixedClock {
     fn now(&self) -> Moment {
         self.0
-    }
-}
-
-/// Answers from the case's own evidence only (`--offline`).
-struct NoSources;
-
-impl follow::runner::Checker for NoSources {
-    fn check(
-        &self,
-        case: &Case,
-        _now: Moment,
-        _hold: &(dyn Fn(&str) -> Option<Bilingual> + Sync),
-    ) -> std::result::Result<sources::Outcome, sources::error::SourceError> {
-        let progress = sources::plan(case)
-            .into_iter()
-            .filter(|p| !p.source.starts_with("api:"))
-            .map(|p| sources::run_local(case, p))
-            .collect();
-        Ok(sources::Outcome {
-            progress,
-            observations: Vec::new(),
-        })
     }
 }
 
@@ -54,12 +32,10 @@ pub(crate) fn follow(c: FollowCommand, lang: Lang, mut store: Store) -> Result<(
                 None => Local::now().fixed_offset(),
             };
             let cancel = std::sync::atomic::AtomicBool::new(false);
-            let live = follow::runner::LiveSources { cancel: &cancel };
-            let checker: &dyn follow::runner::Checker = if offline { &NoSources } else { &live };
+            let live = Configured { cancel: &cancel };
+            let ask: &dyn Ask = if offline { &Offline } else { &live };
             let shared = std::sync::Mutex::new(store);
-            let round =
-                follow::runner::round(&shared, &FixedClock(now), checker, follow::Rules::builtin())
-                    .map_err(BoundaryError::from)?;
+            let round = rounds::round(&shared, &FixedClock(now), ask, follow::Rules::builtin())?;
             if json {
                 return output::json(&round);
             }

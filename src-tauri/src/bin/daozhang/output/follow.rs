@@ -3,11 +3,11 @@
 
 use anstream::println;
 
+use daozhang::check::rounds::Round;
 use daozhang::domain::diagnosis::short_time;
 use daozhang::domain::text::Lang;
 use daozhang::domain::time::Moment;
 use daozhang::follow::FollowView;
-use daozhang::follow::runner::Round;
 
 use super::{bold, dim};
 
