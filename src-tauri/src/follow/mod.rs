@@ -4,8 +4,6 @@
 //! out a backoff. Pure: every function takes `now`;
 //! [`crate::check::rounds`] adds the case file, a clock and the sources.
 
-pub mod runner;
-
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
