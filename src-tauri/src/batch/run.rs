@@ -186,7 +186,9 @@ pub fn run(
             let tx = tx.clone();
             let (todo, next, halt, store, http) = (&todo, &next, &halt, &store, http.as_ref());
             scope.spawn(move || {
-                while !halt.load(Ordering::SeqCst) {
+                // The caller's cancel is seen by the workers themselves: a
+                // run cancelled before it starts checks nothing.
+                while !halt.load(Ordering::SeqCst) && !cancel.load(Ordering::SeqCst) {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(row) = todo.get(i) else { break };
                     match check_row(row, http, store, opts.now, halt) {
