@@ -14,7 +14,6 @@ use super::observation::{Claim, Observation, Party, SourceKind, Via};
 use super::status::read_status;
 use super::text::Bilingual;
 use super::time::{Moment, TIME_EXPECTED, china, parse_moment, parse_zone};
-use crate::ids;
 
 // ---------------------------------------------------------------- platform
 
@@ -625,15 +624,16 @@ impl RawCase {
         let item = c.text("item", &self.item, 200);
         let merchant = c.text("merchant", &self.merchant, 120);
 
+        let day = submitted_at.map(|t| t.date_naive());
         let mut payments: Vec<PaymentRef> = Vec::new();
         for (i, p) in self.payment.iter().enumerate() {
-            if let Some(p) = c.payment(i, p, &payments) {
+            if let Some(p) = c.payment(i, p, day, &payments) {
                 payments.push(p);
             }
         }
         let around = Around {
             zone,
-            day: submitted_at.map(|t| t.date_naive()),
+            day,
             minor_digits: currency.minor_digits(),
             payments: &payments,
         };
@@ -829,8 +829,14 @@ impl Checker {
     }
 
     /// Payment `i`: a valid ID not given before, and its provider, given or
-    /// recognised from the ID.
-    fn payment(&mut self, i: usize, p: &RawPayment, before: &[PaymentRef]) -> Option<PaymentRef> {
+    /// recognised from the ID as of the order's `day`.
+    fn payment(
+        &mut self,
+        i: usize,
+        p: &RawPayment,
+        day: Option<NaiveDate>,
+        before: &[PaymentRef],
+    ) -> Option<PaymentRef> {
         let field = format!("payment[{i}].id");
         let id = self.required(
             &field,
@@ -846,7 +852,7 @@ impl Checker {
         let given = self.payment_provider(i, &p.provider);
         let (provider, recognised) = match given {
             Some(k) => (Some(k), false),
-            None => (recognise_provider(&id), true),
+            None => (day.and_then(|d| recognise_provider(&id, d)), true),
         };
         if before.iter().any(|q| q.id == id) {
             self.fail(&field, Some(id), "each payment ID once");
@@ -1016,11 +1022,14 @@ impl Checker {
     }
 }
 
-/// The provider of a payment ID, when the recogniser is confident.
-fn recognise_provider(id: &str) -> Option<SourceKind> {
-    let candidates = ids::recognise(id);
+/// The provider of a payment ID, when the recogniser is confident. Its
+/// dates are judged against the order's `day` (an ID dated later than the
+/// day after is unlikely), not the clock: validating a case gives the same
+/// case whenever it runs.
+fn recognise_provider(id: &str, day: NaiveDate) -> Option<SourceKind> {
+    let candidates = super::ids::recognise_at(id, day);
     let top = candidates.first()?;
-    if top.confidence != ids::Confidence::Likely {
+    if top.confidence != super::ids::Confidence::Likely {
         return None;
     }
     SourceKind::parse(&top.issuer).filter(|k| k.party() == Party::Provider)

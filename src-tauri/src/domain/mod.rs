@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod case;
 pub mod diagnosis;
+pub mod ids;
 pub mod ladder;
 pub mod money;
 pub mod observation;

@@ -1,7 +1,7 @@
 //! Recognising which system issued a pasted ID.
 //!
 //! The knowledge lives in data files under `data/ids/`, one per issuer/kind
-//! (see [`spec`] for the format). [`recognise`] normalises the input, tries
+//! (see [`spec`] for the format). [`recognise_at`] normalises the input, tries
 //! every data file and returns ranked [`Candidate`]s.
 //!
 //! Rules, in order:
@@ -151,11 +151,6 @@ pub fn normalize(input: &str) -> Normalized {
         original: input.to_string(),
         normalized,
     }
-}
-
-/// Recognises `input` using today's local date for date plausibility.
-pub fn recognise(input: &str) -> Vec<Candidate> {
-    recognise_at(input, chrono::Local::now().date_naive())
 }
 
 /// Recognises `input` as of `today`. Ranked best first; empty if nothing fits.

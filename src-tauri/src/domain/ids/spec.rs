@@ -20,55 +20,55 @@ use super::Confidence;
 pub(crate) const DATA_FILES: &[(&str, &str)] = &[
     (
         "alipay_trade_no.toml",
-        include_str!("../../data/ids/alipay_trade_no.toml"),
+        include_str!("../../../data/ids/alipay_trade_no.toml"),
     ),
     (
         "alipay_trade_no_legacy.toml",
-        include_str!("../../data/ids/alipay_trade_no_legacy.toml"),
+        include_str!("../../../data/ids/alipay_trade_no_legacy.toml"),
     ),
     (
         "alipay_user_id.toml",
-        include_str!("../../data/ids/alipay_user_id.toml"),
+        include_str!("../../../data/ids/alipay_user_id.toml"),
     ),
     (
         "wechat_transaction_id.toml",
-        include_str!("../../data/ids/wechat_transaction_id.toml"),
+        include_str!("../../../data/ids/wechat_transaction_id.toml"),
     ),
     (
         "stripe_payment_intent.toml",
-        include_str!("../../data/ids/stripe_payment_intent.toml"),
+        include_str!("../../../data/ids/stripe_payment_intent.toml"),
     ),
     (
         "stripe_charge.toml",
-        include_str!("../../data/ids/stripe_charge.toml"),
+        include_str!("../../../data/ids/stripe_charge.toml"),
     ),
     (
         "stripe_refund.toml",
-        include_str!("../../data/ids/stripe_refund.toml"),
+        include_str!("../../../data/ids/stripe_refund.toml"),
     ),
     (
         "stripe_client_secret.toml",
-        include_str!("../../data/ids/stripe_client_secret.toml"),
+        include_str!("../../../data/ids/stripe_client_secret.toml"),
     ),
     (
         "stripe_secret_key.toml",
-        include_str!("../../data/ids/stripe_secret_key.toml"),
+        include_str!("../../../data/ids/stripe_secret_key.toml"),
     ),
     (
         "paypal_order.toml",
-        include_str!("../../data/ids/paypal_order.toml"),
+        include_str!("../../../data/ids/paypal_order.toml"),
     ),
     (
         "epay_trade_no.toml",
-        include_str!("../../data/ids/epay_trade_no.toml"),
+        include_str!("../../../data/ids/epay_trade_no.toml"),
     ),
     (
         "dujiaoka_order_sn.toml",
-        include_str!("../../data/ids/dujiaoka_order_sn.toml"),
+        include_str!("../../../data/ids/dujiaoka_order_sn.toml"),
     ),
     (
         "bank_card.toml",
-        include_str!("../../data/ids/bank_card.toml"),
+        include_str!("../../../data/ids/bank_card.toml"),
     ),
 ];
 
