@@ -440,10 +440,15 @@ fn the_follow_up_through_ipc() {
 
     h.ok("mark_seen", json!({ "id": id }));
     h.ok("set_ui_language", json!({ "lang": "zh-CN" }));
+    // `lang` is a `Lang`: Tauri refuses another word before the command
+    // runs, with a plain-string error naming the argument.
     let bad = h
         .call("set_ui_language", json!({ "lang": "fr" }))
         .unwrap_err();
-    assert_eq!(bad["code"], "bad_argument", "{bad}");
+    let said = bad
+        .as_str()
+        .unwrap_or_else(|| panic!("a plain string: {bad}"));
+    assert!(said.contains("lang"), "{said}");
     let missing = h
         .call(
             "follow_status",
