@@ -107,6 +107,8 @@ pub struct Http {
 
 impl Http {
     pub fn new(policy: Policy) -> Result<Self, SourceError> {
+        // TLS uses ring; installing it again is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::builder()
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.timeout)
