@@ -22,12 +22,12 @@ def deb_files(path):
     out = subprocess.run(["dpkg-deb", "-c", path], check=True, capture_output=True, text=True)
     files = []
     for line in out.stdout.splitlines():
-        name = line.split()[-1]
-        files.append(name.lstrip(".") or "/")
+        parts = line.split()
+        files.append((parts[-1].lstrip(".") or "/", int(parts[2])))
     return files
 
 
-RPMTAG_BASENAMES, RPMTAG_DIRNAMES, RPMTAG_DIRINDEXES = 1117, 1118, 1116
+RPMTAG_BASENAMES, RPMTAG_DIRNAMES, RPMTAG_DIRINDEXES, RPMTAG_FILESIZES = 1117, 1118, 1116, 1028
 
 
 def rpm_header(f):
@@ -63,7 +63,8 @@ def rpm_files(path):
     base = tags.get(RPMTAG_BASENAMES, [])
     dirs = tags.get(RPMTAG_DIRNAMES, [])
     idx = tags.get(RPMTAG_DIRINDEXES, [])
-    return [dirs[i] + b for b, i in zip(base, idx)]
+    sizes = tags.get(RPMTAG_FILESIZES, [0] * len(base))
+    return [(dirs[i] + b, n) for b, i, n in zip(base, idx, sizes)]
 
 
 def main():
@@ -82,13 +83,19 @@ def main():
         files = lister(pkg)
         size = os.path.getsize(pkg) / (1 << 20)
         print(f"{os.path.basename(pkg)} ({size:.1f} MiB):")
-        for name in files:
+        sizes = dict(files)
+        for name, n in files:
             if name.startswith("/usr/bin/"):
-                print(f"  {name}")
+                print(f"  {name} ({n / (1 << 20):.1f} MiB)")
         for w in WANT:
-            if w not in files:
+            if w not in sizes:
                 print(f"  MISSING: {w}")
                 ok = False
+        # The app and the CLI are different programs: the same size means
+        # one of them was packed twice.
+        if all(w in sizes for w in WANT) and len({sizes[w] for w in WANT}) == 1:
+            print("  the app and the CLI are the same file")
+            ok = False
     return 0 if ok else 1
 
 
