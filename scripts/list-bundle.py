@@ -23,7 +23,7 @@ def deb_files(path):
     files = []
     for line in out.stdout.splitlines():
         parts = line.split()
-        files.append((parts[-1].lstrip(".") or "/", int(parts[2])))
+        files.append(("/" + parts[-1].lstrip("./"), int(parts[2])))
     return files
 
 
