@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::domain::case::{RawCase, platform_presets};
 use crate::domain::text::Bilingual;
 use crate::records::StoredCase;
+use crate::store::{Opened, Saved};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
@@ -38,13 +39,39 @@ pub fn presets() -> Vec<PresetView> {
 pub struct OpenedCase {
     pub raw: RawCase,
     pub stored: StoredCase,
+    /// The revision the form saves its edit against.
+    #[ts(type = "number")]
+    pub revision: i64,
 }
 
 impl OpenedCase {
-    pub fn new(stored: StoredCase) -> Self {
+    pub fn new(opened: Opened) -> Self {
         OpenedCase {
-            raw: stored.case.to_raw(),
-            stored,
+            raw: opened.stored.case.to_raw(),
+            stored: opened.stored,
+            revision: opened.revision,
+        }
+    }
+}
+
+/// A saved intake form.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SavedCase {
+    pub id: String,
+    /// The revision the form's next save is made against.
+    #[ts(type = "number")]
+    pub revision: i64,
+    /// How many things the case gained while the form was open (a check's
+    /// answers, an imported bill) and kept beside the form's edit.
+    pub kept: usize,
+}
+
+impl From<Saved> for SavedCase {
+    fn from(s: Saved) -> Self {
+        SavedCase {
+            id: s.id,
+            revision: s.revision,
+            kept: s.kept,
         }
     }
 }

@@ -12,6 +12,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     let cfg = Config::new().with_large_int("number").with_out_dir(dir);
     crate::report::CheckReport::export_all(&cfg)?;
     crate::api::OpenedCase::export_all(&cfg)?;
+    crate::api::SavedCase::export_all(&cfg)?;
     crate::api::AppInfo::export_all(&cfg)?;
     crate::api::PresetView::export_all(&cfg)?;
     crate::records::CaseSummary::export_all(&cfg)?;

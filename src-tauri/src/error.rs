@@ -42,6 +42,10 @@ pub enum ErrorCode {
     /// A live source could not be asked or gave an unusable answer
     /// (`details.text`; `details.raw` holds an untrusted answer, redacted).
     SourceFailed,
+    /// The case changed since the form was opened; reopen it.
+    Changed,
+    /// Another check of the case is running; try again after it.
+    Busy,
     /// A bug: not the user's fault.
     Internal,
 }
@@ -144,7 +148,9 @@ impl From<StoreError> for BoundaryError {
             StoreError::Ambiguous { prefix, matches } => {
                 Some(serde_json::json!({ "prefix": prefix, "matches": matches }))
             }
-            StoreError::Exists { id } => Some(serde_json::json!({ "id": id })),
+            StoreError::Exists { id } | StoreError::Changed { id } | StoreError::Busy { id } => {
+                Some(serde_json::json!({ "id": id }))
+            }
             StoreError::NewerSchema {
                 found,
                 supported,
@@ -170,6 +176,8 @@ fn store_code(e: &StoreError) -> ErrorCode {
         StoreError::NotFound { .. } => ErrorCode::NotFound,
         StoreError::Ambiguous { .. } => ErrorCode::Ambiguous,
         StoreError::Exists { .. } => ErrorCode::Exists,
+        StoreError::Changed { .. } => ErrorCode::Changed,
+        StoreError::Busy { .. } => ErrorCode::Busy,
         StoreError::BadDocument(_) => ErrorCode::Syntax,
         StoreError::BadId { .. } => ErrorCode::BadArgument,
         StoreError::NoDataDir | StoreError::Io { .. } | StoreError::NotACaseFile { .. } => {

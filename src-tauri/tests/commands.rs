@@ -67,11 +67,12 @@ fn douyin_raw() -> Value {
 #[test]
 fn intake_check_and_complaint_through_ipc() {
     let h = harness();
-    let id = h.ok("save_case", json!({ "raw": douyin_raw() }));
-    let id = id
+    let saved = h.ok("save_case", json!({ "raw": douyin_raw() }));
+    let id = saved["id"]
         .as_str()
         .expect("save_case returns the new id")
         .to_owned();
+    assert_eq!(saved["revision"], 0, "a new case is at revision 0");
 
     let report = h.ok("run_check", json!({ "id": id, "now": "2026-11-21 16:30" }));
     assert_eq!(
@@ -180,7 +181,7 @@ fn recognition_and_presets() {
 #[test]
 fn a_cancelled_check_says_so() {
     let h = harness();
-    let id = h.ok("save_case", json!({ "raw": douyin_raw() }));
+    let id = h.ok("save_case", json!({ "raw": douyin_raw() }))["id"].clone();
     h.ok("cancel_check", json!({}));
     // run_check clears a stale cancel at its start: a cancel only stops a
     // check that is running.
@@ -220,7 +221,7 @@ const DOUYIN_RECEIPT: &str = "北京微播视界科技有限公司
 #[test]
 fn pasted_evidence_is_scanned_accepted_and_lands_on_the_timeline() {
     let h = harness();
-    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }))["id"].clone();
     let now = "2026-11-21 16:30";
 
     let err = h
@@ -305,7 +306,7 @@ fn pasted_evidence_is_scanned_accepted_and_lands_on_the_timeline() {
 #[test]
 fn unreadable_evidence_says_why_in_both_languages() {
     let h = harness();
-    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }))["id"].clone();
     let err = h
         .call(
             "scan_evidence_text",
@@ -354,7 +355,7 @@ fn the_ladder_records_sent_answer_close_and_exports_through_ipc() {
         "save_case",
         json!({ "raw": douyin_raw(), "now": "2026-11-21 16:30" }),
     );
-    let id = id.as_str().unwrap().to_owned();
+    let id = id["id"].as_str().unwrap().to_owned();
     let now = "2026-11-24 10:00";
     let v = h.ok("case_ladder", json!({ "id": id, "now": now }));
     assert_eq!(v["rungs"][0]["audience"], "platform_chat");
@@ -408,7 +409,7 @@ fn the_follow_up_through_ipc() {
         "save_case",
         json!({ "raw": douyin_raw(), "now": "2026-11-21 16:00" }),
     );
-    let id = id.as_str().unwrap().to_owned();
+    let id = id["id"].as_str().unwrap().to_owned();
     h.ok("run_check", json!({ "id": id, "now": "2026-11-21 16:30" }));
 
     let f = h.ok(
@@ -688,4 +689,109 @@ fn a_batch_file_without_its_columns_says_which() {
         "{err}"
     );
     assert_eq!(err["details"]["missing"], json!(["time", "platform"]));
+}
+
+/// The bank's SMS typed into the case by `daozhang evidence import` (another
+/// process on the same case file) while the window's form is open.
+fn import_sms_with_the_cli(data: &std::path::Path, id: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_daozhang"))
+        .args([
+            "evidence", "import", "--sms", "-", "--case", id, "--accept", "all",
+        ])
+        .env("DAOZHANG_DATA_DIR", data)
+        .env("NO_COLOR", "1")
+        .env("LANG", "en_US.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the daozhang binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(DOUYIN_SMS.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the CLI imported the SMS: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_edit_saved_while_the_cli_and_the_loop_wrote_keeps_everything() {
+    let h = harness();
+    let saved = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let id = saved["id"].as_str().unwrap().to_owned();
+    let opened = h.ok("open_case", json!({ "id": id }));
+    let revision = opened["revision"].clone();
+
+    // While the form is open: the CLI adds the bank's SMS, and the app's
+    // re-check loop keeps a provider's answer (through the app's store, as
+    // its checks do).
+    import_sms_with_the_cli(h._dir.path(), &id);
+    let answer = daozhang::domain::observation::Observation {
+        at: Some(chrono::DateTime::parse_from_rfc3339("2026-11-21T15:15:12+08:00").unwrap()),
+        source: daozhang::domain::observation::SourceKind::Alipay,
+        via: daozhang::domain::observation::Via::Api,
+        raw: "TRADE_SUCCESS".into(),
+        claim: daozhang::domain::observation::Claim::Paid,
+        amount: None,
+        payment_id: Some("2026112122001412341408157613".into()),
+        note: None,
+    };
+    {
+        use tauri::Manager;
+        let state = h._app.state::<AppState>();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T16:00:00+08:00").unwrap();
+        state
+            .store
+            .lock()
+            .unwrap()
+            .add_observations(&id, std::slice::from_ref(&answer), now)
+            .unwrap();
+    }
+
+    // The user saves the form they opened, with an edit of their own.
+    let mut raw = opened["raw"].clone();
+    raw["item"] = json!("DOU+ 上热门（200 元档）");
+    let saved = h.ok(
+        "save_case",
+        json!({ "raw": raw, "id": id, "revision": revision }),
+    );
+    assert_eq!(saved["kept"], 2, "the SMS and the answer: {saved}");
+
+    // Reload the case file from disk: everything that was written is there.
+    let case = Store::open(&h._dir.path().join("cases.sqlite3"))
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .case;
+    assert_eq!(case.item.as_deref(), Some("DOU+ 上热门（200 元档）"));
+    assert!(
+        case.observations
+            .iter()
+            .any(|o| o.via == daozhang::domain::observation::Via::Sms),
+        "the CLI's SMS survived the save: {:?}",
+        case.observations
+    );
+    assert!(
+        case.observations.contains(&answer),
+        "the loop's answer survived"
+    );
+    assert_eq!(
+        case.observations.len(),
+        4,
+        "the two typed rows, the SMS and the answer, none twice"
+    );
+
+    // A save against a revision the app never handed out is refused.
+    let err = h
+        .call("save_case", json!({ "raw": raw, "id": id, "revision": 99 }))
+        .unwrap_err();
+    assert_eq!(err["code"], "changed", "{err}");
 }

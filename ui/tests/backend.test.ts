@@ -30,7 +30,7 @@ describe('TauriBackend', () => {
     await b.recogniseId('2026112122001412341408157613');
     await b.validateIntake(DOUYIN.raw);
     await b.saveCase(DOUYIN.raw);
-    await b.saveCase(DOUYIN.raw, 'abc');
+    await b.saveCase(DOUYIN.raw, 'abc', 3);
     await b.listCases();
     await b.openCase('abc');
     await b.runCheck('abc');
@@ -45,8 +45,8 @@ describe('TauriBackend', () => {
       ['presets', undefined],
       ['recognise_id', { input: '2026112122001412341408157613' }],
       ['validate_intake', { raw: DOUYIN.raw }],
-      ['save_case', { raw: DOUYIN.raw, id: null }],
-      ['save_case', { raw: DOUYIN.raw, id: 'abc' }],
+      ['save_case', { raw: DOUYIN.raw, id: null, revision: null }],
+      ['save_case', { raw: DOUYIN.raw, id: 'abc', revision: 3 }],
       ['list_cases', undefined],
       ['open_case', { id: 'abc' }],
       ['run_check', { id: 'abc', now: null }],

@@ -49,7 +49,7 @@ async function showTyped() {
   const fake = new FakeBackend();
   const app = new AppState(fake, { minCheckMs: 0 });
   const raw = typedRaw();
-  const id = await fake.saveCase(raw);
+  const { id } = await fake.saveCase(raw);
   app.form = fromRaw(raw);
   app.caseId = id;
   app.asOf = '2026-11-21 16:30';

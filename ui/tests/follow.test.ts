@@ -34,7 +34,7 @@ function refunded(id: string): Looked {
 
 async function checkedLiveCase() {
   const fake = new FakeBackend();
-  const id = await fake.saveCase(LIVE.raw);
+  const { id } = await fake.saveCase(LIVE.raw);
   await fake.runCheck(id, LIVE.now);
   return { fake, id };
 }

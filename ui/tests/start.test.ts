@@ -15,7 +15,7 @@ describe('the start screen', () => {
 
   it('lists checked cases with a translated diagnosis and reopens them', async () => {
     const fake = new FakeBackend();
-    const id = await fake.saveCase(DOUYIN.raw);
+    const { id } = await fake.saveCase(DOUYIN.raw);
     await fake.runCheck(id, DOUYIN.now);
     const { user } = await renderApp({}, fake);
 

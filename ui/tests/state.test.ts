@@ -15,7 +15,7 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 async function openExample(example = DOUYIN) {
   const fake = new FakeBackend();
   const app = new AppState(fake, { minCheckMs: 0 });
-  const id = await fake.saveCase(example.raw);
+  const { id } = await fake.saveCase(example.raw);
   app.caseId = id;
   app.asOf = example.now;
   app.report = await fake.runCheck(id, example.now);
@@ -161,5 +161,37 @@ describe('ComplaintState', () => {
     expect(fileContents('/a/b.MD', 'Subject', 'Body')).toBe('# Subject\n\nBody');
     expect(fileContents('/a/b.txt', 'Subject', 'Body')).toBe('Subject\n\nBody');
     expect(fileContents('/a/b.txt', '', 'Body')).toBe('Body');
+  });
+});
+
+describe('AppState saving an edit', () => {
+  it('saves against the revision it was loaded from, and the next save against the new one', async () => {
+    const fake = new FakeBackend();
+    const app = new AppState(fake, { minCheckMs: 0 });
+    const { id } = await fake.saveCase(DOUYIN.raw);
+    await app.openCase(id);
+    const loaded = fake.callsTo('openCase').length;
+    expect(loaded).toBeGreaterThan(0);
+    expect(await app.submit()).toBe(true);
+    expect(fake.callsTo('saveCase').at(-1)?.args).toEqual([expect.anything(), id, 0]);
+    expect(await app.submit()).toBe(true);
+    expect(fake.callsTo('saveCase').at(-1)?.args, 'the revision the first save returned').toEqual([
+      expect.anything(),
+      id,
+      1,
+    ]);
+    expect(app.formError).toBeNull();
+  });
+
+  it('when the case changed and cannot be merged, shows the stored case and says why', async () => {
+    const fake = new FakeBackend();
+    const app = new AppState(fake, { minCheckMs: 0 });
+    const { id } = await fake.saveCase(DOUYIN.raw);
+    await app.openCase(id);
+    app.caseRevision = 41; // a revision the backend never handed out
+    expect(await app.submit()).toBe(false);
+    expect(app.formError?.code).toBe('changed');
+    expect(app.caseRevision, 'reloaded from the stored case').toBe(0);
+    expect(await app.submit(), 'the reloaded form saves').toBe(true);
   });
 });

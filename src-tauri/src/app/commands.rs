@@ -6,7 +6,7 @@ use chrono::Local;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use super::AppState;
-use crate::api::{self, AppInfo, OpenedCase, PresetView};
+use crate::api::{self, AppInfo, OpenedCase, PresetView, SavedCase};
 use crate::complaint::{self, Complaint};
 use crate::domain::case::{Case, RawCase};
 use crate::domain::diagnosis::Audience;
@@ -76,22 +76,36 @@ pub fn validate_intake(raw: RawCase) -> Result<()> {
     raw.validate().map(|_| ()).map_err(BoundaryError::from)
 }
 
-/// Validates and stores the case: a new one without `id`, else replaces it.
+/// Validates and stores the case: a new one without `id`, else the edit of
+/// the case as the form loaded it at `revision` (what arrived since is
+/// kept; see `Store::save_edit`).
 #[tauri::command]
 pub fn save_case(
     state: State<'_, AppState>,
     raw: RawCase,
     id: Option<String>,
+    revision: Option<i64>,
     now: Option<String>,
-) -> Result<String> {
+) -> Result<SavedCase> {
     let case = raw.validate()?;
     let now = now_or(now, Some(&case))?;
     let mut store = state.store()?;
     match id {
-        Some(id) => store.update_case(&id, &case, now).map(|_| id),
-        None => store.create_case(&case, now),
+        Some(id) => {
+            let revision = revision.ok_or_else(|| {
+                BoundaryError::new(
+                    ErrorCode::BadArgument,
+                    "saving an edit needs the revision the form was loaded from",
+                )
+            })?;
+            Ok(store.save_edit(&id, revision, &case, now)?.into())
+        }
+        None => Ok(SavedCase {
+            id: store.create_case(&case, now)?,
+            revision: 0,
+            kept: 0,
+        }),
     }
-    .map_err(BoundaryError::from)
 }
 
 #[tauri::command]
@@ -101,8 +115,8 @@ pub fn list_cases(state: State<'_, AppState>) -> Result<Vec<CaseSummary>> {
 
 #[tauri::command]
 pub fn open_case(state: State<'_, AppState>, id: String) -> Result<OpenedCase> {
-    let stored = state.store()?.get(&id)?;
-    Ok(OpenedCase::new(stored))
+    let opened = state.store()?.open_for_edit(&id)?;
+    Ok(OpenedCase::new(opened))
 }
 
 /// Checks a stored case: asks every source at once (progress as

@@ -12,6 +12,7 @@ pub mod rounds;
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use crate::domain::case::Case;
 use crate::domain::observation::Observation;
@@ -24,7 +25,7 @@ use crate::sources::creds::CredStore;
 use crate::sources::error::SourceError;
 use crate::sources::http::Http;
 use crate::sources::{self, Outcome};
-use crate::store::{Store, StoreError};
+use crate::store::{CheckLock, Store, StoreError};
 
 /// Called with the whole list of sources after every change.
 pub type Progress<'a> = &'a (dyn Fn(&[SourceProgress]) + Sync);
@@ -190,10 +191,20 @@ pub enum CheckError {
     Record(String),
 }
 
+/// How long a check the user asked for waits for another check of the same
+/// case (another window, the re-check loop or `daozhang follow run`) to
+/// finish. A check's sources give up well within it.
+pub const BUSY_PATIENCE: Duration = Duration::from_secs(120);
+
 /// Checks the stored case `id` as of `now`: reads it, asks its sources
 /// (the case file is not locked meanwhile, so the window and other checks
 /// go on), then keeps the new answers, the check's record and the
-/// follow-up state.
+/// follow-up state in one transaction.
+///
+/// One check of a case runs at a time, across processes: a check the user
+/// asked for waits for one already running (up to [`BUSY_PATIENCE`]) and
+/// then reads the case as that one left it; an automatic check skips the
+/// case with [`StoreError::Busy`].
 pub fn stored(
     store: &Mutex<Store>,
     id: &str,
@@ -202,7 +213,20 @@ pub fn stored(
     trigger: Trigger,
     rules: &Rules,
 ) -> Result<Checked, CheckError> {
-    let before = lock(store)?.get(id)?;
+    let (id, lock_path) = {
+        let s = lock(store)?;
+        let id = s.get(id)?.id;
+        let path = s.check_lock_path(&id);
+        (id, path)
+    };
+    let held = match trigger {
+        Trigger::Manual => CheckLock::take(&lock_path, BUSY_PATIENCE)?,
+        Trigger::Automatic => CheckLock::try_take(&lock_path)?,
+    };
+    let Some(_held) = held else {
+        return Err(StoreError::Busy { id }.into());
+    };
+    let before = lock(store)?.get(&id)?;
     let asked = sources
         .ask
         .ask(&before.case, now, sources.hold, sources.progress);
@@ -218,38 +242,32 @@ pub fn stored(
         Some(o) => (Some(o.progress), o.observations),
         None => (None, Vec::new()),
     };
-    let mut s = lock(store)?;
-    let id = before.id;
-    if !observations.is_empty() {
-        s.add_observations(&id, &observations, now)?;
-    }
-    let case = s.get(&id)?.case;
-    let mut report = CheckReport::check(&case, Some(id.clone()), now);
-    if let Some(p) = progress {
-        report = report.with_sources(p);
-    }
-    let record = report
-        .record()
-        .map_err(|e| CheckError::Record(e.to_string()))?;
-    s.record_check(&id, &record)?;
     let automatic = trigger == Trigger::Automatic;
-    let (changes, follow) = s.update_follow(&id, |f| {
+    let mut s = lock(store)?;
+    s.commit_check(&id, &observations, now, |id, case, follow| {
+        let mut report = CheckReport::check(case, Some(id.to_owned()), now);
+        if let Some(p) = progress {
+            report = report.with_sources(p);
+        }
+        let record = report
+            .record()
+            .map_err(|e| CheckError::Record(e.to_string()))?;
         let changes = observe(
-            &mut f.state,
+            &mut follow.state,
             &report.analysis,
             report.sources.as_deref(),
             automatic,
             rules,
         );
-        (changes, f.clone())
-    })?;
-    Ok(Checked {
-        id,
-        case,
-        report,
-        changes,
-        follow,
-        problem,
+        let checked = Checked {
+            id: id.to_owned(),
+            case: case.clone(),
+            report,
+            changes,
+            follow: follow.clone(),
+            problem,
+        };
+        Ok((record, checked))
     })
 }
 

@@ -100,7 +100,12 @@ pub fn round(
         let now = clock.now();
         let hold = |key: &str| f.state.failing.get(key).and_then(|x| hold_reason(x, now));
         let sources = Sources::new(ask).hold(&hold);
-        let c = check::stored(store, &id, now, &sources, Trigger::Automatic, r)?;
+        let c = match check::stored(store, &id, now, &sources, Trigger::Automatic, r) {
+            Ok(c) => c,
+            // Being checked elsewhere right now: that check is this look.
+            Err(CheckError::Store(StoreError::Busy { .. })) => continue,
+            Err(e) => return Err(e),
+        };
         let a = &c.report.analysis;
         if c.follow.enabled
             && let Some(at) = next_due(

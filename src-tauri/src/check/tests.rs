@@ -275,3 +275,75 @@ fn offline_reads_the_cases_own_sources_and_asks_no_provider() {
         "the caller saw the same list"
     );
 }
+
+/// A source that takes a while and counts how many asks overlap.
+struct Slow {
+    busy: AtomicUsize,
+    most: AtomicUsize,
+    asked: AtomicUsize,
+}
+
+impl Ask for Slow {
+    fn ask(
+        &self,
+        case: &Case,
+        now: Moment,
+        hold: Hold,
+        progress: Progress,
+    ) -> Result<Outcome, SourceError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let busy = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(busy, Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        Offline.ask(case, now, hold, progress)
+    }
+}
+
+#[test]
+fn a_second_check_of_the_same_case_waits_or_is_skipped_never_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cases.sqlite3");
+    let mut app = Store::open(&file).unwrap();
+    let id = app
+        .create_case(&parse_case_toml(LIVE).unwrap(), t("2026-11-21 20:10:00"))
+        .unwrap();
+    // The window and `daozhang follow run`: two processes, two connections.
+    let app = Mutex::new(app);
+    let cli = Mutex::new(Store::open(&file).unwrap());
+    let slow = Slow {
+        busy: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+        asked: AtomicUsize::new(0),
+    };
+    let sources = Sources::new(&slow);
+    let r = Rules::builtin();
+    let now = t("2026-11-21 20:20:00");
+    let (manual, again, automatic) = std::thread::scope(|s| {
+        let manual = s.spawn(|| stored(&app, &id, now, &sources, Trigger::Manual, r));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let again = s.spawn(|| stored(&cli, &id, now, &sources, Trigger::Manual, r));
+        let automatic = stored(&cli, &id, now, &sources, Trigger::Automatic, r);
+        (manual.join().unwrap(), again.join().unwrap(), automatic)
+    });
+    assert!(manual.is_ok(), "{manual:?}");
+    assert!(
+        again.is_ok(),
+        "the second manual check waited, then ran: {again:?}"
+    );
+    assert!(
+        matches!(automatic, Err(CheckError::Store(StoreError::Busy { .. }))),
+        "the loop skips a case being checked: {automatic:?}"
+    );
+    assert_eq!(
+        slow.most.load(Ordering::SeqCst),
+        1,
+        "the sources of one case were never asked twice at once"
+    );
+    assert_eq!(slow.asked.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        app.lock().unwrap().get(&id).unwrap().checks.len(),
+        2,
+        "one record per check that ran"
+    );
+}

@@ -80,6 +80,20 @@ pub enum StoreError {
         problem: String,
     },
 
+    /// The case was written since the form was opened, and the form's
+    /// starting point is not known here: nothing was written.
+    #[error(
+        "case {id} changed since it was opened (a check or an import added to it); it was not saved: reopen it and make the change again"
+    )]
+    Changed { id: String },
+
+    /// Another check of the case is running (another window or
+    /// `daozhang follow run`) and did not finish in time.
+    #[error(
+        "case {id} is being checked elsewhere (another Daozhang window or `daozhang follow run`); try again when that check has finished"
+    )]
+    Busy { id: String },
+
     /// An earlier failure while the case file was held left it unusable
     /// in this process.
     #[error("the case file is unavailable after an earlier failure; restart Daozhang")]

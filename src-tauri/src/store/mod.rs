@@ -13,7 +13,10 @@
 
 mod case_id;
 mod correspondence;
+mod edit;
 mod error;
+mod lock;
+pub(crate) mod private;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -35,8 +38,10 @@ use crate::domain::time::Moment;
 use crate::records::{CaseSummary, CheckRecord, CheckSummary, Follow, StoredCase};
 
 pub use case_id::{MIN_PREFIX as MIN_ID_PREFIX, is_valid as is_valid_id};
+pub use edit::{Opened, Saved};
 use error::At;
 pub use error::StoreError;
+pub use lock::CheckLock;
 pub use schema::SCHEMA_VERSION;
 
 // The CLI's paths of the message records.
@@ -202,6 +207,9 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The cases as a form last loaded or saved them, by id and revision:
+    /// what an edit started from (see [`Store::save_edit`]).
+    bases: edit::Bases,
 }
 
 impl std::fmt::Debug for Store {
@@ -235,6 +243,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            bases: edit::Bases::default(),
         })
     }
 
@@ -255,16 +264,53 @@ impl Store {
         }
         insert_case(&tx, path, &id, now, now, case)?;
         tx.commit().at(path)?;
+        self.bases.remember(&id, 0, case);
         Ok(id)
     }
 
-    /// Replaces a case's facts (its checks and messages stay).
-    pub fn update_case(&mut self, id: &str, case: &Case, now: Moment) -> Result<(), StoreError> {
+    /// A case for a form to edit: the case with its revision, remembered as
+    /// the base an edit of that revision started from.
+    pub fn open_for_edit(&mut self, id_or_prefix: &str) -> Result<Opened, StoreError> {
+        let path = &self.path;
+        let tx = read(&self.conn, path)?;
+        let id = resolve(&tx, path, id_or_prefix)?;
+        let stored = load(&tx, path, &id)?;
+        let revision = revision(&tx, path, &id)?;
+        tx.commit().at(path)?;
+        self.bases.remember(&id, revision, &stored.case);
+        Ok(Opened { stored, revision })
+    }
+
+    /// Saves a form's edit of a case it loaded at `revision` (its checks and
+    /// messages stay). When the case was written since — a check, an import
+    /// or `daozhang follow run` added to it while the form was open — the
+    /// edit is merged: the form's facts, and what it never saw kept.
+    /// Without the case as the form loaded it (another process's form, or
+    /// an app restarted since) the edit is refused with
+    /// [`StoreError::Changed`], and nothing is written.
+    pub fn save_edit(
+        &mut self,
+        id: &str,
+        revision: i64,
+        case: &Case,
+        now: Moment,
+    ) -> Result<Saved, StoreError> {
         let path = &self.path;
         let tx = write(&mut self.conn, path)?;
         let id = resolve(&tx, path, id)?;
-        write_case(&tx, path, &id, now, case)?;
-        tx.commit().at(path)
+        let current_revision = self::revision(&tx, path, &id)?;
+        // Merged whenever the form's starting point is known: the case may
+        // hold what an earlier merge kept and the form never showed.
+        let (merged, kept) = match self.bases.get(&id, revision) {
+            Some(base) => edit::merge(base, &load_case(&tx, path, &id)?, case.clone()),
+            None if current_revision == revision => (case.clone(), 0),
+            None => return Err(StoreError::Changed { id }),
+        };
+        let revision = write_case(&tx, path, &id, now, &merged)?;
+        tx.commit().at(path)?;
+        // What the form holds now is the next edit's starting point.
+        self.bases.remember(&id, revision, case);
+        Ok(Saved { id, revision, kept })
     }
 
     /// Adds one observation to a case (kept in time order, as
@@ -314,12 +360,7 @@ impl Store {
         let path = &self.path;
         let tx = write(&mut self.conn, path)?;
         let id = resolve(&tx, path, id)?;
-        let json: String = tx
-            .query_row("SELECT case_json FROM cases WHERE id = ?1", [&id], |r| {
-                r.get(0)
-            })
-            .at(path)?;
-        let mut case = parse_case(path, &id, &json)?;
+        let mut case = load_case(&tx, path, &id)?;
         let changed = change(&mut case);
         if changed > 0 {
             write_case(&tx, path, &id, now, &case)?;
@@ -380,6 +421,44 @@ impl Store {
         rows.into_iter().map(|r| r.summary(path)).collect()
     }
 
+    /// One check's writes in one transaction: the sources' new answers are
+    /// added to the case (skipping any it holds), `finish` makes the check's
+    /// record from the case as it then is and changes the follow-up, and
+    /// both are written. If `finish` fails nothing is written.
+    pub fn commit_check<T, E: From<StoreError>>(
+        &mut self,
+        id: &str,
+        observations: &[Observation],
+        now: Moment,
+        finish: impl FnOnce(&str, &Case, &mut Follow) -> Result<(CheckRecord, T), E>,
+    ) -> Result<T, E> {
+        let path = &self.path;
+        let tx = write(&mut self.conn, path)?;
+        let id = resolve(&tx, path, id)?;
+        let mut case = load_case(&tx, path, &id)?;
+        let mut added = 0;
+        for o in observations {
+            if !case.observations.contains(o) {
+                case.add_observation(o.clone());
+                added += 1;
+            }
+        }
+        if added > 0 {
+            write_case(&tx, path, &id, now, &case)?;
+        }
+        let mut follow = load_follow(&tx, path, &id)?;
+        let (record, out) = finish(&id, &case, &mut follow)?;
+        insert_check(&tx, path, &id, &record)?;
+        write_follow(&tx, path, &id, &follow)?;
+        tx.commit().at(path)?;
+        Ok(out)
+    }
+
+    /// The lock file that keeps two checks of case `id` apart.
+    pub fn check_lock_path(&self, id: &str) -> PathBuf {
+        CheckLock::path(&self.path, id)
+    }
+
     /// Keeps a check's outcome with its case.
     pub fn record_check(&mut self, id: &str, check: &CheckRecord) -> Result<(), StoreError> {
         let path = &self.path;
@@ -422,12 +501,7 @@ impl Store {
         let id = resolve(&tx, path, id_or_prefix)?;
         let mut f = load_follow(&tx, path, &id)?;
         let out = change(&mut f);
-        tx.execute(
-            "INSERT INTO follow (case_id, enabled, state_json) VALUES (?1, ?2, ?3)
-             ON CONFLICT (case_id) DO UPDATE SET enabled = ?2, state_json = ?3",
-            params![id, i64::from(f.enabled), to_json(&f.state)],
-        )
-        .at(path)?;
+        write_follow(&tx, path, &id, &f)?;
         tx.commit().at(path)?;
         Ok(out)
     }
@@ -646,12 +720,12 @@ fn write_case(
     id: &str,
     now: Moment,
     case: &Case,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let changed = conn
         .execute(
             "UPDATE cases SET updated_at = ?2, updated_order = ?3, platform_preset = ?4,
                               platform_name = ?5, order_id = ?6, amount = ?7, currency = ?8,
-                              submitted_at = ?9, case_json = ?10
+                              submitted_at = ?9, case_json = ?10, revision = revision + 1
              WHERE id = ?1",
             params![
                 id,
@@ -670,7 +744,39 @@ fn write_case(
     if changed == 0 {
         return Err(StoreError::NotFound { id: id.to_owned() });
     }
+    revision(conn, path, id)
+}
+
+fn write_follow(conn: &Connection, path: &Path, id: &str, f: &Follow) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO follow (case_id, enabled, state_json) VALUES (?1, ?2, ?3)
+         ON CONFLICT (case_id) DO UPDATE SET enabled = ?2, state_json = ?3",
+        params![id, i64::from(f.enabled), to_json(&f.state)],
+    )
+    .at(path)?;
     Ok(())
+}
+
+/// How many times the case's facts were written.
+fn revision(conn: &Connection, path: &Path, id: &str) -> Result<i64, StoreError> {
+    conn.query_row("SELECT revision FROM cases WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()
+    .at(path)?
+    .ok_or_else(|| StoreError::NotFound { id: id.to_owned() })
+}
+
+/// The case's facts alone.
+fn load_case(conn: &Connection, path: &Path, id: &str) -> Result<Case, StoreError> {
+    let json: String = conn
+        .query_row("SELECT case_json FROM cases WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .at(path)?
+        .ok_or_else(|| StoreError::NotFound { id: id.to_owned() })?;
+    parse_case(path, id, &json)
 }
 
 fn insert_check(

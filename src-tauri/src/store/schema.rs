@@ -13,6 +13,7 @@ use super::error::{At, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_case_file.sql"),
     include_str!("../../migrations/0002_case_file_follow.sql"),
+    include_str!("../../migrations/0003_case_file_revision.sql"),
 ];
 
 /// The schema this version of Daozhang writes (`PRAGMA user_version`).
@@ -29,7 +30,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// reported and left untouched.
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        super::private::create_dir(dir).map_err(|source| StoreError::Io {
             path: dir.to_owned(),
             action: "cannot create the directory for the case file",
             source,
@@ -41,6 +42,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
             problem: "it is a directory".to_owned(),
         });
     }
+    private_file(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -85,6 +87,45 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
         migrate(&mut conn, path)?;
     }
     Ok(conn)
+}
+
+/// Creates the case file readable by the user only (SQLite gives its
+/// journal files the same mode), or takes other users' access off one an
+/// earlier version created.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    let io = |action, source| StoreError::Io {
+        path: path.to_owned(),
+        action,
+        source,
+    };
+    if path.exists() {
+        for p in [
+            path.to_owned(),
+            suffixed(path, "-wal"),
+            suffixed(path, "-shm"),
+        ] {
+            if p.exists() {
+                super::private::restrict(&p)
+                    .map_err(|e| io("cannot make the case file private to this user", e))?;
+            }
+        }
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    super::private::file_only_for_user(&mut options);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it first.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io("cannot create the case file", e)),
+    }
+}
+
+fn suffixed(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    p.into()
 }
 
 /// `(application_id, user_version)`.

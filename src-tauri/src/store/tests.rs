@@ -172,7 +172,8 @@ fn list_is_most_recently_updated_first_and_update_moves_a_case_up() {
     let mut changed = example(0);
     changed.item = Some("DOU+ 300 元档".to_owned());
     let later = t("2026-11-21T18:00:00+08:00");
-    store.update_case(&a, &changed, later).unwrap();
+    let rev = store.open_for_edit(&a).unwrap().revision;
+    store.save_edit(&a, rev, &changed, later).unwrap();
     let got = store.get(&a).unwrap();
     assert_eq!(got.case, changed, "update replaces the case's facts");
     assert_eq!(got.updated_at, later, "update sets updated_at");
@@ -311,7 +312,7 @@ fn writes_to_an_unknown_case_fail_and_change_nothing() {
     let now = t("2026-11-21T16:30:00+08:00");
     let missing = "dz-0000000000";
     assert!(matches!(
-        store.update_case(missing, &example(0), now),
+        store.save_edit(missing, 0, &example(0), now),
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(
@@ -792,4 +793,250 @@ fn a_message_of_an_unknown_audience_or_language_is_damage_naming_the_file() {
         edit(&format!("UPDATE messages SET {column} = '{good}'"));
         assert_eq!(s.get(&id).unwrap().messages.len(), 1);
     }
+}
+
+// ---------------------------------------------------------------- edits
+
+fn api_answer(raw: &str) -> Observation {
+    Observation {
+        at: Some(t("2026-11-21T15:15:12+08:00")),
+        source: SourceKind::Alipay,
+        via: Via::Api,
+        raw: raw.to_owned(),
+        claim: Claim::Paid,
+        amount: None,
+        payment_id: None,
+        note: None,
+    }
+}
+
+#[test]
+fn an_edit_keeps_what_another_process_added_while_the_form_was_open() {
+    let (dir, mut app) = fresh();
+    let now = t("2026-11-21T16:00:00+08:00");
+    let id = app.create_case(&example(0), now).unwrap();
+    let opened = app.open_for_edit(&id).unwrap();
+
+    // `daozhang follow run` (another process, its own connection) keeps a
+    // provider's answer while the form is open.
+    let mut cli = Store::open(&dir.path().join(FILE_NAME)).unwrap();
+    let answer = api_answer("TRADE_SUCCESS");
+    assert_eq!(
+        cli.add_observations(&id, std::slice::from_ref(&answer), now)
+            .unwrap(),
+        1
+    );
+
+    // The form, which never saw the answer, saves the user's edit.
+    let mut edited = opened.stored.case.clone();
+    edited.item = Some("DOU+ 300 元档".to_owned());
+    let saved = app
+        .save_edit(
+            &id,
+            opened.revision,
+            &edited,
+            t("2026-11-21T16:05:00+08:00"),
+        )
+        .unwrap();
+    assert_eq!(saved.kept, 1, "the answer that arrived meanwhile is kept");
+    drop(app);
+    drop(cli);
+
+    let reloaded = Store::open(&dir.path().join(FILE_NAME))
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .case;
+    assert_eq!(
+        reloaded.item.as_deref(),
+        Some("DOU+ 300 元档"),
+        "the form's edit is saved"
+    );
+    assert!(
+        reloaded.observations.contains(&answer),
+        "the answer added during the edit is still in the case file: {:?}",
+        reloaded.observations
+    );
+}
+
+#[test]
+fn a_form_saved_twice_around_a_check_keeps_the_checks_answers_both_times() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T16:00:00+08:00");
+    let id = store.create_case(&example(0), now).unwrap();
+    // First save of the form (revision 0), then a check adds an answer.
+    let mut form = example(0);
+    form.item = Some("first edit".to_owned());
+    let first = store.save_edit(&id, 0, &form, now).unwrap();
+    let answer = api_answer("TRADE_SUCCESS");
+    store
+        .add_observations(&id, std::slice::from_ref(&answer), now)
+        .unwrap();
+    // The same form, still without the answer, saves again, twice.
+    form.item = Some("second edit".to_owned());
+    let second = store.save_edit(&id, first.revision, &form, now).unwrap();
+    assert_eq!(second.kept, 1);
+    form.item = Some("third edit".to_owned());
+    let third = store.save_edit(&id, second.revision, &form, now).unwrap();
+    let case = store.get(&id).unwrap().case;
+    assert_eq!(case.item.as_deref(), Some("third edit"));
+    assert!(
+        case.observations.contains(&answer),
+        "the form never held the answer, so it never removed it (kept {} then {})",
+        second.kept,
+        third.kept
+    );
+}
+
+#[test]
+fn an_edit_removes_what_the_form_removed() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T16:00:00+08:00");
+    let mut case = example(0);
+    let typed = observation(Some("2026-11-21T15:20:00+08:00"), "客服说在处理");
+    case.add_observation(typed.clone());
+    let id = store.create_case(&case, now).unwrap();
+    let opened = store.open_for_edit(&id).unwrap();
+    store
+        .add_observations(&id, &[api_answer("TRADE_SUCCESS")], now)
+        .unwrap();
+    let mut form = opened.stored.case.clone();
+    form.observations.retain(|o| o != &typed);
+    store.save_edit(&id, opened.revision, &form, now).unwrap();
+    let kept = store.get(&id).unwrap().case.observations;
+    assert!(!kept.contains(&typed), "the user deleted it in the form");
+    assert!(kept.contains(&api_answer("TRADE_SUCCESS")));
+}
+
+#[test]
+fn an_edit_whose_starting_point_is_unknown_is_refused_and_writes_nothing() {
+    let (dir, mut app) = fresh();
+    let now = t("2026-11-21T16:00:00+08:00");
+    let id = app.create_case(&example(0), now).unwrap();
+    app.add_observations(&id, &[api_answer("TRADE_SUCCESS")], now)
+        .unwrap();
+    // Another process's form that saw revision 0 (it is 1 now).
+    let mut other = Store::open(&dir.path().join(FILE_NAME)).unwrap();
+    let mut form = example(0);
+    form.item = Some("stale".to_owned());
+    let err = other.save_edit(&id, 0, &form, now).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Changed { id: i } if *i == id),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("reopen"), "{err}");
+    let case = app.get(&id).unwrap().case;
+    assert_ne!(case.item.as_deref(), Some("stale"), "nothing was written");
+    assert!(case.observations.contains(&api_answer("TRADE_SUCCESS")));
+}
+
+// ---------------------------------------------------------------- checks
+
+#[test]
+fn a_check_that_fails_to_make_its_record_writes_nothing() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T16:00:00+08:00");
+    let id = store.create_case(&example(0), now).unwrap();
+    let before = store.get(&id).unwrap();
+    let follow_before = store.follow(&id).unwrap();
+    let out: Result<(), StoreError> =
+        store.commit_check(&id, &[api_answer("TRADE_SUCCESS")], now, |_, _, f| {
+            f.enabled = false;
+            Err(StoreError::Poisoned)
+        });
+    assert!(out.is_err());
+    assert_eq!(
+        store.get(&id).unwrap(),
+        before,
+        "neither the answer nor a record"
+    );
+    assert_eq!(store.follow(&id).unwrap(), follow_before);
+}
+
+#[test]
+fn a_check_keeps_answers_record_and_follow_up_together() {
+    let (_dir, mut store) = fresh();
+    let now = t("2026-11-21T16:00:00+08:00");
+    let id = store.create_case(&example(0), now).unwrap();
+    let answer = api_answer("TRADE_SUCCESS");
+    let seen = store
+        .commit_check(
+            &id,
+            std::slice::from_ref(&answer),
+            now,
+            |id, case, f| -> Result<_, StoreError> {
+                f.state.last_run = Some(now);
+                Ok((
+                    check_for(case, id, now),
+                    case.observations.contains(&answer),
+                ))
+            },
+        )
+        .unwrap();
+    assert!(seen, "the record is drawn from the case with the answer");
+    let got = store.get(&id).unwrap();
+    assert!(got.case.observations.contains(&answer));
+    assert_eq!(got.checks.len(), 1);
+    assert_eq!(store.follow(&id).unwrap().state.last_run, Some(now));
+}
+
+#[test]
+fn two_holders_of_one_cases_check_lock_exclude_each_other() {
+    let (_dir, store) = fresh();
+    let path = store.check_lock_path("dz-0000000000");
+    let first = CheckLock::try_take(&path).unwrap().expect("free at first");
+    assert!(
+        CheckLock::try_take(&path).unwrap().is_none(),
+        "a second check (another open of the lock, as another process makes) is kept out"
+    );
+    assert!(
+        CheckLock::take(&path, std::time::Duration::from_millis(120))
+            .unwrap()
+            .is_none(),
+        "waiting gives up after its patience"
+    );
+    drop(first);
+    assert!(
+        CheckLock::try_take(&path).unwrap().is_some(),
+        "free again once the first check ends"
+    );
+}
+
+// ---------------------------------------------------------------- privacy
+
+#[cfg(unix)]
+#[test]
+fn the_case_file_and_its_directory_are_readable_by_the_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("daozhang");
+    let file = dir.join(FILE_NAME);
+    let mut store = Store::open(&file).unwrap();
+    store
+        .create_case(&example(0), t("2026-11-21T16:00:00+08:00"))
+        .unwrap();
+    assert_eq!(mode(&dir), 0o700, "the data directory");
+    assert_eq!(mode(&file), 0o600, "the case file");
+    let wal = dir.join(format!("{FILE_NAME}-wal"));
+    assert!(wal.exists(), "WAL mode keeps a journal beside the file");
+    assert_eq!(
+        mode(&wal),
+        0o600,
+        "the journal SQLite creates like the file"
+    );
+    let lock = store.check_lock_path("dz-0000000000");
+    drop(CheckLock::try_take(&lock).unwrap());
+    assert_eq!(
+        mode(lock.parent().unwrap()),
+        0o700,
+        "the check locks' directory"
+    );
+    assert_eq!(mode(&lock), 0o600, "a check lock");
+    drop(store);
+
+    // A case file an earlier version left readable by others is made private.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Store::open(&file).unwrap();
+    assert_eq!(mode(&file), 0o600);
 }

@@ -51,6 +51,8 @@ export class AppState {
   formError = $state<BoundaryError | null>(null);
   /** The stored case the form belongs to, once saved. */
   caseId = $state<string | null>(null);
+  /** The stored case's revision the form was loaded from or last saved at. */
+  caseRevision: number | null = null;
   /** The moment to check an example at (its documented `--now`), else now. */
   asOf = $state<string | null>(null);
 
@@ -174,6 +176,7 @@ export class AppState {
 
   private resetCase() {
     this.caseId = null;
+    this.caseRevision = null;
     this.asOf = null;
     this.report = null;
     this.follow = null;
@@ -193,6 +196,7 @@ export class AppState {
       this.form = fromRaw(opened.raw);
       this.resetCase();
       this.caseId = opened.stored.id;
+      this.caseRevision = opened.revision;
       this.follow = null;
       await this.startCheck();
     } catch (e) {
@@ -255,12 +259,17 @@ export class AppState {
     if (!(await this.validate())) return false;
     const { raw } = toRaw($state.snapshot(this.form) as FormState);
     try {
-      const id = await this.backend.saveCase(raw, this.caseId);
-      if (this.caseId !== id) this.drafts = {};
-      this.caseId = id;
+      const saved = await this.backend.saveCase(raw, this.caseId, this.caseRevision);
+      if (this.caseId !== saved.id) this.drafts = {};
+      this.caseId = saved.id;
+      this.caseRevision = saved.revision;
     } catch (e) {
       const err = toBoundaryError(e);
-      if (err.code === 'invalid_case') {
+      if (err.code === 'changed' && this.caseId) {
+        // Saved elsewhere meanwhile: show the stored case, say why.
+        await this.reloadForm(this.caseId);
+        this.formError = err;
+      } else if (err.code === 'invalid_case') {
         this.fieldErrors = errorsForForm(fieldErrorsOf(err.details), toRaw($state.snapshot(this.form) as FormState));
       } else {
         this.formError = err;
@@ -369,14 +378,20 @@ export class AppState {
     const added = await this.backend.acceptEvidence(id, picks, this.asOf);
     this.evidenceAdded = { count: added, format };
     if (added === 0) return 0;
+    await this.reloadForm(id);
+    await this.startCheck();
+    return added;
+  }
+
+  /** The form as the case is stored now (a failure leaves the form as it is). */
+  private async reloadForm(id: string) {
     try {
       const opened = await this.backend.openCase(id);
       this.form = fromRaw(opened.raw);
+      this.caseRevision = opened.revision;
     } catch {
-      // the rows are stored; the form catches up the next time the case is opened
+      // what was stored stays stored; the form catches up the next time the case is opened
     }
-    await this.startCheck();
-    return added;
   }
 
   editCase() {

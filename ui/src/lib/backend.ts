@@ -14,6 +14,7 @@ import type { FollowView } from '$lib/bindings/FollowView';
 import type { LadderView } from '$lib/bindings/LadderView';
 import type { Looked } from '$lib/bindings/Looked';
 import type { OpenedCase } from '$lib/bindings/OpenedCase';
+import type { SavedCase } from '$lib/bindings/SavedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
@@ -84,8 +85,12 @@ export interface Backend {
   recogniseId(input: string): Promise<Candidate[]>;
   /** Resolves when the intake is valid; else rejects with `invalid_case` and `details.fields`. */
   validateIntake(raw: RawCase): Promise<void>;
-  /** Stores the case: new without `id`, else replaces it. Resolves to its id. */
-  saveCase(raw: RawCase, id?: string | null): Promise<string>;
+  /**
+   * Stores the case: new without `id`, else the edit of the case as loaded at
+   * `revision` (what arrived meanwhile is kept). Rejects with `changed` when
+   * the case changed and the edit's starting point is unknown.
+   */
+  saveCase(raw: RawCase, id?: string | null, revision?: number | null): Promise<SavedCase>;
   listCases(): Promise<CaseSummary[]>;
   openCase(id: string): Promise<OpenedCase>;
   runCheck(id: string, now?: string | null): Promise<CheckReport>;
@@ -245,8 +250,8 @@ export class TauriBackend implements Backend {
   validateIntake(raw: RawCase) {
     return this.invoke<void>('validate_intake', { raw });
   }
-  saveCase(raw: RawCase, id?: string | null) {
-    return this.invoke<string>('save_case', { raw, id: id ?? null });
+  saveCase(raw: RawCase, id?: string | null, revision?: number | null) {
+    return this.invoke<SavedCase>('save_case', { raw, id: id ?? null, revision: revision ?? null });
   }
   listCases() {
     return this.invoke<CaseSummary[]>('list_cases');

@@ -40,6 +40,7 @@ import type { Lang } from '$lib/bindings/Lang';
 import type { Method } from '$lib/bindings/Method';
 import type { Observation } from '$lib/bindings/Observation';
 import type { OpenedCase } from '$lib/bindings/OpenedCase';
+import type { SavedCase } from '$lib/bindings/SavedCase';
 import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
 import type { RawObservation } from '$lib/bindings/RawObservation';
@@ -462,6 +463,8 @@ interface Stored {
   pending: EvidenceScan | null;
   /** Observations added from evidence. */
   imported: Observation[];
+  /** Bumped by every change of `raw`, as the case file's revision. */
+  revision: number;
 }
 
 /** An accepted observation as a row of the case's raw form. */
@@ -600,16 +603,31 @@ export class FakeBackend implements Backend {
     });
   }
 
-  saveCase(raw: RawCase, id?: string | null): Promise<string> {
-    return this.step('saveCase', [raw, id ?? null], () => {
+  saveCase(raw: RawCase, id?: string | null, revision?: number | null): Promise<SavedCase> {
+    return this.step('saveCase', [raw, id ?? null, revision ?? null], () => {
       const errors = validateRaw(raw);
       if (errors.length) throw invalid(errors);
       if (id) {
         const c = this.cases.get(id);
         if (!c) throw err('not_found', `no case ${id}`);
-        c.raw = structuredClone(raw);
+        // A revision this backend never handed out: the edit's starting point is unknown.
+        if (revision == null || revision > c.revision) throw err('changed', `case ${id} changed since it was opened`);
+        const next = structuredClone(raw);
+        let kept = 0;
+        if (revision !== c.revision) {
+          // As the case file does: what was imported since the form was loaded is kept.
+          for (const o of c.imported) {
+            const row = rawObservation(o);
+            if (!next.observation.some((x) => JSON.stringify(x) === JSON.stringify(row))) {
+              next.observation.push(row);
+              kept += 1;
+            }
+          }
+        }
+        c.raw = next;
         c.updated_at = this.now;
-        return id;
+        c.revision += 1;
+        return { id, revision: c.revision, kept };
       }
       const newId = `0193a1b2-c3d4-7e5f-8a9b-${String(this.nextId++).padStart(12, '0')}`;
       this.cases.set(newId, {
@@ -621,8 +639,9 @@ export class FakeBackend implements Backend {
         messages: [],
         pending: null,
         imported: [],
+        revision: 0,
       });
-      return newId;
+      return { id: newId, revision: 0, kept: 0 };
     });
   }
 
@@ -672,6 +691,7 @@ export class FakeBackend implements Backend {
           })),
           messages: structuredClone(c.messages),
         },
+        revision: c.revision,
       };
     });
   }
@@ -1100,6 +1120,7 @@ export class FakeBackend implements Backend {
         if (c.imported.some((o) => sameObservation(o, cand.observation))) return;
         c.imported.push(structuredClone(cand.observation));
         c.raw.observation.push(rawObservation(cand.observation));
+        c.revision += 1;
         added++;
       });
       if (added) c.updated_at = this.now;

@@ -219,6 +219,8 @@ export const ERROR_MESSAGE: Record<ErrorCode, Key> = {
   unreadable_evidence: 'error.unreadable_evidence',
   credentials: 'error.credentials',
   source_failed: 'error.source_failed',
+  changed: 'error.changed',
+  busy: 'error.busy',
   internal: 'error.internal',
 };
 

@@ -5,4 +5,8 @@ import type { StoredCase } from "./StoredCase";
 /**
  * A stored case with its form fields, to reopen it exactly.
  */
-export type OpenedCase = { raw: RawCase, stored: StoredCase, };
+export type OpenedCase = { raw: RawCase, stored: StoredCase, 
+/**
+ * The revision the form saves its edit against.
+ */
+revision: number, };
