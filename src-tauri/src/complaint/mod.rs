@@ -19,6 +19,9 @@ use crate::domain::text::{Bilingual, Lang};
 use crate::domain::time::Moment;
 use crate::domain::timeline::source_name;
 
+mod privacy;
+pub use privacy::{Level, scrub};
+
 /// One evidence item a complaint should carry, and whether the user has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ChecklistItem {
@@ -273,7 +276,8 @@ fn form_parties(case: &Case) -> Vec<ChecklistItem> {
 
 /// Writes the message for `audience` in `lang`.
 pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang) -> Complaint {
-    let told = Told::of(case, analysis);
+    let level = Level::of(audience);
+    let told = Told::of(case, analysis, level);
     let asks = Asks::of(case, analysis, &told);
     let items = checklist(case, analysis, audience);
     let ctx = template_context(case, analysis, &told, asks, &items);
@@ -296,6 +300,8 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
 
 /// The facts of the payment as every message tells them.
 struct Told {
+    /// Who reads the message: what it may quote.
+    level: Level,
     zone: FixedOffset,
     /// When the money moved (else the order's time), in the case's zone.
     paid_at: Moment,
@@ -315,7 +321,7 @@ struct Told {
 
 impl Told {
     /// Reads the payer, the latest words and the dates off the analysis.
-    fn of(case: &Case, analysis: &Analysis) -> Told {
+    fn of(case: &Case, analysis: &Analysis, level: Level) -> Told {
         let obs = &case.observations;
         let zone = case.zone();
         let bank = analysis.timeline.stage(Stage::BankProcessing);
@@ -334,9 +340,10 @@ impl Told {
             obs.iter()
                 .rev()
                 .find(|o| o.source == s)
-                .map(|o| o.raw.clone())
+                .map(|o| privacy::quote(o, case, level))
         };
         Told {
+            level,
             zone,
             paid_at,
             payer_src,
@@ -427,9 +434,10 @@ fn statement_context(case: &Case, analysis: &Analysis, told: &Told) -> Value {
         .map(|o| {
             let when = told.time(o.at);
             let who = source_name(o.source, case);
+            let words = privacy::quote(o, case, told.level);
             (
-                format!("{when} {}「{}」", who.zh_cn, o.raw),
-                format!("{when} {} “{}”", who.en, o.raw),
+                format!("{when} {}「{words}」", who.zh_cn),
+                format!("{when} {} “{words}”", who.en),
             )
         })
         .unzip();
@@ -457,6 +465,10 @@ fn template_context(
     let preset = case.platform.preset();
     let d = &analysis.diagnosis;
     let c = &case.complainant;
+    let account = c.account.clone().map(|a| match told.level {
+        Level::Public => privacy::mask_account(&a),
+        Level::Private => a,
+    });
     context! {
         platform => both(case.platform.display()),
         product => both(Bilingual::new(preset.product_zh.clone(), preset.product_en.clone())),
@@ -471,19 +483,20 @@ fn template_context(
         submitted_at => short_time(case.submitted_at),
         paid_at => short_time(told.paid_at),
         paid_date => short_date(told.paid_at),
-        item => case.item.clone().unwrap_or_default(),
+        item => case.item.as_deref().map(|i| scrub(i, told.level)).unwrap_or_default(),
         merchant => case.merchant.clone().unwrap_or_default(),
         complainant => context! {
             name => c.name.clone().unwrap_or_default(),
             phone => c.phone.clone().unwrap_or_default(),
             email => c.email.clone().unwrap_or_default(),
             address => c.address.clone().unwrap_or_default(),
-            account => c.account.clone().unwrap_or_default(),
+            account => account.unwrap_or_default(),
         },
         diagnosis => context! { title => both(d.title.clone()), summary => both(d.summary.clone()), cause => both(d.cause.clone()) },
         events => event_values(case, told),
         conflicts => analysis.conflicts.iter().map(|c| both(c.message.clone())).collect::<Vec<Value>>(),
         contacts => contact_values(case, told),
+        contacted => !case.contacts.is_empty(),
         demand => both(asks.demand),
         statement => both(asks.statement),
         deadline => told.deadline.clone().unwrap_or_default(),
@@ -519,7 +532,7 @@ fn event_values(case: &Case, told: &Told) -> Vec<Value> {
             context! {
                 time => told.time(o.at),
                 source => both(source_name(o.source, case)),
-                raw => o.raw.clone(),
+                raw => privacy::quote(o, case, told.level),
             }
         })
         .collect()
@@ -533,8 +546,8 @@ fn contact_values(case: &Case, told: &Told) -> Vec<Value> {
             context! {
                 time => short_time(c.at.with_timezone(&told.zone)),
                 with => c.with.clone(),
-                note => c.note.clone().unwrap_or_default(),
-                answer => c.answer.clone().unwrap_or_default(),
+                note => c.note.as_deref().map(|n| scrub(n, told.level)).unwrap_or_default(),
+                answer => c.answer.as_deref().map(|a| scrub(a, told.level)).unwrap_or_default(),
             }
         })
         .collect()

@@ -157,3 +157,136 @@ fn card_numbers_are_masked_but_ids_are_not() {
         }
     }
 }
+
+/// Every text of the case, subjects included, for every audience and language.
+fn all_texts(case: &Case, a: &Analysis) -> Vec<(Audience, Lang, String)> {
+    let mut out = Vec::new();
+    for audience in Audience::ALL {
+        for lang in Lang::ALL {
+            let c = generate(case, a, audience, lang);
+            let text = format!("{}\n{}", c.subject.unwrap_or_default(), c.text);
+            out.push((audience, lang, text));
+        }
+    }
+    out
+}
+
+/// What only a recorded contact, demand or answer may make a text say.
+const CLAIMS: [&str; 6] = [
+    "我已要求",
+    "已要求其",
+    "客服未解决",
+    "I asked",
+    "support has not solved",
+    "asked them",
+];
+
+#[test]
+fn no_text_claims_a_demand_or_a_contact_the_case_does_not_hold() {
+    let (mut case, _) = example("douyin");
+    case.contacts.clear();
+    let a = analyze(
+        &case,
+        DateTime::parse_from_rfc3339("2026-11-21T16:30:00+08:00").unwrap(),
+    );
+    for (audience, lang, text) in all_texts(&case, &a) {
+        for claim in CLAIMS {
+            assert!(
+                !text.contains(claim),
+                "{audience:?}/{lang:?} claims {claim:?} with no contact recorded:\n{text}"
+            );
+        }
+    }
+    // With a recorded chat the public post may say support did not solve
+    // it, and quotes the chat with its date.
+    case.contacts.push(crate::domain::case::Contact {
+        at: DateTime::parse_from_rfc3339("2026-11-21T16:00:00+08:00").unwrap(),
+        with: "抖音客服".into(),
+        note: None,
+        answer: Some("请耐心等待".into()),
+    });
+    let a = analyze(
+        &case,
+        DateTime::parse_from_rfc3339("2026-11-21T16:30:00+08:00").unwrap(),
+    );
+    let heimao = generate(&case, &a, Audience::Heimao, Lang::ZhCn);
+    assert!(
+        heimao
+            .subject
+            .as_deref()
+            .unwrap_or("")
+            .contains("联系客服未解决"),
+        "{:?}",
+        heimao.subject
+    );
+    assert!(
+        heimao.text.contains("11-21 16:00") && heimao.text.contains("请耐心等待"),
+        "{}",
+        heimao.text
+    );
+}
+
+#[test]
+fn a_quoted_bank_sms_is_reduced_to_date_amount_payee_and_card_tail() {
+    let (case, a) = example("douyin");
+    assert!(
+        case.observations.iter().any(|o| o.raw.contains("余额")),
+        "the example's SMS carries a balance"
+    );
+    for (audience, lang, text) in all_texts(&case, &a) {
+        assert!(
+            !text.contains("余额") && !text.contains("1,234.56"),
+            "{audience:?}/{lang:?} quotes the balance:\n{text}"
+        );
+    }
+    let ticket = generate(&case, &a, Audience::PlatformTicket, Lang::ZhCn).text;
+    let line = ticket
+        .lines()
+        .find(|l| l.contains("尾号"))
+        .unwrap_or_else(|| panic!("the SMS is quoted:\n{ticket}"));
+    assert!(line.contains("200.00"), "{line}");
+}
+
+mod private_figures {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Whatever balance an SMS, whatever phone number and code an
+        /// answer carries: no text shows the balance or the code, and the
+        /// public post shows no phone number.
+        #[test]
+        fn no_text_shows_a_balance_or_a_code_and_no_public_post_a_phone(
+            balance in 1_000u32..9_999_999,
+            cents in 0u32..100,
+            phone in "1[3-9][0-9]{9}",
+            code in "[0-9]{6}",
+        ) {
+            let (mut case, _) = example("douyin");
+            let balance = format!("{balance}.{cents:02}");
+            for o in &mut case.observations {
+                if o.raw.contains("余额") {
+                    o.raw = format!(
+                        "您尾号6789卡11月21日15:15快捷支付支出（消费支付宝-北京微播视界科技有限公司）200.00元，余额{balance}元。【工商银行】"
+                    );
+                }
+            }
+            case.contacts.push(crate::domain::case::Contact {
+                at: DateTime::parse_from_rfc3339("2026-11-21T16:00:00+08:00").unwrap(),
+                with: "抖音客服".into(),
+                note: Some(format!("客服让我报验证码 {code}")),
+                answer: Some(format!("请拨打 {phone} 联系我们")),
+            });
+            let a = analyze(&case, DateTime::parse_from_rfc3339("2026-11-21T16:30:00+08:00").unwrap());
+            for (audience, lang, text) in all_texts(&case, &a) {
+                prop_assert!(!text.contains(&balance), "{:?}/{:?} shows the balance {}:\n{}", audience, lang, balance, text);
+                prop_assert!(!text.contains(&code), "{:?}/{:?} shows the code {}:\n{}", audience, lang, code, text);
+                if audience == Audience::Heimao {
+                    prop_assert!(!text.contains(&phone), "the public post shows the phone {}:\n{}", phone, text);
+                }
+            }
+        }
+    }
+}
