@@ -93,6 +93,8 @@ struct Demand {
     dispute_zh: Option<String>,
     #[serde(default)]
     dispute_en: Option<String>,
+    #[serde(default)]
+    dispute_codes: Option<String>,
 }
 
 static DEMANDS: LazyLock<BTreeMap<String, Demand>> = LazyLock::new(|| {
@@ -376,6 +378,9 @@ struct Asks {
     statement: Bilingual,
     short_problem: Bilingual,
     dispute_reason: Bilingual,
+    /// The card networks' reason codes, for a card charged through an
+    /// international acquirer only.
+    dispute_codes: Option<String>,
 }
 
 impl Asks {
@@ -420,8 +425,19 @@ impl Asks {
                     .or(default.dispute_en.clone())
                     .unwrap_or_default(),
             ),
+            dispute_codes: international_card(case)
+                .then(|| src.dispute_codes.clone().or(default.dispute_codes.clone()))
+                .flatten(),
         }
     }
+}
+
+/// Whether the card was charged through an international acquirer, whose
+/// disputes the card networks' reason codes name.
+fn international_card(case: &Case) -> bool {
+    case.payments
+        .iter()
+        .any(|p| matches!(p.provider, Some(SourceKind::Stripe | SourceKind::Paypal)))
 }
 
 /// What a statement may name: who was paid, what each side shows, and
@@ -500,12 +516,13 @@ fn template_context(
         demand => both(asks.demand),
         statement => both(asks.statement),
         deadline => told.deadline.clone().unwrap_or_default(),
-        checklist => items.iter().map(|i| context! { label => both(i.label.clone()), have => i.have }).collect::<Vec<Value>>(),
+        checklist => items.iter().map(|i| context! { key => i.key.clone(), label => both(i.label.clone()), have => i.have, document => !matches!(i.key.as_str(), "order_number" | "payment_number") }).collect::<Vec<Value>>(),
         payer => both(told.payer.clone()),
         payer_status => told.payer_status.clone().unwrap_or_default(),
         platform_status => told.platform_status.clone().unwrap_or_default(),
         short_problem => both(asks.short_problem),
         dispute_reason => both(asks.dispute_reason),
+        dispute_codes => asks.dispute_codes.unwrap_or_default(),
         today => short_date(analysis.now),
     }
 }

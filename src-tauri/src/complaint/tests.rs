@@ -290,3 +290,25 @@ mod private_figures {
         }
     }
 }
+
+#[test]
+fn card_network_reason_codes_only_for_a_card_charged_through_an_international_acquirer() {
+    let (mut case, a) = example("douyin");
+    let letter = generate(&case, &a, Audience::CardIssuer, Lang::ZhCn).text;
+    assert!(
+        !letter.contains("Visa") && !letter.contains("Mastercard"),
+        "a card paid through Alipay is no Visa / Mastercard dispute:\n{letter}"
+    );
+    assert!(letter.contains("差错 / 争议处理"), "{letter}");
+    assert!(
+        !letter.contains("订单号\n") && !letter.contains("附件 1：订单号"),
+        "the order number is in the letter, not an attachment:\n{letter}"
+    );
+    assert!(
+        letter.contains("）\n- 商户订单号"),
+        "the merchant line and the order line stay two lines:\n{letter}"
+    );
+    case.payments[0].provider = Some(SourceKind::Stripe);
+    let letter = generate(&case, &a, Audience::CardIssuer, Lang::En).text;
+    assert!(letter.contains("Visa 13.1 / Mastercard 4855"), "{letter}");
+}

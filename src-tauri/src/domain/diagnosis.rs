@@ -872,7 +872,9 @@ impl<'a, 'b> Steps<'a, 'b> {
                 Some(Ok(last_day_12315(case, self.cx.w))),
             );
         }
-        if case.method.is_card() || case.card_last4.is_some() {
+        // Only a card charged directly: a card paid through Alipay or
+        // WeChat Pay is the payment provider's to handle first.
+        if case.method.is_card() {
             let days = self.cx.w.escalation.card_dispute_days;
             self.add(
                 "card_dispute",

@@ -102,7 +102,9 @@ pub fn ladder(
     let (_, _, facts) = timeline::build(case, now, w);
     let provider = facts.provider;
     let paid_at = facts.paid_at.unwrap_or(case.submitted_at);
-    let is_card = case.method.is_card() || case.card_last4.is_some();
+    // A card charged directly; a card inside Alipay or WeChat Pay goes to
+    // the payment provider first.
+    let is_card = case.method.is_card();
 
     let mut audiences = vec![Audience::PlatformChat, Audience::PlatformTicket];
     if provider.is_some() {

@@ -443,3 +443,32 @@ status = "failed"
     assert!(!issuer.current, "a rung past its last day is not offered");
     assert!(issuer.why.en.contains("has passed"), "{}", issuer.why.en);
 }
+
+#[test]
+fn the_card_issuer_is_offered_only_for_a_card_charged_directly() {
+    // A bank card inside Alipay (快捷支付): its last four digits are known,
+    // but Alipay handles the payment first; no chargeback rung or step.
+    let mut case = alipay_case("2026-11-21T15:15:00+08:00");
+    case.card_last4 = Some("6789".into());
+    let now = "2026-11-21T16:30:00+08:00";
+    let rungs = run(&case, now, &[]);
+    assert!(
+        rungs.iter().all(|r| r.audience != Audience::CardIssuer),
+        "{:?}",
+        rungs.iter().map(|r| r.audience).collect::<Vec<_>>()
+    );
+    let a = analyze_with(
+        &case,
+        at(now),
+        Windows::builtin(),
+        BusinessCalendar::china(),
+    );
+    assert!(
+        a.next_steps.iter().all(|s| s.action != "card_dispute"),
+        "no card dispute step for a card paid through Alipay"
+    );
+    // The same order charged to a credit card directly: the issuer is a rung.
+    case.method = crate::domain::case::Method::CreditCard;
+    let rungs = run(&case, now, &[]);
+    rung(&rungs, Audience::CardIssuer);
+}
