@@ -312,3 +312,20 @@ fn card_network_reason_codes_only_for_a_card_charged_through_an_international_ac
     let letter = generate(&case, &a, Audience::CardIssuer, Lang::En).text;
     assert!(letter.contains("Visa 13.1 / Mastercard 4855"), "{letter}");
 }
+
+#[test]
+fn the_chat_asks_for_a_ticket_number_and_a_promised_date() {
+    for (name, _, _) in EXAMPLES {
+        let (case, a) = example(name);
+        let zh = generate(&case, &a, Audience::PlatformChat, Lang::ZhCn).text;
+        assert!(
+            zh.contains("工单号") && zh.contains("预计处理完成的日期"),
+            "{name}: {zh}"
+        );
+        let en = generate(&case, &a, Audience::PlatformChat, Lang::En).text;
+        assert!(
+            en.contains("ticket number") && en.contains("resolved by"),
+            "{name}: {en}"
+        );
+    }
+}
