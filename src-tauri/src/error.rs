@@ -42,6 +42,10 @@ pub enum ErrorCode {
     /// A live source could not be asked or gave an unusable answer
     /// (`details.text`; `details.raw` holds an untrusted answer, redacted).
     SourceFailed,
+    /// The window named a file the user did not choose in the app's
+    /// dialog or drop on the window (`details.text` says so in both
+    /// languages).
+    NotChosen,
     /// A bug: not the user's fault.
     Internal,
 }

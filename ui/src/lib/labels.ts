@@ -219,6 +219,7 @@ export const ERROR_MESSAGE: Record<ErrorCode, Key> = {
   unreadable_evidence: 'error.unreadable_evidence',
   credentials: 'error.credentials',
   source_failed: 'error.source_failed',
+  not_chosen: 'error.not_chosen',
   internal: 'error.internal',
 };
 
