@@ -844,3 +844,29 @@ pub async fn batch_save_report(state: State<'_, AppState>, from: String, to: Str
     .await
     .map_err(joined)?
 }
+
+#[cfg(all(test, feature = "ipc-tests"))]
+mod tests {
+    use super::*;
+
+    /// A parser that panics must not take the app down: off the main
+    /// thread the panic is an internal error (without its message, which
+    /// may quote what was read), and the next command runs.
+    #[test]
+    fn a_panic_off_the_main_thread_is_an_internal_error_and_the_app_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = tauri::test::mock_app();
+        let store = crate::store::Store::open(&dir.path().join("cases.sqlite3")).unwrap();
+        app.manage(AppState::new(store));
+        let failed = tauri::async_runtime::block_on(off_main(app.handle(), |_| -> Result<()> {
+            panic!("a line of the bill: 6222 0000 1111 2222")
+        }))
+        .unwrap_err();
+        assert_eq!(failed.code, ErrorCode::Internal);
+        assert!(!failed.message.contains("6222"), "{}", failed.message);
+        let next = tauri::async_runtime::block_on(off_main(app.handle(), |s| {
+            Ok(s.store()?.list()?.len())
+        }));
+        assert_eq!(next, Ok(0), "the state is usable after the panic");
+    }
+}
