@@ -46,6 +46,10 @@ pub enum ErrorCode {
     Changed,
     /// Another check of the case is running; try again after it.
     Busy,
+    /// The window named a file the user did not choose in the app's
+    /// dialog or drop on the window (`details.text` says so in both
+    /// languages).
+    NotChosen,
     /// A bug: not the user's fault.
     Internal,
 }

@@ -2,6 +2,9 @@
 //! window uses, without a window.
 #![cfg(feature = "ipc-tests")]
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -10,20 +13,45 @@ use tauri::test::{
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+use daozhang::app::files::{Ask, Dialogs};
 use daozhang::app::{AppState, setup};
 use daozhang::domain::case::parse_case_toml;
 use daozhang::store::Store;
+
+/// The user's answers to the next file dialogs, in order.
+#[derive(Default)]
+struct Answers(std::sync::Mutex<std::collections::VecDeque<(&'static str, PathBuf)>>);
+
+impl Answers {
+    fn next(&self, kind: &str) -> Option<PathBuf> {
+        let (k, p) = self.0.lock().unwrap().pop_front()?;
+        assert_eq!(k, kind, "the test expected a {k} dialog");
+        Some(p)
+    }
+}
+
+impl Dialogs for Answers {
+    fn open(&self, _: &Ask) -> Option<PathBuf> {
+        self.next("open")
+    }
+    fn save(&self, _: &Ask) -> Option<PathBuf> {
+        self.next("save")
+    }
+}
 
 struct Harness {
     _dir: tempfile::TempDir,
     _app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
+    answers: Arc<Answers>,
 }
 
 fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("cases.sqlite3")).unwrap();
-    let app = setup(mock_builder(), AppState::new(store))
+    let answers = Arc::new(Answers::default());
+    let state = AppState::new(store).with_dialogs(answers.clone());
+    let app = setup(mock_builder(), state)
         .build(mock_context(noop_assets()))
         .expect("the app builds on the mock runtime");
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -33,6 +61,7 @@ fn harness() -> Harness {
         _dir: dir,
         _app: app,
         window,
+        answers,
     }
 }
 
@@ -56,6 +85,35 @@ impl Harness {
     fn ok(&self, cmd: &str, body: Value) -> Value {
         self.call(cmd, body)
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// The user chooses `path` in the app's open dialog; the path the
+    /// window then holds.
+    fn chosen_to_read(&self, path: &Path) -> String {
+        self.answers
+            .0
+            .lock()
+            .unwrap()
+            .push_back(("open", path.to_owned()));
+        let got = self.ok(
+            "choose_open_file",
+            json!({ "kind": "evidence", "filterName": "Bills" }),
+        );
+        got.as_str().expect("the chosen path").to_owned()
+    }
+
+    /// The user chooses `path` in the app's save dialog.
+    fn chosen_to_write(&self, path: &Path) -> String {
+        self.answers
+            .0
+            .lock()
+            .unwrap()
+            .push_back(("save", path.to_owned()));
+        let got = self.ok(
+            "choose_save_file",
+            json!({ "defaultName": "a.txt", "filters": [{ "name": "Text", "extensions": ["txt"] }] }),
+        );
+        got.as_str().expect("the chosen path").to_owned()
     }
 }
 
@@ -327,7 +385,7 @@ fn unreadable_evidence_says_why_in_both_languages() {
     let err = h
         .call(
             "scan_evidence_file",
-            json!({ "id": id, "path": pdf.display().to_string() }),
+            json!({ "id": id, "path": h.chosen_to_read(&pdf) }),
         )
         .unwrap_err();
     assert_eq!(err["code"], "unreadable_evidence");
@@ -342,7 +400,7 @@ fn unreadable_evidence_says_why_in_both_languages() {
     let err = h
         .call(
             "scan_evidence_file",
-            json!({ "id": id, "path": missing.display().to_string() }),
+            json!({ "id": id, "path": h.chosen_to_read(&missing) }),
         )
         .unwrap_err();
     assert_eq!(err["code"], "not_found");
@@ -479,9 +537,9 @@ fn a_batch_through_ipc_previews_runs_refuses_to_overwrite_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let orders = dir.path().join("orders.csv");
     std::fs::write(&orders, BATCH_ORDERS).unwrap();
-    let orders = orders.display().to_string();
+    let orders = h.chosen_to_read(&orders);
     let report = dir.path().join("report.csv");
-    let report_s = report.display().to_string();
+    let report_s = h.chosen_to_write(&report);
 
     let preview = h.ok("batch_preview", json!({ "path": orders }));
     assert_eq!(preview["orders"], 10);
@@ -624,10 +682,7 @@ fn a_batch_through_ipc_previews_runs_refuses_to_overwrite_and_resumes() {
         let bad = dir.path().join("bad.csv");
         std::fs::write(&bad, "订单号,金额\nA1,200\n").unwrap();
         let missing = h
-            .call(
-                "batch_preview",
-                json!({ "path": bad.display().to_string() }),
-            )
+            .call("batch_preview", json!({ "path": h.chosen_to_read(&bad) }))
             .unwrap_err();
         let mut run = done.clone();
         run["summary"]["elapsed_ms"] = json!(0);
@@ -649,7 +704,7 @@ fn a_batch_through_ipc_previews_runs_refuses_to_overwrite_and_resumes() {
     let copy = dir.path().join("copy.csv");
     h.ok(
         "batch_save_report",
-        json!({ "from": report_s, "to": copy.display().to_string() }),
+        json!({ "from": report_s, "to": h.chosen_to_write(&copy) }),
     );
     assert_eq!(
         std::fs::read(&copy).unwrap(),
@@ -658,7 +713,23 @@ fn a_batch_through_ipc_previews_runs_refuses_to_overwrite_and_resumes() {
     let err = h
         .call(
             "batch_save_report",
-            json!({ "from": orders, "to": dir.path().join("x.csv").display().to_string() }),
+            json!({ "from": orders, "to": h.chosen_to_write(&dir.path().join("x.csv")) }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err["code"], "not_chosen",
+        "only a file the app wrote is copied, not one it was given to read: {err}"
+    );
+    let note = dir.path().join("note.txt");
+    let note_s = h.chosen_to_write(&note);
+    h.ok(
+        "write_text_file",
+        json!({ "path": note_s, "contents": "not a report\n" }),
+    );
+    let err = h
+        .call(
+            "batch_save_report",
+            json!({ "from": note_s, "to": h.chosen_to_write(&dir.path().join("y.csv")) }),
         )
         .unwrap_err();
     assert_eq!(
@@ -677,7 +748,7 @@ fn a_batch_file_without_its_columns_says_which() {
     let err = h
         .call(
             "batch_preview",
-            json!({ "path": orders.display().to_string() }),
+            json!({ "path": h.chosen_to_read(&orders) }),
         )
         .unwrap_err();
     assert_eq!(err["code"], "syntax");
@@ -794,4 +865,195 @@ fn an_edit_saved_while_the_cli_and_the_loop_wrote_keeps_everything() {
         .call("save_case", json!({ "raw": raw, "id": id, "revision": 99 }))
         .unwrap_err();
     assert_eq!(err["code"], "changed", "{err}");
+/// A file the page names but the user never chose, with a secret on its
+/// first line (as in `~/.git-credentials`).
+const CREDENTIALS: &str = "https://octocat:ghp_SECRETTOKEN1234@github.com\n";
+
+/// What the window can no longer do: name any file. None of the five file
+/// commands reads or writes a path the user did not choose, and nothing
+/// of the file comes back in the error.
+#[test]
+fn paths_not_chosen_are_refused_by_every_file_command() {
+    let h = harness();
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join(".git-credentials");
+    std::fs::write(&secret, CREDENTIALS).unwrap();
+    let secret_s = secret.display().to_string();
+    let elsewhere = dir.path().join("autostart.desktop");
+    let elsewhere_s = elsewhere.display().to_string();
+    let calls = [
+        ("batch_preview", json!({ "path": secret_s })),
+        ("scan_evidence_file", json!({ "id": id, "path": secret_s })),
+        (
+            "batch_run",
+            json!({ "path": secret_s, "report": elsewhere_s, "concurrency": 1,
+                    "resume": false, "offline": true }),
+        ),
+        (
+            "batch_save_report",
+            json!({ "from": secret_s, "to": elsewhere_s }),
+        ),
+        (
+            "write_text_file",
+            json!({ "path": elsewhere_s, "contents": "[Desktop Entry]" }),
+        ),
+        ("reveal_file", json!({ "path": secret_s })),
+    ];
+    for (cmd, body) in calls {
+        let err = h
+            .call(cmd, body)
+            .expect_err(&format!("{cmd} refuses a path not chosen"));
+        assert_eq!(err["code"], "not_chosen", "{cmd}: {err}");
+        let said = err.to_string();
+        assert!(
+            !said.contains("SECRETTOKEN") && !said.contains("octocat"),
+            "{cmd} tells nothing of the file: {said}"
+        );
+        let text = &err["details"]["text"];
+        assert!(
+            !text["zh-CN"].as_str().unwrap().is_empty() && !text["en"].as_str().unwrap().is_empty(),
+            "{cmd} says why in both languages: {err}"
+        );
+    }
+    assert!(!elsewhere.exists(), "nothing was written");
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), CREDENTIALS);
+}
+
+/// A path works for the access the user gave it: one chosen to be read is
+/// not written, one chosen to be written is written; a cancelled dialog
+/// grants nothing.
+#[test]
+fn a_chosen_path_works_only_for_its_access() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(&orders, BATCH_ORDERS).unwrap();
+
+    let read = h.chosen_to_read(&orders);
+    assert_eq!(h.ok("batch_preview", json!({ "path": read }))["orders"], 10);
+    let err = h
+        .call(
+            "write_text_file",
+            json!({ "path": read, "contents": "overwritten" }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "not_chosen", "read is not write: {err}");
+    assert_eq!(std::fs::read_to_string(&orders).unwrap(), BATCH_ORDERS);
+
+    let out = dir.path().join("complaint.txt");
+    let err = h
+        .call("reveal_file", json!({ "path": out.display().to_string() }))
+        .unwrap_err();
+    assert_eq!(err["code"], "not_chosen", "not the app's file yet: {err}");
+    let write = h.chosen_to_write(&out);
+    let err = h
+        .call("batch_preview", json!({ "path": write }))
+        .unwrap_err();
+    assert_eq!(
+        err["code"], "not_chosen",
+        "a place to save is not a file to read before the app wrote it: {err}"
+    );
+    h.ok(
+        "write_text_file",
+        json!({ "path": write, "contents": "the complaint" }),
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "the complaint");
+
+    // The user cancels: no path, no grant.
+    let none = h.ok(
+        "choose_save_file",
+        json!({ "defaultName": "a.txt", "filters": [] }),
+    );
+    assert_eq!(none, Value::Null);
+    let none = h.ok(
+        "choose_open_file",
+        json!({ "kind": "orders", "filterName": "Orders" }),
+    );
+    assert_eq!(none, Value::Null);
+}
+
+/// The mail link is built in Rust: the complaint's text cannot add a
+/// header such as `attach=`, and it arrives whole.
+#[test]
+fn the_mail_link_encodes_the_complaint_and_adds_no_attachment() {
+    let body = "退款请求\nLine 2 & more?&attach=/home/u/.ssh/id_rsa&cc=x@y.z #1 100%";
+    let url = daozhang::app::commands::mailto("投诉 subject&attach=/etc/passwd", body);
+    let query = url
+        .strip_prefix("mailto:?")
+        .expect("a mailto link with no address");
+    let fields: Vec<(String, String)> = query
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').expect("key=value");
+            (
+                k.to_owned(),
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8()
+                    .unwrap()
+                    .into_owned(),
+            )
+        })
+        .collect();
+    let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["subject", "body"],
+        "only these, no attach or cc: {url}"
+    );
+    assert_eq!(fields[0].1, "投诉 subject&attach=/etc/passwd");
+    assert_eq!(fields[1].1, body, "the body comes through whole");
+    assert!(!url.contains(' ') && !url.contains('\n'), "{url}");
+}
+
+/// The window's capability: each command it uses by name, and none of the
+/// plugin permissions that let the page open dialogs, URLs, the file
+/// manager or notifications itself.
+#[test]
+fn the_capability_lists_exactly_the_commands_the_window_uses() {
+    let cap: Value = serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+    let perms: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().expect("plain permission names, no scopes"))
+        .collect();
+    for p in &perms {
+        assert!(
+            !p.starts_with("notification:")
+                && !p.starts_with("dialog:")
+                && !p.starts_with("opener:")
+                && !p.starts_with("fs:")
+                && !p.starts_with("shell:"),
+            "the page gets no {p}"
+        );
+    }
+    let mut granted: Vec<String> = perms
+        .iter()
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(|c| c.replace('-', "_"))
+        .collect();
+    granted.sort();
+    // What the window calls (ui/src/lib/backend.ts: `this.invoke<…>('name'`).
+    let backend = include_str!("../../ui/src/lib/backend.ts");
+    let mut used: Vec<String> = backend
+        .split("this.invoke")
+        .skip(1)
+        .filter_map(|rest| {
+            let start = rest.find('\'')? + 1;
+            let end = start + rest[start..].find('\'')?;
+            Some(rest[start..end].to_owned())
+        })
+        .collect();
+    used.sort();
+    used.dedup();
+    assert_eq!(granted, used, "the capability grants what the window calls");
+    // Every command the app registers has its own permission (build.rs).
+    let build = include_str!("../build.rs");
+    for c in &used {
+        assert!(
+            build.contains(&format!("\"{c}\",")),
+            "{c} is in the app manifest"
+        );
+    }
 }

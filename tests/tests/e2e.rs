@@ -91,42 +91,51 @@ fn show(s: &Session, id: &str, block: &str) {
     std::thread::sleep(Duration::from_millis(400));
 }
 
-/// The test's seam for the native open dialog, which WebDriver cannot
-/// click: the next `plugin:dialog|open` resolves to `path`, every other
-/// call goes through unchanged. Tauri defines `__TAURI_INTERNALS__.invoke`
-/// read-only and not configurable, so the wrap sits one layer below, on
-/// the `fetch` its IPC uses (`ipc://localhost/<command>`).
-fn stub_open_dialog(s: &Session, path: &Path) {
-    let answer = s.script(
-        r#"
-        const path = arguments[0];
-        const internals = window.__TAURI_INTERNALS__;
-        const d = Object.getOwnPropertyDescriptor(internals, 'invoke');
-        if (d && (d.writable || d.configurable)) {
-          const real = internals.invoke;
-          const wrapped = (cmd, args, options) =>
-            cmd === 'plugin:dialog|open' ? Promise.resolve(path) : real(cmd, args, options);
-          Object.defineProperty(internals, 'invoke', { value: wrapped, configurable: true, writable: true });
-          return 'invoke';
+/// The answers of the app's file dialogs, which WebDriver cannot click.
+/// The dialogs are opened by the app in Rust (the page cannot answer for
+/// them); an app built with the `test-dialogs` feature (CI builds
+/// `--all-features`; release bundles never have it) reads each answer from
+/// the file `DAOZHANG_TEST_DIALOGS` names. The answer then goes through
+/// the same allow-list as the user's own choice.
+struct DialogAnswers {
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+}
+
+impl DialogAnswers {
+    fn new() -> DialogAnswers {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dialogs.txt");
+        std::fs::write(&file, "").unwrap();
+        DialogAnswers { _dir: dir, file }
+    }
+
+    /// What the app is started with.
+    fn env(&self) -> (String, String) {
+        (
+            "DAOZHANG_TEST_DIALOGS".to_owned(),
+            self.file.display().to_string(),
+        )
+    }
+
+    fn push(&self, kind: &str, path: &Path) {
+        let mut text = std::fs::read_to_string(&self.file).unwrap();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
         }
-        const realFetch = window.fetch.bind(window);
-        window.fetch = (input, init) => {
-          const url = typeof input === 'string' ? input : input.url;
-          if (decodeURIComponent(url).endsWith('plugin:dialog|open')) {
-            return Promise.resolve(new Response(JSON.stringify(path), {
-              headers: { 'Tauri-Response': 'ok', 'Content-Type': 'application/json' },
-            }));
-          }
-          return realFetch(input, init);
-        };
-        return 'fetch';
-        "#,
-        json!([path.display().to_string()]),
-    );
-    assert!(
-        matches!(answer.as_str(), Some("invoke" | "fetch")),
-        "the dialog stub is in place: {answer}"
-    );
+        text.push_str(&format!("{kind} {}\n", path.display()));
+        std::fs::write(&self.file, text).unwrap();
+    }
+
+    /// The next open dialog answers `path`.
+    fn open(&self, path: &Path) {
+        self.push("open", path);
+    }
+
+    /// The next save dialog answers `path`.
+    fn save(&self, path: &Path) {
+        self.push("save", path);
+    }
 }
 
 fn fill_douyin_intake(s: &Session) {
@@ -164,7 +173,10 @@ fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
     // is skipped for want of merchant settings.
     let keyring = KeyringSession::start();
     let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(data.path(), &keyring.env());
+    let dialogs = DialogAnswers::new();
+    let mut env = keyring.env();
+    env.push(dialogs.env());
+    let driver = Driver::start(data.path(), &env);
     let app = app_binary();
     let dir = shots();
 
@@ -226,6 +238,16 @@ fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
         s.value("complaint-text").contains("订单号")
     });
     shot(&s, &dir.join("06-complaint-zh.png"));
+    // Saved where the save dialog (opened by the app) said.
+    let saved = data.path().join("complaint-zh.txt");
+    dialogs.save(&saved);
+    s.click("save-complaint");
+    s.wait_for("the complaint to be saved", |_| saved.exists());
+    let written = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        written.contains(ORDER) && written.contains("订单号"),
+        "the Chinese complaint is in the file: {written}"
+    );
     s.click("back-to-result");
     s.testid("result");
     s.wait_for("the Chinese timeline", |s| {
@@ -268,7 +290,7 @@ fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
     )
     .unwrap();
     s.testid("evidence-panel");
-    stub_open_dialog(&s, &bill);
+    dialogs.open(&bill);
     s.click("evidence-choose");
     s.testid("evidence-result");
     assert_eq!(
@@ -911,36 +933,6 @@ status = "支付失败"
     s.quit();
 }
 
-/// The test's seam for both native file dialogs: the next
-/// `plugin:dialog|open` resolves to `open`, `plugin:dialog|save` to `save`
-/// (see [`stub_open_dialog`] for why the wrap sits on `fetch`).
-fn stub_dialogs(s: &Session, open: &Path, save: &Path) {
-    let answer = s.script(
-        r#"
-        const answers = { 'plugin:dialog|open': arguments[0], 'plugin:dialog|save': arguments[1] };
-        const realFetch = window.fetch.bind(window);
-        window.fetch = (input, init) => {
-          const url = decodeURIComponent(typeof input === 'string' ? input : input.url);
-          for (const [cmd, path] of Object.entries(answers)) {
-            if (url.endsWith(cmd)) {
-              return Promise.resolve(new Response(JSON.stringify(path), {
-                headers: { 'Tauri-Response': 'ok', 'Content-Type': 'application/json' },
-              }));
-            }
-          }
-          return realFetch(input, init);
-        };
-        return 'fetch';
-        "#,
-        json!([open.display().to_string(), save.display().to_string()]),
-    );
-    assert_eq!(
-        answer.as_str(),
-        Some("fetch"),
-        "the dialog stubs are in place"
-    );
-}
-
 /// The batch screen checks a CSV of orders into a report file, and the
 /// result screen's escalation ladder records a complaint as sent — both in
 /// the real window, kept in the real case file.
@@ -951,7 +943,8 @@ fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
     let orders =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/fixtures/cases/batch-orders.csv");
     let report = data.path().join("orders-report.csv");
-    let driver = Driver::start(data.path(), &[]);
+    let dialogs = DialogAnswers::new();
+    let driver = Driver::start(data.path(), &[dialogs.env()]);
     let app = app_binary();
     let dir = shots();
     let s = driver.launch(&app);
@@ -960,7 +953,8 @@ fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
 
     // 1. The orders file: previewed before anything is checked.
     s.click("open-batch");
-    stub_dialogs(&s, &orders, &report);
+    dialogs.open(&orders);
+    dialogs.save(&report);
     s.click("batch-choose");
     s.testid("batch-preview");
     let bad = s.text("batch-bad-rows");

@@ -97,16 +97,30 @@ describe('TauriBackend', () => {
     expect(unlisten).toHaveBeenCalled();
   });
 
-  it('uses the window, clipboard, dialog and opener plugins', async () => {
+  it('uses the window and clipboard plugins', async () => {
     const b = new TauriBackend();
-    save.mockResolvedValue('/home/u/a.txt');
     await b.showWindow();
     await b.copyText('hi');
-    expect(await b.chooseSavePath('a.txt', [{ name: 'Text', extensions: ['txt'] }])).toBe('/home/u/a.txt');
-    await b.openUrl('mailto:?subject=x');
     expect(show).toHaveBeenCalled();
     expect(writeText).toHaveBeenCalledWith('hi');
-    expect(save).toHaveBeenCalledWith({ defaultPath: 'a.txt', filters: [{ name: 'Text', extensions: ['txt'] }] });
-    expect(openUrl).toHaveBeenCalledWith('mailto:?subject=x');
+  });
+
+  it('asks Rust for the dialogs, the file manager and the mail link: the page opens no dialog or URL itself', async () => {
+    const b = new TauriBackend();
+    invoke.mockResolvedValueOnce('/home/u/a.txt');
+    expect(await b.chooseSavePath('a.txt', [{ name: 'Text', extensions: ['txt'] }])).toBe('/home/u/a.txt');
+    await b.chooseEvidenceFile('Bills');
+    await b.chooseOrdersFile('Orders');
+    await b.revealPath('/home/u/report.csv');
+    await b.openMail({ id: 'abc', audience: 'platform_chat', lang: 'en', subject: 's', text: 't' });
+    expect(invoke.mock.calls).toEqual([
+      ['choose_save_file', { defaultName: 'a.txt', filters: [{ name: 'Text', extensions: ['txt'] }] }],
+      ['choose_open_file', { kind: 'evidence', filterName: 'Bills' }],
+      ['choose_open_file', { kind: 'orders', filterName: 'Orders' }],
+      ['reveal_file', { path: '/home/u/report.csv' }],
+      ['open_mail', { id: 'abc', audience: 'platform_chat', lang: 'en', subject: 's', text: 't', now: null }],
+    ]);
+    expect(save, 'no dialog from the page').not.toHaveBeenCalled();
+    expect(openUrl, 'no URL from the page').not.toHaveBeenCalled();
   });
 });

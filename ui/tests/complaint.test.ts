@@ -130,23 +130,27 @@ describe('the complaint editor', () => {
     expect(fake.callsTo('saveMessage'), 'nothing kept').toHaveLength(0);
   });
 
-  it('opens the mail client with subject and body', async () => {
+  it('asks the backend to open the mail client with the case, audience, subject and body (the page builds no link)', async () => {
     const { user, fake } = await renderApp();
     await openComplaint(user);
     await user.selectOptions(screen.getByTestId('audience-select'), 'platform_ticket');
     await waitFor(() => expect(textarea().value).toBe(complaintsLive['platform_ticket:en'].text));
     await user.click(screen.getByTestId('mail-complaint'));
-    const url = fake.openedUrls[0];
-    expect(url.startsWith('mailto:?subject='), 'a mailto link').toBe(true);
-    const params = new URLSearchParams(url.slice('mailto:?'.length));
-    expect(params.get('subject')).toBe(complaintsLive['platform_ticket:en'].subject);
-    expect(params.get('body')).toBe(complaintsLive['platform_ticket:en'].text);
+    const mail = fake.openedMails[0];
+    expect(mail, 'a mail request, not a URL').toMatchObject({
+      audience: 'platform_ticket',
+      lang: 'en',
+      subject: complaintsLive['platform_ticket:en'].subject,
+      text: complaintsLive['platform_ticket:en'].text,
+    });
+    expect(mail.id, 'the case the complaint is of').toBeTruthy();
+    expect(JSON.stringify(mail), 'no link built by the page').not.toContain('mailto:');
   });
 
   it('says what to do when no mail app opens', async () => {
     const { user, fake } = await renderApp();
     await openComplaint(user);
-    fake.failures.set('openUrl', { code: 'internal', message: 'forbidden url', details: null });
+    fake.failures.set('openMail', { code: 'internal', message: 'forbidden url', details: null });
     await user.click(screen.getByTestId('mail-complaint'));
     expect(await screen.findByText(/Couldn't open a mail app/), 'a specific, helpful sentence').toBeInTheDocument();
     expect(document.body.textContent).not.toContain('forbidden url');

@@ -26,6 +26,29 @@ use crate::{batch, check, escalation, export};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
+/// A step run off the main thread failed without an answer (it
+/// panicked): the app goes on, the window gets an internal error. The
+/// panic's message is not passed on (it may quote what was read).
+fn joined(_: impl std::fmt::Display) -> BoundaryError {
+    BoundaryError::new(
+        ErrorCode::Internal,
+        "an internal step failed unexpectedly; nothing was changed by it",
+    )
+}
+
+/// Runs `f` with the app's state off the main thread: parsing, files and
+/// the case file never hold up the window, and a panic in them is an
+/// internal error, not the end of the app.
+async fn off_main<R: Runtime, T: Send + 'static>(
+    app: &AppHandle<R>,
+    f: impl FnOnce(&AppState) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&handle.state::<AppState>()))
+        .await
+        .map_err(joined)?
+}
+
 /// The event a check emits for each source's progress.
 pub const CHECK_PROGRESS: &str = "check-progress";
 
@@ -152,7 +175,7 @@ pub async fn run_check<R: Runtime>(
         )
     })
     .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(joined)?
     .map(|c| c.report)
     .map_err(BoundaryError::from)
 }
@@ -300,8 +323,8 @@ pub fn save_message(
 }
 
 #[tauri::command]
-pub fn export_case(state: State<'_, AppState>, id: String) -> Result<String> {
-    Ok(state.store()?.export(&id)?.to_json())
+pub async fn export_case<R: Runtime>(app: AppHandle<R>, id: String) -> Result<String> {
+    off_main(&app, move |state| Ok(state.store()?.export(&id)?.to_json())).await
 }
 
 /// The escalation ladder of a case, with its correspondence.
@@ -376,31 +399,190 @@ fn snapshot_text(
 
 /// The case file as Markdown, to save with the dialog.
 #[tauri::command]
-pub fn export_markdown(
-    state: State<'_, AppState>,
+pub async fn export_markdown<R: Runtime>(
+    app: AppHandle<R>,
     id: String,
     lang: Lang,
     now: Option<String>,
 ) -> Result<String> {
-    snapshot_text(&state, &id, lang, now, export::markdown)
+    off_main(&app, move |state| {
+        snapshot_text(state, &id, lang, now, export::markdown)
+    })
+    .await
 }
 
 /// The case's deadlines as an .ics calendar, to save with the dialog.
 #[tauri::command]
-pub fn export_ics(
-    state: State<'_, AppState>,
+pub async fn export_ics<R: Runtime>(
+    app: AppHandle<R>,
     id: String,
     lang: Lang,
     now: Option<String>,
 ) -> Result<String> {
-    snapshot_text(&state, &id, lang, now, export::ics)
+    off_main(&app, move |state| {
+        snapshot_text(state, &id, lang, now, export::ics)
+    })
+    .await
 }
 
-/// Writes a complaint or an export where the user chose in the save dialog.
+/// Writes a complaint or an export where the user chose in the save
+/// dialog (`choose_save_file`); nowhere else.
 #[tauri::command]
-pub fn write_text_file(path: String, contents: String) -> Result<()> {
-    std::fs::write(&path, contents)
-        .map_err(|e| BoundaryError::new(ErrorCode::Io, format!("cannot write {path}: {e}")))
+pub async fn write_text_file<R: Runtime>(
+    app: AppHandle<R>,
+    path: String,
+    contents: String,
+) -> Result<()> {
+    off_main(&app, move |state| {
+        let to = state.grants.write(&path)?;
+        std::fs::write(&to, contents).map_err(|e| write_error(&path, e))
+    })
+    .await
+}
+
+fn write_error(path: &str, e: std::io::Error) -> BoundaryError {
+    let text = crate::domain::text::Bilingual::new(
+        format!("无法写入 {path}：{e}"),
+        format!("cannot write {path}: {e}"),
+    );
+    BoundaryError::new(ErrorCode::Io, text.en.clone())
+        .with_details(serde_json::json!({ "text": text }))
+}
+
+/// Which files an open dialog offers.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenKind {
+    /// A bill export or a text file of SMS.
+    Evidence,
+    /// A CSV of orders for a batch check.
+    Orders,
+}
+
+impl OpenKind {
+    fn extensions(self) -> Vec<String> {
+        let exts: &[&str] = match self {
+            OpenKind::Evidence => &["csv", "xlsx", "txt", "CSV", "XLSX", "TXT"],
+            OpenKind::Orders => &["csv", "CSV", "txt", "TXT"],
+        };
+        exts.iter().map(|e| (*e).to_owned()).collect()
+    }
+}
+
+fn dialogs(state: &AppState) -> Result<std::sync::Arc<dyn super::files::Dialogs>> {
+    state
+        .dialogs
+        .get()
+        .cloned()
+        .ok_or_else(|| BoundaryError::new(ErrorCode::Internal, "file dialogs are not available"))
+}
+
+/// Opens the open dialog (off the main thread); the chosen file may then
+/// be read. `None` when the user cancels.
+#[tauri::command]
+pub async fn choose_open_file<R: Runtime>(
+    app: AppHandle<R>,
+    kind: OpenKind,
+    filter_name: String,
+) -> Result<Option<String>> {
+    off_main(&app, move |state| {
+        let ask = super::files::Ask {
+            filters: vec![super::files::Filter {
+                name: filter_name,
+                extensions: kind.extensions(),
+            }],
+            file_name: None,
+        };
+        let path = dialogs(state)?.open(&ask);
+        Ok(path.map(|p| {
+            state.grants.allow_read(&p);
+            p.display().to_string()
+        }))
+    })
+    .await
+}
+
+/// Opens the save dialog (off the main thread); the chosen place may then
+/// be written once. `None` when the user cancels.
+#[tauri::command]
+pub async fn choose_save_file<R: Runtime>(
+    app: AppHandle<R>,
+    default_name: String,
+    filters: Vec<super::files::Filter>,
+) -> Result<Option<String>> {
+    off_main(&app, move |state| {
+        let ask = super::files::Ask {
+            filters,
+            file_name: Some(default_name),
+        };
+        let path = dialogs(state)?.save(&ask);
+        Ok(path.map(|p| {
+            state.grants.allow_write(&p);
+            p.display().to_string()
+        }))
+    })
+    .await
+}
+
+/// Shows a file the app wrote this session (a saved complaint, export or
+/// batch report) in the file manager; no other file.
+#[tauri::command]
+pub async fn reveal_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<()> {
+    let handle = app.clone();
+    off_main(&app, move |state| {
+        let p = state.grants.own(&path)?;
+        use tauri_plugin_opener::OpenerExt;
+        handle
+            .opener()
+            .reveal_item_in_dir(p)
+            .map_err(|e| BoundaryError::new(ErrorCode::Io, format!("cannot show the file: {e}")))
+    })
+    .await
+}
+
+/// The `mailto:` link of a complaint: no address (the user picks it), the
+/// subject and the text percent-encoded, so nothing in them can add a
+/// header such as `attach=`.
+pub fn mailto(subject: &str, body: &str) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    format!(
+        "mailto:?subject={}&body={}",
+        utf8_percent_encode(subject, NON_ALPHANUMERIC),
+        utf8_percent_encode(body, NON_ALPHANUMERIC)
+    )
+}
+
+/// Opens the mail app with the complaint of `id` to `audience` in `lang`:
+/// the user's edited `subject` and `text` when given, else the generated
+/// ones. The link is built here, never by the page.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn open_mail<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    audience: Audience,
+    lang: Lang,
+    subject: Option<String>,
+    text: Option<String>,
+    now: Option<String>,
+) -> Result<()> {
+    let handle = app.clone();
+    off_main(&app, move |state| {
+        let stored = state.store()?.get(&id)?;
+        let now = now_or(now, Some(&stored.case))?;
+        let report = CheckReport::check(&stored.case, Some(stored.id), now);
+        let c = complaint::generate(&stored.case, &report.analysis, audience, lang);
+        let subject = subject.or(c.subject).unwrap_or_default();
+        let body = text.unwrap_or(c.text);
+        use tauri_plugin_opener::OpenerExt;
+        handle
+            .opener()
+            .open_url(mailto(&subject, &body), None::<&str>)
+            .map_err(|e| {
+                BoundaryError::new(ErrorCode::Io, format!("cannot open the mail app: {e}"))
+            })
+    })
+    .await
 }
 
 /// Keeps `scan` as the case's pending scan and returns it.
@@ -421,6 +603,7 @@ pub async fn scan_evidence_file<R: Runtime>(
     id: String,
     path: String,
 ) -> Result<EvidenceScan> {
+    let path = state.grants.read(&path)?;
     let stored = state.store()?.get(&id)?;
     state.cancel_evidence.store(false, Ordering::SeqCst);
     let handle = app.clone();
@@ -433,23 +616,26 @@ pub async fn scan_evidence_file<R: Runtime>(
             );
             !state.cancel_evidence.load(Ordering::SeqCst)
         };
-        evidence::scan_file(std::path::Path::new(&path), &stored.case, &mut progress)
+        evidence::scan_file(&path, &stored.case, &mut progress)
     })
     .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))??;
+    .map_err(joined)??;
     pending(&state, &stored.id, scan)
 }
 
 /// Reads pasted text (bank SMS or a receipt) against the case.
 #[tauri::command]
-pub fn scan_evidence_text(
-    state: State<'_, AppState>,
+pub async fn scan_evidence_text<R: Runtime>(
+    app: AppHandle<R>,
     id: String,
     text: String,
 ) -> Result<EvidenceScan> {
-    let stored = state.store()?.get(&id)?;
-    let scan = evidence::scan_text(&text, &stored.case)?;
-    pending(&state, &stored.id, scan)
+    off_main(&app, move |state| {
+        let stored = state.store()?.get(&id)?;
+        let scan = evidence::scan_text(&text, &stored.case)?;
+        pending(state, &stored.id, scan)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -542,7 +728,7 @@ pub async fn test_connection(source: String) -> Result<crate::domain::text::Bili
         settings::test(p, &Keychain::new(), &http, Local::now().fixed_offset())
     })
     .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(joined)?
     .map_err(BoundaryError::from)
 }
 
@@ -577,13 +763,12 @@ fn batch_error(e: batch::BatchError) -> BoundaryError {
 /// Reads an orders file and says what it holds: how many orders, the
 /// columns read, each bad row and why. Nothing is checked.
 #[tauri::command]
-pub async fn batch_preview(path: String) -> Result<batch::Preview> {
-    tauri::async_runtime::spawn_blocking(move || {
-        batch::import::read(std::path::Path::new(&path)).map(|o| o.preview())
-    })
-    .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
-    .map_err(batch_error)
+pub async fn batch_preview(state: State<'_, AppState>, path: String) -> Result<batch::Preview> {
+    let path = state.grants.read(&path)?;
+    tauri::async_runtime::spawn_blocking(move || batch::import::read(&path).map(|o| o.preview()))
+        .await
+        .map_err(joined)?
+        .map_err(batch_error)
 }
 
 /// Checks every order of `path` into the report at `report`, off the main
@@ -613,6 +798,8 @@ pub async fn batch_run<R: Runtime>(
         Some(t) => Some(now_or(Some(t), None)?),
         None => None,
     };
+    let path = state.grants.read(&path)?;
+    let report = state.grants.write(&report)?;
     let opts = batch::Options {
         concurrency,
         offline: offline.unwrap_or(false),
@@ -633,18 +820,11 @@ pub async fn batch_run<R: Runtime>(
                 let _ = handle.emit(BATCH_PROGRESS, p);
             }
         };
-        let report = std::path::Path::new(&report);
-        let summary = batch::run_file(
-            std::path::Path::new(&path),
-            report,
-            &opts,
-            &state.cancel_batch,
-            &progress,
-        )?;
-        batch::RunView::read(summary, report)
+        let summary = batch::run_file(&path, &report, &opts, &state.cancel_batch, &progress)?;
+        batch::RunView::read(summary, &report)
     })
     .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(joined)?
     .map_err(batch_error)
 }
 
@@ -657,9 +837,11 @@ pub fn batch_cancel(state: State<'_, AppState>) {
 /// Copies a batch report where the user chose in the save dialog. Only a
 /// Daozhang report is copied.
 #[tauri::command]
-pub async fn batch_save_report(from: String, to: String) -> Result<()> {
+pub async fn batch_save_report(state: State<'_, AppState>, from: String, to: String) -> Result<()> {
+    let src = state.grants.own(&from)?;
+    state.grants.write(&to)?;
     tauri::async_runtime::spawn_blocking(move || {
-        let src = std::path::Path::new(&from);
+        let src = src.as_path();
         batch::report::read_existing(src).map_err(batch_error)?;
         if std::path::Path::new(&to) == src {
             return Ok(());
@@ -674,5 +856,31 @@ pub async fn batch_save_report(from: String, to: String) -> Result<()> {
         })
     })
     .await
-    .map_err(|e| BoundaryError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(joined)?
+}
+
+#[cfg(all(test, feature = "ipc-tests"))]
+mod tests {
+    use super::*;
+
+    /// A parser that panics must not take the app down: off the main
+    /// thread the panic is an internal error (without its message, which
+    /// may quote what was read), and the next command runs.
+    #[test]
+    fn a_panic_off_the_main_thread_is_an_internal_error_and_the_app_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = tauri::test::mock_app();
+        let store = crate::store::Store::open(&dir.path().join("cases.sqlite3")).unwrap();
+        app.manage(AppState::new(store));
+        let failed = tauri::async_runtime::block_on(off_main(app.handle(), |_| -> Result<()> {
+            panic!("a line of the bill: 6222 0000 1111 2222")
+        }))
+        .unwrap_err();
+        assert_eq!(failed.code, ErrorCode::Internal);
+        assert!(!failed.message.contains("6222"), "{}", failed.message);
+        let next = tauri::async_runtime::block_on(off_main(app.handle(), |s| {
+            Ok(s.store()?.list()?.len())
+        }));
+        assert_eq!(next, Ok(0), "the state is usable after the panic");
+    }
 }

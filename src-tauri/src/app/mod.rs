@@ -2,11 +2,12 @@
 //! the core; errors cross as `{ code, message, details? }`.
 
 pub mod commands;
+pub mod files;
 pub mod follow;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tauri::{Manager, Runtime};
 
@@ -35,6 +36,10 @@ pub struct AppState {
     /// Set by `batch_cancel`; the batch runner checks it between rows and
     /// each source before it starts.
     pub cancel_batch: AtomicBool,
+    /// The files the window may have read or written (see `files`).
+    pub grants: files::Grants,
+    /// The file dialogs: the native ones, set when the app starts.
+    pub dialogs: OnceLock<Arc<dyn files::Dialogs>>,
 }
 
 impl AppState {
@@ -48,7 +53,15 @@ impl AppState {
             follow_cancel: AtomicBool::new(false),
             lang: Mutex::new(system_lang()),
             cancel_batch: AtomicBool::new(false),
+            grants: files::Grants::default(),
+            dialogs: OnceLock::new(),
         }
+    }
+
+    /// Uses `dialogs` instead of the native ones (the command tests).
+    pub fn with_dialogs(self, dialogs: Arc<dyn files::Dialogs>) -> Self {
+        let _ = self.dialogs.set(dialogs);
+        self
     }
 
     pub fn lang(&self) -> Lang {
@@ -86,6 +99,16 @@ fn system_lang() -> Lang {
 pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
+        // A file dropped on the window may be read: the drop comes from
+        // the system, not from the page.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let state = window.state::<AppState>();
+                for p in paths {
+                    state.grants.allow_read(p);
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::presets,
@@ -124,7 +147,22 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::batch_run,
             commands::batch_cancel,
             commands::batch_save_report,
+            commands::choose_open_file,
+            commands::choose_save_file,
+            commands::reveal_file,
+            commands::open_mail,
         ])
+}
+
+/// The native dialogs; in a `test-dialogs` build (the e2e test's, never a
+/// release bundle) the scripted answers when `DAOZHANG_TEST_DIALOGS` names
+/// a file.
+fn dialogs(app: &tauri::AppHandle) -> Arc<dyn files::Dialogs> {
+    #[cfg(feature = "test-dialogs")]
+    if let Some(file) = std::env::var_os(files::Scripted::VAR) {
+        return Arc::new(files::Scripted(file.into()));
+    }
+    Arc::new(files::Native(app.clone()))
 }
 
 /// Starts the desktop app.
@@ -154,6 +192,7 @@ pub fn run() {
         );
     let app = setup(builder, AppState::new(store))
         .setup(|app| {
+            let _ = app.state::<AppState>().dialogs.set(dialogs(app.handle()));
             // The window is created hidden (no white flash); the front end
             // shows it after its first paint. If that never happens, show
             // it anyway so the user is not left with nothing.

@@ -203,7 +203,22 @@ export interface Backend {
   chooseEvidenceFile(filterName: string): Promise<string | null>;
   /** Files dragged over the window and dropped on it. */
   onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten>;
-  openUrl(url: string): Promise<void>;
+  /**
+   * Opens the mail app with the complaint (the user's edited subject and
+   * text). The backend builds the `mailto:` link, so nothing can be added
+   * to it (no `attach=`).
+   */
+  openMail(mail: MailRequest): Promise<void>;
+}
+
+/** What `openMail` sends: the complaint of a case to an audience in a language, as edited. */
+export interface MailRequest {
+  id: string;
+  audience: AudienceCode;
+  lang: Lang;
+  subject: string;
+  text: string;
+  now?: string | null;
 }
 
 /** Whether a rejection is the backend's error shape. */
@@ -380,16 +395,11 @@ export class TauriBackend implements Backend {
     const { listen } = await import('@tauri-apps/api/event');
     return call(() => listen<BatchProgress>(BATCH_PROGRESS, (event) => handler(event.payload)));
   }
-  async chooseOrdersFile(filterName: string) {
-    const { open } = await import('@tauri-apps/plugin-dialog');
-    const path = await call(() =>
-      open({ multiple: false, directory: false, filters: [{ name: filterName, extensions: ['csv', 'CSV', 'txt', 'TXT'] }] }),
-    );
-    return typeof path === 'string' ? path : null;
+  chooseOrdersFile(filterName: string) {
+    return this.invoke<string | null>('choose_open_file', { kind: 'orders', filterName });
   }
-  async revealPath(path: string) {
-    const { revealItemInDir } = await import('@tauri-apps/plugin-opener');
-    await call(() => revealItemInDir(path));
+  revealPath(path: string) {
+    return this.invoke<void>('reveal_file', { path });
   }
 
   async showWindow() {
@@ -400,20 +410,11 @@ export class TauriBackend implements Backend {
     const { writeText } = await import('@tauri-apps/plugin-clipboard-manager');
     await call(() => writeText(text));
   }
-  async chooseSavePath(defaultName: string, filters: SaveFilter[]) {
-    const { save } = await import('@tauri-apps/plugin-dialog');
-    return call(() => save({ defaultPath: defaultName, filters }));
+  chooseSavePath(defaultName: string, filters: SaveFilter[]) {
+    return this.invoke<string | null>('choose_save_file', { defaultName, filters });
   }
-  async chooseEvidenceFile(filterName: string) {
-    const { open } = await import('@tauri-apps/plugin-dialog');
-    const path = await call(() =>
-      open({
-        multiple: false,
-        directory: false,
-        filters: [{ name: filterName, extensions: EVIDENCE_EXTENSIONS }],
-      }),
-    );
-    return typeof path === 'string' ? path : null;
+  chooseEvidenceFile(filterName: string) {
+    return this.invoke<string | null>('choose_open_file', { kind: 'evidence', filterName });
   }
   async onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {
     const { getCurrentWebview } = await import('@tauri-apps/api/webview');
@@ -426,9 +427,15 @@ export class TauriBackend implements Backend {
       }),
     );
   }
-  async openUrl(url: string) {
-    const { openUrl } = await import('@tauri-apps/plugin-opener');
-    await call(() => openUrl(url));
+  openMail(mail: MailRequest) {
+    return this.invoke<void>('open_mail', {
+      id: mail.id,
+      audience: mail.audience,
+      lang: mail.lang,
+      subject: mail.subject,
+      text: mail.text,
+      now: mail.now ?? null,
+    });
   }
 }
 

@@ -160,9 +160,17 @@ export class ComplaintState {
 
   /** Opens the mail app with the subject and text, and keeps the message. */
   async mail() {
-    const url = `mailto:?subject=${encodeURIComponent(this.subject)}&body=${encodeURIComponent(this.text)}`;
+    const id = this.app.caseId;
+    if (!id) return;
     try {
-      await this.backend.openUrl(url);
+      await this.backend.openMail({
+        id,
+        audience: this.app.audience,
+        lang: this.app.complaintLang,
+        subject: this.subject,
+        text: this.text,
+        now: this.app.asOf,
+      });
     } catch {
       this.flash('error', t('complaint.mail_failed'));
       return;

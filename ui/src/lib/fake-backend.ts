@@ -12,7 +12,7 @@
 // the follow-up, the keychain, a batch's progress and a run cut short, the
 // exports' contents.
 
-import type { BatchOptions, Backend, EvidenceProgress, FileDrop, SaveFilter, Unlisten } from '$lib/backend';
+import type { BatchOptions, Backend, EvidenceProgress, FileDrop, MailRequest, SaveFilter, Unlisten } from '$lib/backend';
 import type { BatchCause } from '$lib/bindings/BatchCause';
 import type { BatchOutcome } from '$lib/bindings/BatchOutcome';
 import type { BatchPreview } from '$lib/bindings/BatchPreview';
@@ -497,7 +497,7 @@ export class FakeBackend implements Backend {
   readonly calls: { method: string; args: unknown[] }[] = [];
   readonly copied: string[] = [];
   readonly files = new Map<string, string>();
-  readonly openedUrls: string[] = [];
+  readonly openedMails: MailRequest[] = [];
   readonly cases = new Map<string, Stored>();
   /** Reports by order ID, replacing the built-in choice. */
   readonly reports = new Map<string, CheckReport>();
@@ -1366,9 +1366,9 @@ export class FakeBackend implements Backend {
     return this.step('chooseSavePath', [defaultName, filters], () => this.savePath);
   }
 
-  openUrl(url: string): Promise<void> {
-    return this.step('openUrl', [url], () => {
-      this.openedUrls.push(url);
+  openMail(mail: MailRequest): Promise<void> {
+    return this.step('openMail', [mail], () => {
+      this.openedMails.push(mail);
     });
   }
 }

@@ -221,6 +221,7 @@ export const ERROR_MESSAGE: Record<ErrorCode, Key> = {
   source_failed: 'error.source_failed',
   changed: 'error.changed',
   busy: 'error.busy',
+  not_chosen: 'error.not_chosen',
   internal: 'error.internal',
 };
 
