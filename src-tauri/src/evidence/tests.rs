@@ -263,6 +263,27 @@ fn a_cancelled_read_stops() {
     assert!(matches!(r, Err(EvidenceError::Cancelled)), "{r:?}");
 }
 
+/// A record whose number only upper-cases into the case's payment
+/// (`ſ`.to_uppercase() is `S`, one byte shorter) is no match, and naming a
+/// refund never slices the record's text at the case's byte length.
+#[test]
+fn a_long_s_in_a_trade_number_neither_matches_nor_panics() {
+    let mut case = douyin();
+    case.payments[0].id = "SS1".into();
+    let mut m = Matcher::new(&case);
+    let mut forged = Record::new(Format::AlipayApp, 1, SourceKind::Alipay);
+    forged.trade_no = Some("ſſ1_2".into());
+    m.consider(forged);
+    let mut refund = Record::new(Format::AlipayApp, 2, SourceKind::Alipay);
+    refund.trade_no = Some("ss1_2".into());
+    m.consider(refund);
+    let (cands, _) = m.finish();
+    assert_eq!(cands.len(), 1, "only the ASCII refund row matches");
+    assert!(cands[0].direct);
+    assert_eq!(cands[0].record.location, 2);
+    assert_eq!(cands[0].reasons[0].en, "a refund of payment SS1");
+}
+
 mod no_panic {
     use proptest::prelude::*;
 
