@@ -936,6 +936,87 @@ fn excel_progress_on_a_huge_stated_size_neither_overflows_nor_passes_it() {
     assert_eq!(last, size);
 }
 
+// ---------------------------------------------------------------- any workbook
+
+mod any_workbook {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof!["\\PC{0,16}", "[0-9.¥,\\-/ :]{0,12}", Just(String::new())]
+    }
+
+    fn row() -> impl Strategy<Value = Row> {
+        (
+            [cell(), cell(), cell(), cell(), cell()],
+            [cell(), cell(), cell(), cell()],
+        )
+            .prop_map(
+                |(
+                    [time, counterparty, item, in_out, method],
+                    [status, trade_no, merchant_no, amount],
+                )| {
+                    let amount = if amount.parse::<f64>().is_ok_and(|a| a.is_finite()) {
+                        amount
+                    } else {
+                        "0.01".into()
+                    };
+                    Row {
+                        time,
+                        counterparty,
+                        item,
+                        in_out,
+                        amount,
+                        method,
+                        status,
+                        trade_no,
+                        merchant_no,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A WeChat Excel bill of rows of arbitrary Unicode: records or a
+        /// typed error, never a panic.
+        #[test]
+        fn arbitrary_cells_in_an_excel_bill(rows in proptest::collection::vec(row(), 0..6)) {
+            let _g = shared();
+            let book = bills::wechat_xlsx(&rows);
+            let _ = scan(&book, &live());
+        }
+
+        /// A real workbook with arbitrary bytes changed, or cut anywhere:
+        /// a typed error or a scan, never a panic; progress stays within
+        /// the size.
+        #[test]
+        fn a_damaged_excel_bill_is_an_error_not_a_panic(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            cut_it in any::<bool>(),
+        ) {
+            let _g = shared();
+            let case = live();
+            let mut book = bills::wechat_xlsx(&wechat_rows(20, 3, &[live_row(&case)]));
+            for (at, b) in edits {
+                let i = at.index(book.len());
+                book[i] = b;
+            }
+            if cut_it {
+                book.truncate(cut.index(book.len()));
+            }
+            let size = book.len() as u64;
+            let _ = scan_reader(std::io::Cursor::new(book), size, &case, &mut |done, total| {
+                assert!(done <= total, "progress {done} of {total}");
+                true
+            });
+        }
+    }
+}
+
 // ---------------------------------------------------------------- the case file
 
 #[test]
