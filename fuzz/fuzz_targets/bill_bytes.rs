@@ -17,7 +17,9 @@ static CASE: LazyLock<Case> = LazyLock::new(|| {
 
 fuzz_target!(|data: &[u8]| {
     let _ = detect(data);
-    let _ = scan_reader(Cursor::new(data), data.len() as u64, &CASE, &mut |_, _| true);
+    let _ = scan_reader(Cursor::new(data), data.len() as u64, &CASE, &mut |_, _| {
+        true
+    });
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = scan_text(text, &CASE);
     }

@@ -9,8 +9,14 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let size = data.len() as u64;
-    let _ = wechat::parse_xlsx(Cursor::new(data), size, china(), &mut |_| Ok(()), &mut |done, total| {
-        assert!(done <= total, "progress {done} of {total}");
-        true
-    });
+    let _ = wechat::parse_xlsx(
+        Cursor::new(data),
+        size,
+        china(),
+        &mut |_| Ok(()),
+        &mut |done, total| {
+            assert!(done <= total, "progress {done} of {total}");
+            true
+        },
+    );
 });
