@@ -897,6 +897,109 @@ pub fn wechat_xlsx_with(
     build().expect("the generated workbook is valid")
 }
 
+// ---------------------------------------------------------------- hostile inputs
+
+/// A stream of `len` bytes: `head`, then `unit` over and over (cut at
+/// `len`), made as it is read: a test reads gigabytes without writing them.
+pub struct Synthetic {
+    head: Vec<u8>,
+    unit: Vec<u8>,
+    len: u64,
+    pos: u64,
+}
+
+impl Synthetic {
+    pub fn new(head: Vec<u8>, unit: &[u8], len: u64) -> Self {
+        assert!(!unit.is_empty(), "a unit to repeat");
+        Synthetic {
+            head,
+            unit: unit.to_vec(),
+            len,
+            pos: 0,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl io::Read for Synthetic {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() && self.pos < self.len {
+            let head = self.head.len() as u64;
+            let (src, at) = if self.pos < head {
+                (&self.head, self.pos as usize)
+            } else {
+                let u = self.unit.len() as u64;
+                (&self.unit, ((self.pos - head) % u) as usize)
+            };
+            let take = (src.len() - at)
+                .min(buf.len() - n)
+                .min((self.len - self.pos) as usize);
+            buf[n..n + take].copy_from_slice(&src[at..at + take]);
+            n += take;
+            self.pos += take as u64;
+        }
+        Ok(n)
+    }
+}
+
+impl io::Seek for Synthetic {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            io::SeekFrom::Start(p) => Some(p),
+            io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::other("seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+/// The shared strings part of a workbook.
+pub const SHARED_STRINGS: &str = "xl/sharedStrings.xml";
+
+/// A WeChat Pay Excel bill whose shared strings unpack to `unpacked` bytes
+/// (one text of `A`s, real SpreadsheetML around it): a zip bomb of a few MB
+/// for gigabytes.
+pub fn wechat_xlsx_bomb(unpacked: u32) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let base = wechat_xlsx(&[Row::wechat_filler(0)]);
+    let mut src = zip::ZipArchive::new(io::Cursor::new(base)).expect("our own workbook");
+    let mut out = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let head = b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" uniqueCount=\"1\"><si><t>";
+    let tail = b"</t></si></sst>";
+    for i in 0..src.len() {
+        let part = src.by_index_raw(i).expect("a part");
+        if part.name().expect("a name") != SHARED_STRINGS {
+            out.raw_copy_file(part).expect("copied");
+            continue;
+        }
+        drop(part);
+        let options = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9));
+        out.start_file(SHARED_STRINGS, options).expect("started");
+        out.write_all(head).expect("written");
+        let fill = (unpacked as usize).saturating_sub(head.len() + tail.len());
+        let chunk = vec![b'A'; 1 << 20];
+        let mut left = fill;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            out.write_all(&chunk[..n]).expect("written");
+            left -= n;
+        }
+        out.write_all(tail).expect("written");
+    }
+    out.finish().expect("finished").into_inner()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

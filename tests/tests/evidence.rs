@@ -11,7 +11,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration};
 use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, SourceKind, Via};
-use daozhang::evidence::{EvidenceError, EvidenceScan, Format, scan_file};
+use daozhang::evidence::{EvidenceError, EvidenceScan, Format, scan_file, scan_reader};
 use daozhang::store::Store;
 use daozhang_tests::bills::{self, Row};
 use rust_decimal::{Decimal, dec};
@@ -816,6 +816,205 @@ fn a_200_mb_alipay_export_is_read_in_bounded_memory() {
         "rows are streamed, not held: the peak grew {growth_mib} MiB reading {} MiB",
         size >> 20
     );
+}
+
+// ---------------------------------------------------------------- hostile files
+
+/// Runs `f` alone and says by how many MiB it raised the process's peak
+/// resident memory.
+fn peak_growth_mib<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let base = if reset {
+        status_kib("VmRSS:")
+    } else {
+        status_kib("VmHWM:")
+    };
+    let out = f();
+    (out, status_kib("VmHWM:").saturating_sub(base) / 1024)
+}
+
+const TWO_GB: u64 = 2 << 30;
+
+#[test]
+fn a_2_gb_csv_bill_that_is_one_line_is_refused_in_bounded_memory() {
+    let _g = HEAVY.write().unwrap_or_else(|e| e.into_inner());
+    // The real preamble and header, then one line of 2 GB, made as read.
+    let input = bills::Synthetic::new(bills::wechat_csv(&[]), b"x", TWO_GB);
+    let size = input.len();
+    let mut read = 0;
+    let (r, growth) = peak_growth_mib(|| {
+        scan_reader(input, size, &live(), &mut |done, _| {
+            read = done;
+            true
+        })
+    });
+    match r {
+        Err(e @ EvidenceError::RecordTooLong { line: 18, .. }) => {
+            assert!(e.text().en.contains("Line 18"), "{}", e.text().en);
+            assert!(e.text().zh_cn.contains("第 18 行"), "{}", e.text().zh_cn);
+        }
+        other => panic!("a 2 GB line is refused: {other:?}"),
+    }
+    assert!(read < 64 << 20, "refused early, after {read} bytes");
+    assert!(
+        growth < 64,
+        "the line was not held: the peak grew {growth} MiB"
+    );
+}
+
+#[test]
+fn millions_of_short_lines_are_counted_not_listed() {
+    let _g = HEAVY.write().unwrap_or_else(|e| e.into_inner());
+    // After the header, one real row, then 16 million lines of one cell.
+    let mut head = bills::wechat_csv(&[live_row(&live())]);
+    let lines: u64 = 16_000_000;
+    let len = head.len() as u64 + 2 * lines;
+    head.shrink_to_fit();
+    let input = bills::Synthetic::new(head, b"1\n", len);
+    let (r, growth) = peak_growth_mib(|| scan_reader(input, len, &live(), &mut |_, _| true));
+    let s = r.expect("the real row is read");
+    assert_eq!(s.summary.rows, 1);
+    assert!(
+        warnings(&s)
+            .iter()
+            .any(|w| w.starts_with(&format!("{lines} lines have too few columns"))),
+        "{:?}",
+        warnings(&s)
+    );
+    assert!(
+        growth < 32,
+        "short lines are counted, not kept one by one: the peak grew {growth} MiB"
+    );
+}
+
+#[test]
+fn an_excel_bill_whose_shared_strings_unpack_to_2_gb_is_refused_unread() {
+    let bomb = bills::wechat_xlsx_bomb(TWO_GB as u32);
+    assert!(bomb.len() < 16 << 20, "a bomb of a few MB: {}", bomb.len());
+    let _g = HEAVY.write().unwrap_or_else(|e| e.into_inner());
+    let size = bomb.len() as u64;
+    let (r, growth) = peak_growth_mib(|| {
+        scan_reader(std::io::Cursor::new(&bomb), size, &live(), &mut |_, _| true)
+    });
+    match r {
+        Err(e @ EvidenceError::WorkbookTooLarge { .. }) => {
+            assert!(
+                e.text().en.contains(bills::SHARED_STRINGS),
+                "{}",
+                e.text().en
+            );
+            assert!(e.text().zh_cn.contains("解压后超过"), "{}", e.text().zh_cn);
+        }
+        other => panic!("the zip bomb is refused: {other:?}"),
+    }
+    assert!(
+        growth < 64,
+        "nothing was inflated into memory: {growth} MiB"
+    );
+}
+
+#[test]
+fn excel_progress_on_a_huge_stated_size_neither_overflows_nor_passes_it() {
+    let _g = shared();
+    let case = live();
+    let rows = wechat_rows(1100, 5, &[live_row(&case)]);
+    let book = bills::wechat_xlsx(&rows);
+    let size = u64::MAX / 4;
+    let mut last = 0;
+    let s = scan_reader(
+        std::io::Cursor::new(book),
+        size,
+        &case,
+        &mut |done, total| {
+            assert!(done <= total, "progress {done} of {total}");
+            last = done;
+            true
+        },
+    )
+    .expect("the bill reads");
+    assert_eq!(s.summary.rows, 1101);
+    assert_eq!(last, size);
+}
+
+// ---------------------------------------------------------------- any workbook
+
+mod any_workbook {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof!["\\PC{0,16}", "[0-9.¥,\\-/ :]{0,12}", Just(String::new())]
+    }
+
+    fn row() -> impl Strategy<Value = Row> {
+        (
+            [cell(), cell(), cell(), cell(), cell()],
+            [cell(), cell(), cell(), cell()],
+        )
+            .prop_map(
+                |(
+                    [time, counterparty, item, in_out, method],
+                    [status, trade_no, merchant_no, amount],
+                )| {
+                    let amount = if amount.parse::<f64>().is_ok_and(|a| a.is_finite()) {
+                        amount
+                    } else {
+                        "0.01".into()
+                    };
+                    Row {
+                        time,
+                        counterparty,
+                        item,
+                        in_out,
+                        amount,
+                        method,
+                        status,
+                        trade_no,
+                        merchant_no,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A WeChat Excel bill of rows of arbitrary Unicode: records or a
+        /// typed error, never a panic.
+        #[test]
+        fn arbitrary_cells_in_an_excel_bill(rows in proptest::collection::vec(row(), 0..6)) {
+            let _g = shared();
+            let book = bills::wechat_xlsx(&rows);
+            let _ = scan(&book, &live());
+        }
+
+        /// A real workbook with arbitrary bytes changed, or cut anywhere:
+        /// a typed error or a scan, never a panic; progress stays within
+        /// the size.
+        #[test]
+        fn a_damaged_excel_bill_is_an_error_not_a_panic(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            cut_it in any::<bool>(),
+        ) {
+            let _g = shared();
+            let case = live();
+            let mut book = bills::wechat_xlsx(&wechat_rows(20, 3, &[live_row(&case)]));
+            for (at, b) in edits {
+                let i = at.index(book.len());
+                book[i] = b;
+            }
+            if cut_it {
+                book.truncate(cut.index(book.len()));
+            }
+            let size = book.len() as u64;
+            let _ = scan_reader(std::io::Cursor::new(book), size, &case, &mut |done, total| {
+                assert!(done <= total, "progress {done} of {total}");
+                true
+            });
+        }
+    }
 }
 
 // ---------------------------------------------------------------- the case file

@@ -84,6 +84,11 @@ pub fn parse_zone(input: &str) -> Option<FixedOffset> {
         b'-' => (-1, &body[1..]),
         _ => return None,
     };
+    // Digits (and one colon) only: a length in bytes then is one in
+    // characters, so `+1é1` is refused instead of sliced inside the `é`.
+    if rest.is_empty() || rest.len() > 5 || !rest.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+        return None;
+    }
     let (h, m) = match rest.split_once(':') {
         Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
         None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
@@ -253,6 +258,44 @@ mod tests {
         assert_eq!(parse_zone("-0500"), FixedOffset::west_opt(5 * 3600));
         assert_eq!(parse_zone("Mars/Olympus"), None);
         assert_eq!(parse_zone("+25:00"), None);
+    }
+
+    #[test]
+    fn a_zone_with_a_multibyte_character_is_refused_not_sliced() {
+        for s in ["+1é1", "UTC-é11", "+é", "+０８００", "+08:0é"] {
+            assert_eq!(parse_zone(s), None, "{s:?}");
+        }
+        assert_eq!(parse_zone("+0800"), Some(china()), "four digits still read");
+    }
+
+    proptest::proptest! {
+        /// Any text: an offset or `None`, never a panic; an offset read is
+        /// within ±14 h.
+        #[test]
+        fn any_zone_text_is_an_offset_or_none(s in "(?s).{0,24}") {
+            if let Some(z) = parse_zone(&s) {
+                proptest::prop_assert!(z.local_minus_utc().abs() <= 14 * 3600 + 59 * 60);
+            }
+        }
+
+        #[test]
+        fn zone_like_text_is_an_offset_or_none(s in "(UTC|GMT)?[+\\-]?[0-9:é０-９]{0,6}") {
+            let _ = parse_zone(&s);
+        }
+
+        /// Any text as a time, with or without the order's day: a moment or
+        /// `None`, never a panic.
+        #[test]
+        fn any_time_text_is_a_moment_or_none(s in "(?s).{0,80}", offset in -50_400i32..=50_400) {
+            let zone = FixedOffset::east_opt(offset).expect("within ±14 h");
+            let _ = parse_moment(&s, zone, None);
+            let _ = parse_moment(&s, zone, NaiveDate::from_ymd_opt(2026, 11, 21));
+        }
+
+        #[test]
+        fn time_like_text_is_a_moment_or_none(s in "[0-9０-９:：\\-－/／T .Z+年月日]{0,40}") {
+            let _ = parse_moment(&s, china(), NaiveDate::from_ymd_opt(2026, 11, 21));
+        }
     }
 
     #[test]

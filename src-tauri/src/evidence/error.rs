@@ -48,6 +48,15 @@ pub enum EvidenceError {
         limit: u64,
         what: Bilingual,
     },
+    /// One CSV record is longer than any bill's row (a file that is one
+    /// huge line): refused before it is held in memory.
+    #[error("line {line} is longer than {limit} bytes")]
+    RecordTooLong { line: u64, limit: u64 },
+    /// A part of the workbook inflates beyond what any bill needs, or
+    /// compresses far better than a spreadsheet does (a zip bomb): refused
+    /// before the workbook reader opens it.
+    #[error("the Excel file's part {part} would unpack to more than {limit} bytes")]
+    WorkbookTooLarge { part: String, limit: u64 },
     #[error("cancelled")]
     Cancelled,
 }
@@ -174,6 +183,26 @@ impl EvidenceError {
                     what.en,
                     bytes / 1024,
                     limit / 1024
+                ),
+            ),
+            EvidenceError::RecordTooLong { line, limit } => Bilingual::new(
+                format!(
+                    "第 {line} 行超过 {} KB，账单的一行不会这么长：这不是 App 导出的原始账单，或文件已损坏。请重新导出。",
+                    limit / 1024
+                ),
+                format!(
+                    "Line {line} is longer than {} KB, far more than any bill's row: this is not the bill as the app exported it, or the file is damaged. Export it again.",
+                    limit / 1024
+                ),
+            ),
+            EvidenceError::WorkbookTooLarge { part, limit } => Bilingual::new(
+                format!(
+                    "这个 Excel 文件里的 {part} 解压后超过 {} MB，或压缩比异常：不是微信导出的账单（可能是恶意构造的压缩包），已拒绝读取。请使用微信导出的原始文件。",
+                    limit >> 20
+                ),
+                format!(
+                    "The part {part} of this Excel file would unpack to more than {} MB, or compresses far better than any spreadsheet: it is not a bill as WeChat exports it (it may be a crafted archive) and was not opened. Use the file exactly as WeChat exported it.",
+                    limit >> 20
                 ),
             ),
             EvidenceError::Cancelled => Bilingual::new("已取消读取。", "Reading was cancelled."),

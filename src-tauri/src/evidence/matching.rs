@@ -38,7 +38,8 @@ pub const KEEP_DIRECT: usize = 50;
 
 pub struct Matcher<'c> {
     case: &'c Case,
-    ids: Vec<(String, IdKind)>,
+    /// The case's numbers: normalised, as the case writes them, and which.
+    ids: Vec<(String, String, IdKind)>,
     hints: Vec<String>,
     direct: Vec<EvidenceCandidate>,
     ranked: Vec<EvidenceCandidate>,
@@ -53,9 +54,13 @@ enum IdKind {
 
 impl<'c> Matcher<'c> {
     pub fn new(case: &'c Case) -> Self {
-        let mut ids = vec![(norm(&case.order_id), IdKind::Order)];
-        ids.extend(case.payments.iter().map(|p| (norm(&p.id), IdKind::Payment)));
-        ids.retain(|(id, _)| !id.is_empty());
+        let mut ids = vec![(norm(&case.order_id), case.order_id.clone(), IdKind::Order)];
+        ids.extend(
+            case.payments
+                .iter()
+                .map(|p| (norm(&p.id), p.id.trim().to_owned(), IdKind::Payment)),
+        );
+        ids.retain(|(id, _, _)| !id.is_empty());
         let mut hints: Vec<String> = case.platform.preset().merchants.clone();
         hints.extend(case.merchant.iter().cloned());
         hints.extend(case.platform.name.iter().cloned());
@@ -146,7 +151,7 @@ impl<'c> Matcher<'c> {
     fn direct_reason(&self, r: &Record) -> Option<Bilingual> {
         for field in [&r.trade_no, &r.merchant_order_no].into_iter().flatten() {
             let f = norm(field);
-            for (id, kind) in &self.ids {
+            for (id, own, kind) in &self.ids {
                 if f == *id {
                     return Some(match kind {
                         IdKind::Order => Bilingual::new(
@@ -164,9 +169,11 @@ impl<'c> Matcher<'c> {
                     && f.strip_prefix(id.as_str())
                         .is_some_and(|rest| rest.starts_with('_'))
                 {
+                    // Named as the case writes it: the record's own text
+                    // need not have the same length as its normalised form.
                     return Some(Bilingual::new(
-                        format!("是支付单号 {} 的退款记录", &field[..id.len()]),
-                        format!("a refund of payment {}", &field[..id.len()]),
+                        format!("是支付单号 {own} 的退款记录"),
+                        format!("a refund of payment {own}"),
                     ));
                 }
             }
@@ -318,8 +325,11 @@ fn channel(r: &Record) -> Option<SourceKind> {
     None
 }
 
+/// IDs are ASCII: only ASCII letters are folded, so `ſ` (which Unicode
+/// upper-cases to `S`) never passes for an `S`, and the normalised ID has
+/// the byte length of the original.
 fn norm(id: &str) -> String {
-    id.trim().to_uppercase()
+    id.trim().to_ascii_uppercase()
 }
 
 /// What an accepted record adds to the case: the source's own words, what

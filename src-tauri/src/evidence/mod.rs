@@ -312,7 +312,30 @@ fn scan_path(
     if meta.is_dir() {
         return Err(EvidenceError::NotAFile);
     }
-    let mut file = File::open(path).map_err(io)?;
+    let file = File::open(path).map_err(io)?;
+    scan_input(file, meta.len(), case, progress)
+}
+
+/// Reads `input` of `size` bytes (a file, or anything else that reads and
+/// seeks) of any supported format against `case`, as [`scan_file`] does:
+/// streamed, in bounded memory whatever its size. `progress` is told the
+/// bytes read so far and may cancel.
+pub fn scan_reader<R: Read + Seek>(
+    input: R,
+    size: u64,
+    case: &Case,
+    progress: &mut Progress<'_>,
+) -> Result<EvidenceScan, EvidenceError> {
+    scan_input(input, size, case, progress)
+}
+
+fn scan_input<R: Read + Seek>(
+    mut file: R,
+    size: u64,
+    case: &Case,
+    progress: &mut Progress<'_>,
+) -> Result<EvidenceScan, EvidenceError> {
+    let io = |e: std::io::Error| EvidenceError::io(Path::new(""), e);
     let mut head = Vec::with_capacity(detect::HEAD_BYTES);
     (&mut file)
         .take(detect::HEAD_BYTES as u64)
@@ -320,7 +343,6 @@ fn scan_path(
         .map_err(io)?;
     let format = detect(&head)?;
     file.seek(SeekFrom::Start(0)).map_err(io)?;
-    let size = meta.len();
     let zone = case.zone();
     match format {
         Format::WechatXlsx => scan_with(format, size, case, |sink| {
@@ -343,7 +365,7 @@ fn scan_path(
                 });
             }
             let mut text = String::new();
-            decode::decoder(&head, file)?
+            decode::decoder(&head, file.take(MAX_TEXT_BYTES))?
                 .read_to_string(&mut text)
                 .map_err(io)?;
             scan_text_as(format, &text, case)

@@ -59,7 +59,9 @@ pub(crate) struct Table<'s, 'a> {
     map: Option<Vec<Option<usize>>>,
     in_footer: bool,
     summary: Summary,
-    short: Vec<u64>,
+    /// Lines with too few columns: how many, the first and the last. A
+    /// count, not a list: a file of millions of short lines stays small.
+    short: (u64, Option<u64>, u64),
     bad_time: (u64, Option<u64>),
     bad_amount: (u64, Option<u64>),
     last_line: u64,
@@ -74,7 +76,7 @@ impl<'s, 'a> Table<'s, 'a> {
             map: None,
             in_footer: false,
             summary: Summary::default(),
-            short: Vec::new(),
+            short: (0, None, 0),
             bad_time: (0, None),
             bad_amount: (0, None),
             last_line: 0,
@@ -102,7 +104,9 @@ impl<'s, 'a> Table<'s, 'a> {
             .max()
             .map_or(0, |m| m + 1);
         if cells.len() < needed {
-            self.short.push(line);
+            self.short.0 += 1;
+            self.short.1.get_or_insert(line);
+            self.short.2 = line;
             return Ok(());
         }
         let cols = Cols { cells, map };
@@ -184,23 +188,17 @@ impl<'s, 'a> Table<'s, 'a> {
             });
         }
         let s = &mut self.summary;
-        if let Some(&last) = self.short.last() {
-            if last == self.last_line && self.short.len() == 1 {
+        if let (n, Some(first), last) = self.short {
+            if last == self.last_line && n == 1 {
                 s.warn(
                     format!("最后一行（第 {last} 行）不完整：文件可能在导出或复制时被截断，之前的记录已读取。"),
                     format!("The last line ({last}) is cut short: the file seems truncated. The records before it were read."),
                 );
             } else {
                 s.warn(
+                    format!("{n} 行的列数不够，已跳过（第一处：第 {first} 行）。"),
                     format!(
-                        "{} 行的列数不够，已跳过（第一处：第 {} 行）。",
-                        self.short.len(),
-                        self.short[0]
-                    ),
-                    format!(
-                        "{} lines have too few columns and were skipped (first: line {}).",
-                        self.short.len(),
-                        self.short[0]
+                        "{n} lines have too few columns and were skipped (first: line {first})."
                     ),
                 );
             }
@@ -229,7 +227,7 @@ pub(crate) fn read_csv<R: std::io::Read>(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(input);
+        .from_reader(RecordCap::new(input, MAX_RECORD_BYTES));
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -249,6 +247,12 @@ fn csv_error(e: csv::Error) -> EvidenceError {
         csv::ErrorKind::Io(io) => {
             if io.to_string() == super::decode::CANCELLED {
                 EvidenceError::Cancelled
+            } else if let Some(long) = io.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>())
+            {
+                EvidenceError::RecordTooLong {
+                    line: long.line,
+                    limit: long.limit,
+                }
             } else {
                 EvidenceError::Io {
                     path: String::new(),
@@ -263,5 +267,101 @@ fn csv_error(e: csv::Error) -> EvidenceError {
             path: String::new(),
             source: std::io::Error::other(format!("{other:?}")),
         },
+    }
+}
+
+/// The longest record (CSV line, or lines inside one quoted field) read.
+/// A bill's row is a few hundred bytes; the CSV reader holds a whole record
+/// in memory, so a file that is one multi-gigabyte line is refused here.
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+
+/// Why a read stopped: record `line` passed `limit` bytes.
+#[derive(Debug)]
+struct RecordTooLong {
+    line: u64,
+    limit: u64,
+}
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "record {} is longer than {} bytes",
+            self.line, self.limit
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+/// Passes UTF-8 text on, failing once one record grows past `limit`
+/// bytes. It follows the CSV reader's quoting (a quote opens a quoted field
+/// only at the start of a field; inside one, `""` is a quote and line
+/// breaks do not end the record), so a quoted field spanning many lines is
+/// one record too, and a stray `"` inside a plain field (`5" 披萨`) is text.
+/// `\r`, `\n` and `\r\n` end lines, as for the reader.
+struct RecordCap<R> {
+    inner: R,
+    limit: u64,
+    in_record: u64,
+    state: Quoting,
+    line: u64,
+    after_cr: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Plain,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl<R> RecordCap<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        RecordCap {
+            inner,
+            limit,
+            in_record: 0,
+            state: Quoting::FieldStart,
+            line: 1,
+            after_cr: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for RecordCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            let line_break = b == b'\r' || b == b'\n';
+            if b == b'\r' || (b == b'\n' && !self.after_cr) {
+                self.line += 1;
+            }
+            self.after_cr = b == b'\r';
+            self.state = match (self.state, b) {
+                (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+                (Quoting::Quoted, _) => Quoting::Quoted,
+                (Quoting::FieldStart | Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+                (_, b',') => Quoting::FieldStart,
+                (_, _) if line_break => {
+                    self.in_record = 0;
+                    self.state = Quoting::FieldStart;
+                    continue;
+                }
+                _ => Quoting::Plain,
+            };
+            self.in_record += 1;
+            if self.in_record > self.limit {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    RecordTooLong {
+                        line: self.line,
+                        limit: self.limit,
+                    },
+                ));
+            }
+        }
+        Ok(n)
     }
 }

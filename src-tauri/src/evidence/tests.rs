@@ -263,6 +263,27 @@ fn a_cancelled_read_stops() {
     assert!(matches!(r, Err(EvidenceError::Cancelled)), "{r:?}");
 }
 
+/// A record whose number only upper-cases into the case's payment
+/// (`ſ`.to_uppercase() is `S`, one byte shorter) is no match, and naming a
+/// refund never slices the record's text at the case's byte length.
+#[test]
+fn a_long_s_in_a_trade_number_neither_matches_nor_panics() {
+    let mut case = douyin();
+    case.payments[0].id = "SS1".into();
+    let mut m = Matcher::new(&case);
+    let mut forged = Record::new(Format::AlipayApp, 1, SourceKind::Alipay);
+    forged.trade_no = Some("ſſ1_2".into());
+    m.consider(forged);
+    let mut refund = Record::new(Format::AlipayApp, 2, SourceKind::Alipay);
+    refund.trade_no = Some("ss1_2".into());
+    m.consider(refund);
+    let (cands, _) = m.finish();
+    assert_eq!(cands.len(), 1, "only the ASCII refund row matches");
+    assert!(cands[0].direct);
+    assert_eq!(cands[0].record.location, 2);
+    assert_eq!(cands[0].reasons[0].en, "a refund of payment SS1");
+}
+
 mod no_panic {
     use proptest::prelude::*;
 
@@ -292,6 +313,65 @@ mod no_panic {
         #[test]
         fn any_text_pasted(text in ".{0,600}") {
             let _ = scan_text(&text, &douyin());
+        }
+
+        /// Bill rows of arbitrary Unicode cells after each real header,
+        /// through each bill parser: records or a typed error, and every
+        /// record read is counted.
+        #[test]
+        fn arbitrary_cells_in_every_bill_layout(
+            rows in proptest::collection::vec(proptest::collection::vec("(?s)[^,\n]{0,24}|\\PC{0,8}", 0..14), 0..12),
+        ) {
+            let body: String = rows.iter().map(|r| r.join(",") + "\n").collect();
+            let zone = crate::domain::time::china();
+            let alipay = alipay_app(&[], 0);
+            let (alipay, _, _) = GB18030.decode(&alipay);
+            for (format, head) in [
+                (Format::AlipayApp, alipay.into_owned()),
+                (Format::AlipayWeb, "支付宝交易记录明细查询\n交易号,交易创建时间,金额（元）,交易状态,付款时间,商家订单号,交易对方,商品名称,收/支,资金状态\n".to_owned()),
+                (Format::WechatCsv, wechat_csv(&[], 0)),
+            ] {
+                let text = head + &body;
+                let mut sent = 0u64;
+                let mut sink = |r: Record| {
+                    assert_eq!(r.format, format);
+                    sent += 1;
+                    Ok(())
+                };
+                let got = match format {
+                    Format::WechatCsv => wechat::parse_csv(text.as_bytes(), zone, &mut sink),
+                    _ => alipay::parse(format, text.as_bytes(), zone, &mut sink),
+                };
+                if let Ok(summary) = got {
+                    prop_assert_eq!(summary.rows, sent);
+                }
+            }
+        }
+
+        /// Arbitrary numbers in a record against arbitrary case numbers
+        /// (letters whose upper case is longer or shorter included): a
+        /// candidate or none, never a panic, and a direct match always
+        /// carries the case's number in ASCII-folded form.
+        #[test]
+        fn the_matcher_takes_any_numbers(
+            payment in "[Ssſ1ßİı]{1,4}|[A-Za-z0-9ſßİıﬀ]{1,10}",
+            trade in "[Ssſ1_ßİı]{0,8}|[A-Za-z0-9ſßİıﬀ_]{0,14}|\\PC{0,14}",
+            merchant in "[^0-9]{0,14}",
+        ) {
+            let mut case = douyin();
+            case.payments[0].id = payment.clone();
+            let mut m = Matcher::new(&case);
+            let mut r = Record::new(Format::AlipayApp, 1, SourceKind::Alipay);
+            r.trade_no = Some(trade.clone());
+            r.merchant_order_no = Some(merchant);
+            m.consider(r);
+            let mut refund = Record::new(Format::AlipayApp, 2, SourceKind::Alipay);
+            refund.trade_no = Some(format!("{trade}_{payment}"));
+            m.consider(refund);
+            for c in m.finish().0.iter().filter(|c| c.direct) {
+                let n = c.record.trade_no.as_deref().unwrap_or("").to_ascii_uppercase();
+                prop_assert!(n.starts_with(&payment.to_ascii_uppercase()), "{:?}", c.record);
+            }
         }
     }
 }

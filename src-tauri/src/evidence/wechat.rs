@@ -84,6 +84,8 @@ fn read_xlsx<R: Read + Seek>(
     let workbook_error = |e: calamine::XlsxError| EvidenceError::Workbook {
         detail: e.to_string(),
     };
+    let mut input = input;
+    check_parts(&mut input)?;
     let mut book: Xlsx<R> = Xlsx::new(input).map_err(workbook_error)?;
     let Some(sheet) = book.sheet_names().first().cloned() else {
         return Err(EvidenceError::Unrecognised {
@@ -117,7 +119,7 @@ fn read_xlsx<R: Read + Seek>(
         if row_no != Some(r) {
             if let Some(n) = row_no {
                 flush(&mut table, n, &mut row)?;
-                if n % 1024 == 0 && !progress(size * u64::from(n) / last_row, size) {
+                if n % 1024 == 0 && !progress(share(size, u64::from(n), last_row), size) {
                     return Err(EvidenceError::Cancelled);
                 }
             }
@@ -137,6 +139,74 @@ fn read_xlsx<R: Read + Seek>(
     }
     progress(size, size);
     table.finish()
+}
+
+/// `size` × `n` / `of`, without overflow and never past `size` (the sheet's
+/// declared dimensions may be smaller than the rows it holds).
+fn share(size: u64, n: u64, of: u64) -> u64 {
+    let done = u128::from(size) * u128::from(n.min(of)) / u128::from(of.max(1));
+    u64::try_from(done).unwrap_or(size)
+}
+
+/// The most any part but a worksheet may unpack to: calamine holds the
+/// shared strings (every distinct text of the bill) and the other parts
+/// whole. A year of WeChat Pay bills is a few MB of them.
+pub const MAX_PART_BYTES: u64 = 256 << 20;
+/// The most a worksheet may unpack to (it is streamed cell by cell; a
+/// bill of a million rows is about 400 MB of XML).
+pub const MAX_SHEET_BYTES: u64 = 1 << 30;
+/// Spreadsheet XML deflates about 5–20×; a zip bomb about 1000×.
+const MAX_RATIO: u64 = 200;
+/// Parts smaller than this may compress as well as they like.
+const RATIO_FREE: u64 = 1 << 20;
+/// An Excel bill has about a dozen parts.
+const MAX_PARTS: usize = 10_000;
+
+/// Refuses a workbook any of whose parts would unpack to more than a bill
+/// needs, or compresses like a zip bomb, before calamine opens it, by the
+/// sizes the zip's central directory declares. A part that understates its
+/// size is stopped by the zip reader itself once it passes the declared
+/// size ("larger than its declared uncompressed size").
+fn check_parts<R: Read + Seek>(input: &mut R) -> Result<(), EvidenceError> {
+    let workbook_error = |e: zip::result::ZipError| EvidenceError::Workbook {
+        detail: e.to_string(),
+    };
+    let mut zip = zip::ZipArchive::new(&mut *input).map_err(workbook_error)?;
+    if zip.len() > MAX_PARTS {
+        return Err(EvidenceError::Workbook {
+            detail: format!("{} parts, at most {MAX_PARTS}", zip.len()),
+        });
+    }
+    let fits = |out: u64, packed: u64, limit: u64| {
+        out <= limit && (out <= RATIO_FREE || out / packed.max(1) <= MAX_RATIO)
+    };
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(workbook_error)?;
+        let name: String = part
+            .name()
+            .map(|n| n.chars().take(80).collect())
+            .unwrap_or_else(|_| format!("#{}", i + 1));
+        let limit = if name.starts_with("xl/worksheets/") {
+            MAX_SHEET_BYTES
+        } else {
+            MAX_PART_BYTES
+        };
+        let too_large = || EvidenceError::WorkbookTooLarge {
+            part: name.clone(),
+            limit,
+        };
+        let packed = part.compressed_size();
+        if !fits(part.size(), packed, limit) {
+            return Err(too_large());
+        }
+    }
+    drop(zip);
+    input
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| EvidenceError::Workbook {
+            detail: e.to_string(),
+        })?;
+    Ok(())
 }
 
 /// `(0, 0)` → `A1`.
@@ -177,6 +247,13 @@ fn cell_text(v: &DataRef<'_>, zone: FixedOffset) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_shares_never_overflow_nor_pass_the_size() {
+        assert_eq!(share(u64::MAX, 1 << 20, 1 << 21), u64::MAX / 2);
+        assert_eq!(share(1000, 5000, 10), 1000, "more rows than declared");
+        assert!(share(1000, 1, 0) <= 1000, "no rows declared");
+    }
 
     #[test]
     fn cell_names() {
