@@ -15,8 +15,13 @@ use crate::domain::text::Bilingual;
 use crate::domain::time::{china, parse_moment};
 use crate::ids;
 
-/// The largest orders file read (a million rows is well under this).
+/// The largest orders file read (a million rows is well under this). A
+/// larger file is refused by its size, before it is read.
 pub const MAX_BYTES: u64 = 256 << 20;
+
+/// The longest line (or record) of an orders file: a row of order and
+/// payment IDs, an amount, a time and a few words is well under 1 KiB.
+pub const MAX_RECORD_BYTES: usize = 64 << 10;
 
 /// A column Daozhang reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
@@ -157,20 +162,52 @@ pub struct RowProblem {
     pub column: String,
     pub given: Option<String>,
     pub expected: String,
+    /// What is expected in Chinese, when the check that found the problem
+    /// has the words (the case's own checks say it in English only).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub expected_zh: Option<String>,
 }
 
 impl RowProblem {
     pub fn text(&self) -> Bilingual {
+        let zh = self.expected_zh.as_deref().unwrap_or(&self.expected);
         match &self.given {
             Some(g) => Bilingual::new(
-                format!("{}：填写的是“{g}”，应为 {}", self.column, self.expected),
+                format!("{}：填写的是“{g}”，应为{zh}", self.column),
                 format!("{}: got {g:?}, expected {}", self.column, self.expected),
             ),
             None => Bilingual::new(
-                format!("{}：缺少，应为 {}", self.column, self.expected),
+                format!("{}：缺少，应为{zh}", self.column),
                 format!("{}: missing, expected {}", self.column, self.expected),
             ),
         }
+    }
+}
+
+/// An amount of an orders file that is zero or carries a minus sign
+/// (`-1`, `-¥200`, `－200`, `−200`). A bill's amount may be written as a
+/// debit, and the case's check drops its sign; an order's may not: a
+/// negative order is a refund or a mistake, never a payment to check.
+fn not_positive(cell: &str) -> bool {
+    let minus = cell
+        .chars()
+        .take_while(|c| !c.is_ascii_digit())
+        .any(|c| matches!(c, '-' | '−' | '－'));
+    minus
+        || matches!(
+            crate::domain::money::parse_amount(cell, 18),
+            Err(crate::domain::money::AmountError::NotPositive)
+        )
+}
+
+/// The problem of an amount that is not greater than zero.
+fn not_positive_problem(column: String, given: String) -> RowProblem {
+    RowProblem {
+        column,
+        given: Some(given),
+        expected: "an amount greater than zero, such as 200.00: an order is a payment, not a refund or a debit".to_owned(),
+        expected_zh: Some("大于零的金额，如 200.00：订单是一笔付款，不是退款或扣款".to_owned()),
     }
 }
 
@@ -207,28 +244,62 @@ impl Orders {
     }
 }
 
-/// Reads an orders file (see [`parse`]).
+/// Reads an orders file (see [`parse`]). A file larger than [`MAX_BYTES`]
+/// is refused by its size, unread; one whose size is not known beforehand
+/// (a pipe) is read up to the cap and no further.
 pub fn read(path: &Path) -> Result<Orders, BatchError> {
-    use std::io::Read;
     let io = |source| BatchError::Io {
         path: path.display().to_string(),
         source,
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(BatchError::TooLarge { max: MAX_BYTES });
+    let size = file.metadata().map_err(io)?.len();
+    if size > MAX_BYTES {
+        return Err(BatchError::TooLarge {
+            max: MAX_BYTES,
+            size: Some(size),
+        });
     }
+    let bytes = read_at_most(file, MAX_BYTES)
+        .map_err(io)?
+        .ok_or(BatchError::TooLarge {
+            max: MAX_BYTES,
+            size: None,
+        })?;
     parse(&bytes)
+}
+
+/// Everything `input` holds when that is at most `max` bytes; `None` (after
+/// reading `max + 1` bytes, no more) when it holds more.
+pub fn read_at_most(input: impl std::io::Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    input.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// The first line (1-based) longer than [`MAX_RECORD_BYTES`].
+fn long_line(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .split(|b| *b == b'\n')
+        .position(|l| l.len() > MAX_RECORD_BYTES)
+        .map(|i| i + 1)
 }
 
 /// Reads orders from the bytes of a CSV file: UTF-8 (with or without a
 /// BOM) or GBK; separated by commas, tabs or semicolons (whichever the
 /// header row uses most).
+///
+/// No line (nor record) may be longer than [`MAX_RECORD_BYTES`]: such a
+/// file is refused before it is parsed.
 pub fn parse(bytes: &[u8]) -> Result<Orders, BatchError> {
+    let too_long = |line| BatchError::RecordTooLong {
+        line,
+        max: MAX_RECORD_BYTES,
+    };
+    if let Some(line) = long_line(bytes) {
+        return Err(too_long(line));
+    }
     let (text, encoding) = decode(bytes)?;
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = [b',', b'\t', b';']
@@ -288,6 +359,12 @@ pub fn parse(bytes: &[u8]) -> Result<Orders, BatchError> {
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(|e| BatchError::Csv(e.to_string()))?;
+        if record.as_slice().len() > MAX_RECORD_BYTES {
+            // Short lines, one quoted field across them.
+            let at = record.position().map_or(0, |p| p.byte() as usize);
+            let before = text.as_bytes().get(..at).unwrap_or_default();
+            return Err(too_long(1 + before.iter().filter(|b| **b == b'\n').count()));
+        }
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -420,14 +497,33 @@ fn row(
                     .unwrap_or(f.field),
                 given: f.given,
                 expected: f.expected,
+                expected_zh: None,
             })
             .collect(),
         CaseError::Syntax { message, .. } => vec![RowProblem {
             column: "-".to_owned(),
             given: None,
             expected: message,
+            expected_zh: None,
         }],
     });
+    let amount = cell(Column::Amount);
+    let case = if not_positive(&amount) {
+        let column = columns
+            .get(&Column::Amount)
+            .cloned()
+            .unwrap_or_else(|| Column::Amount.key().to_owned());
+        let mut problems: Vec<RowProblem> = case
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.column != column)
+            .collect();
+        problems.insert(0, not_positive_problem(column, amount));
+        Err(problems)
+    } else {
+        case
+    };
     let currency = match &case {
         Ok(c) => c.amount.currency.code().to_owned(),
         Err(_) => cell(Column::Currency),
@@ -729,5 +825,133 @@ mod tests {
             "an ID nobody recognises leaves the method open"
         );
         assert_eq!(b.platform.name.as_deref(), Some("other shop"));
+    }
+
+    #[test]
+    fn a_negative_or_zero_amount_is_a_row_error() {
+        let text = "order_id,amount,time,platform\n\
+            A1,-1,2026-11-21 15:14,douyin\n\
+            A2,-¥200.00,2026-11-21 15:14,douyin\n\
+            A3,－200,2026-11-21 15:14,douyin\n\
+            A4,0.00,2026-11-21 15:14,douyin\n\
+            A5, - 5 元,2026-11-21 15:14,douyin\n\
+            A6,-1,yesterday,douyin\n\
+            A7,1.00,2026-11-21 15:14,douyin\n";
+        let o = parse(text.as_bytes()).unwrap();
+        for r in &o.rows[..6] {
+            let p = r.case.as_ref().expect_err(&r.order_id);
+            assert_eq!(p[0].column, "amount", "{}", r.order_id);
+            let t = p[0].text();
+            assert!(
+                t.en.contains("greater than zero") && t.zh_cn.contains("大于零"),
+                "{t:?}"
+            );
+            assert!(
+                !t.zh_cn.contains("greater"),
+                "the Chinese is Chinese: {t:?}"
+            );
+        }
+        let p = o.rows[5].case.as_ref().unwrap_err();
+        assert_eq!(p.len(), 2, "the other problems of the row stay: {p:?}");
+        assert_eq!(p[1].column, "time");
+        let a = o.rows[6]
+            .case
+            .as_ref()
+            .expect("a positive amount is an order");
+        assert_eq!(a.amount.amount, dec!(1.00));
+    }
+
+    #[test]
+    fn a_huge_orders_file_is_refused_by_its_size_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orders.csv");
+        // Sparse: two GiB long, nothing on the disk.
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(2 << 30).unwrap();
+        drop(f);
+        let e = read(&path).unwrap_err();
+        assert!(matches!(e, BatchError::TooLarge { .. }), "{e}");
+        let t = e.text();
+        assert!(
+            t.en.contains("2048 MiB") && t.en.contains("256 MiB"),
+            "names the file's size and the cap: {t:?}"
+        );
+        assert!(t.zh_cn.contains("2048 MiB") && t.zh_cn.contains("最多读取 256 MiB"));
+    }
+
+    /// Endless input that counts what was taken from it.
+    struct Endless(u64);
+
+    impl std::io::Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            buf.fill(b'a');
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn input_of_unknown_size_is_read_up_to_the_cap_only() {
+        let mut input = Endless(0);
+        let got = read_at_most(&mut input, 1 << 20).unwrap();
+        assert!(got.is_none(), "more than the cap is refused");
+        assert!(
+            input.0 <= (1 << 20) + (64 << 10),
+            "no more than the cap was taken: {}",
+            input.0
+        );
+        let got = read_at_most(&b"order_id"[..], 8).unwrap();
+        assert_eq!(got.as_deref(), Some(&b"order_id"[..]), "at the cap is read");
+    }
+
+    #[test]
+    fn a_single_huge_line_is_refused() {
+        let mut text = String::from("order_id,amount,time,platform\n");
+        text.push_str("A1,200,2026-11-21 15:14,douyin\n");
+        text.push_str(&"9".repeat(MAX_RECORD_BYTES + 1));
+        text.push('\n');
+        let e = parse(text.as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, BatchError::RecordTooLong { line: 3, .. }),
+            "{e}"
+        );
+        assert!(e.text().en.contains("64 KiB") && e.text().zh_cn.contains("第 3 行"));
+        // Short lines, one quoted field across them.
+        let mut text = String::from("order_id,amount,time,platform\n\"");
+        for _ in 0..(MAX_RECORD_BYTES / 10 + 1) {
+            text.push_str("123456789\n");
+        }
+        text.push_str("\",200,2026-11-21 15:14,douyin\n");
+        let e = parse(text.as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, BatchError::RecordTooLong { line: 2, .. }),
+            "{e}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_orders_or_a_typed_error(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn any_text_under_a_header_is_orders_or_a_typed_error(
+            body in "\\PC{0,400}",
+            sep in proptest::sample::select(vec![",", "\t", ";"]),
+        ) {
+            let header = ["order_id", "payment_id", "amount", "time", "platform", "status"].join(sep);
+            let text = format!("{header}\n{body}");
+            if let Ok(o) = parse(text.as_bytes()) {
+                for r in &o.rows {
+                    proptest::prop_assert!(r.row >= 2, "a row is after the header");
+                    if let Err(p) = &r.case {
+                        proptest::prop_assert!(!p.is_empty());
+                        let _ = p.iter().map(RowProblem::text).count();
+                    }
+                }
+                let _ = o.preview();
+            }
+        }
     }
 }

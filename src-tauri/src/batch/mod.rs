@@ -256,8 +256,21 @@ pub enum BatchError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the orders file is larger than {} MiB", max >> 20)]
-    TooLarge { max: u64 },
+    #[error(
+        "the orders file is {}: at most {} MiB is read, so split it into smaller files",
+        size.map_or_else(|| "larger than that".to_owned(), |s| format!("{} MiB", mib(s))),
+        max >> 20
+    )]
+    TooLarge {
+        max: u64,
+        /// The file's size, when known before reading it.
+        size: Option<u64>,
+    },
+    #[error(
+        "line {line} of the orders file is longer than {} KiB: an orders file has one short row per order (is it a CSV file?)",
+        max >> 10
+    )]
+    RecordTooLong { line: usize, max: usize },
     #[error(
         "the orders file is {}: save it as UTF-8 (or GBK) CSV",
         found.unwrap_or("neither UTF-8 nor GBK text")
@@ -296,6 +309,11 @@ pub enum BatchError {
     Source(#[from] SourceError),
 }
 
+/// Bytes in MiB, rounded up (a file a little over the cap is not "256 MiB").
+fn mib(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
 impl BatchError {
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -304,6 +322,7 @@ impl BatchError {
             }
             BatchError::Io { .. } => ErrorCode::Io,
             BatchError::TooLarge { .. }
+            | BatchError::RecordTooLong { .. }
             | BatchError::Encoding { .. }
             | BatchError::Csv(_)
             | BatchError::NoHeader { .. }
@@ -319,7 +338,15 @@ impl BatchError {
         let en = self.to_string();
         let zh = match self {
             BatchError::Io { path, source } => format!("无法读写 {path}：{source}"),
-            BatchError::TooLarge { max } => format!("订单文件超过 {} MiB", max >> 20),
+            BatchError::TooLarge { max, size } => format!(
+                "订单文件{}：最多读取 {} MiB，请拆分成几个较小的文件",
+                size.map_or_else(|| "超过此大小".to_owned(), |s| format!("有 {} MiB", mib(s))),
+                max >> 20
+            ),
+            BatchError::RecordTooLong { line, max } => format!(
+                "订单文件第 {line} 行超过 {} KiB：订单文件每行应是一笔订单（这是 CSV 文件吗？）",
+                max >> 10
+            ),
             BatchError::Encoding { found } => format!(
                 "订单文件是{}：请另存为 UTF-8（或 GBK）编码的 CSV",
                 found.unwrap_or("既非 UTF-8 也非 GBK 的文本")

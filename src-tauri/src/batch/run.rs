@@ -118,14 +118,20 @@ pub fn run(
 ) -> Result<Summary, BatchError> {
     let started = Instant::now();
     let total = orders.rows.len();
-    let earlier = if report_path.exists() {
+    // An existing report is read (and proved to be one) without changing
+    // it; it is repaired for appending only once it matches `orders`.
+    let mut existing = if report_path.exists() {
         if !opts.resume {
             return Err(BatchError::ReportExists(report_path.display().to_string()));
         }
-        report::read_existing(report_path)?
+        Some(report::Existing::read(report_path)?)
     } else {
-        Vec::new()
+        None
     };
+    let earlier = existing
+        .as_mut()
+        .map(|e| std::mem::take(&mut e.rows))
+        .unwrap_or_default();
     let by_row: HashMap<usize, &OrderRow> = orders.rows.iter().map(|r| (r.row, r)).collect();
     for r in &earlier {
         match by_row.get(&r.row) {
@@ -145,10 +151,9 @@ pub fn run(
         .iter()
         .filter(|r| !done_rows.contains(&r.row))
         .collect();
-    let mut writer = if report_path.exists() {
-        Writer::append(report_path)?
-    } else {
-        Writer::create(report_path)?
+    let mut writer = match &existing {
+        Some(e) => e.append()?,
+        None => Writer::create(report_path)?,
     };
 
     let store = Memo::new(store);
@@ -648,6 +653,133 @@ mod tests {
         assert!(s.cancelled);
         assert!(s.done < 4, "a cancelled run stops early");
         assert_eq!(report::read_existing(&path).unwrap().len(), s.done);
+    }
+
+    fn resume() -> Options {
+        Options {
+            resume: true,
+            ..offline()
+        }
+    }
+
+    fn go(orders: &Orders, path: &Path, opts: &Options) -> Result<Summary, BatchError> {
+        run(
+            orders,
+            path,
+            opts,
+            &Empty(AtomicUsize::new(0)),
+            &AtomicBool::new(false),
+            &|_| {},
+        )
+    }
+
+    #[test]
+    fn a_users_csv_chosen_as_the_report_is_left_byte_for_byte() {
+        let orders = import::parse(ORDERS.as_bytes()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            // Its last line has no line break, as spreadsheets save it.
+            ("orders.csv", ORDERS.trim_end().as_bytes()),
+            (
+                "header-only.csv",
+                b"order_id,payment_id,amount,time,platform",
+            ),
+            ("bom.csv", b"\xEF\xBB\xBFmy own list"),
+            ("with-newline.csv", ORDERS.as_bytes()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let e = go(&orders, &path, &resume()).unwrap_err();
+            assert!(matches!(e, BatchError::NotAReport(_)), "{name}: {e}");
+            assert!(path.exists(), "{name} is not deleted");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                text,
+                "{name} is unchanged by a resume"
+            );
+            assert!(report::read_existing(&path).is_err());
+            assert_eq!(std::fs::read(&path).unwrap(), text, "nor by a read");
+        }
+    }
+
+    #[test]
+    fn a_cut_report_is_repaired_on_resume_and_holds_every_finished_row() {
+        let orders = import::parse(ORDERS.as_bytes()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.csv");
+        let first = Orders {
+            rows: vec![orders.rows[0].clone(), orders.rows[2].clone()],
+            ..orders.clone()
+        };
+        go(&first, &path, &offline()).unwrap();
+        // Killed while writing row 3.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, b"3,A2,,douyin,200.00,CNY,unkn").unwrap();
+        drop(f);
+        let s = go(&orders, &path, &resume()).unwrap();
+        assert_eq!((s.resumed, s.done), (2, 4));
+        let rows = report::read_existing(&path).unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| (r.row, r.order_id.as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "A1"), (3, "A2"), (4, "A3"), (5, "A4")],
+            "every finished row, and the cut one checked again"
+        );
+    }
+
+    #[test]
+    fn formula_order_ids_are_text_in_the_report_and_resume_matches_them() {
+        let text = "order_id,payment_id,amount,time,platform,备注\n\
+            \"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,200.00,2026-11-21 15:14,douyin,a\n\
+            +1,,200.00,2026-11-21 15:14,@SUM(A1),b\n\
+            -1,,200.00,2026-11-21 15:14,douyin,c\n\
+            @SUM(A1:A9),,200.00,2026-11-21 15:14,douyin,d\n\
+            ＝1,＋2,=1,2026-11-21 15:14,－douyin,e\n";
+        let orders = import::parse(text.as_bytes()).unwrap();
+        let ids: Vec<&str> = orders.rows.iter().map(|r| r.order_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "+1",
+                "-1",
+                "@SUM(A1:A9)",
+                "＝1"
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.csv");
+        let first = Orders {
+            rows: orders.rows[..2].to_vec(),
+            ..orders.clone()
+        };
+        go(&first, &path, &offline()).unwrap();
+        let s = go(&orders, &path, &resume()).expect("the report's rows match the file's");
+        assert_eq!((s.resumed, s.done), (2, 5));
+        let raw = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(raw.as_bytes());
+        for record in reader.records() {
+            let record = record.unwrap();
+            for cell in record.iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠']),
+                    "no cell of the report is a formula: {cell:?}"
+                );
+            }
+        }
+        let rows = report::read_existing(&path).unwrap();
+        let back: Vec<&str> = rows.iter().map(|r| r.order_id.as_str()).collect();
+        assert_eq!(back, ids, "read back as the file gave them");
+        assert_eq!(rows[1].platform, "@SUM(A1)");
+        assert_eq!(rows[4].payment_id, "＋2");
+        assert_eq!(
+            rows[4].amount, "=1",
+            "an amount that is no number, as given"
+        );
     }
 
     #[test]
