@@ -865,6 +865,8 @@ fn an_edit_saved_while_the_cli_and_the_loop_wrote_keeps_everything() {
         .call("save_case", json!({ "raw": raw, "id": id, "revision": 99 }))
         .unwrap_err();
     assert_eq!(err["code"], "changed", "{err}");
+}
+
 /// A file the page names but the user never chose, with a secret on its
 /// first line (as in `~/.git-credentials`).
 const CREDENTIALS: &str = "https://octocat:ghp_SECRETTOKEN1234@github.com\n";
@@ -875,7 +877,7 @@ const CREDENTIALS: &str = "https://octocat:ghp_SECRETTOKEN1234@github.com\n";
 #[test]
 fn paths_not_chosen_are_refused_by_every_file_command() {
     let h = harness();
-    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }));
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }))["id"].clone();
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join(".git-credentials");
     std::fs::write(&secret, CREDENTIALS).unwrap();

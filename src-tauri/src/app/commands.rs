@@ -841,19 +841,9 @@ pub async fn batch_save_report(state: State<'_, AppState>, from: String, to: Str
     let src = state.grants.own(&from)?;
     state.grants.write(&to)?;
     tauri::async_runtime::spawn_blocking(move || {
-        let src = src.as_path();
-        batch::report::read_existing(src).map_err(batch_error)?;
-        if std::path::Path::new(&to) == src {
-            return Ok(());
-        }
-        std::fs::copy(src, &to).map(|_| ()).map_err(|e| {
-            let text = crate::domain::text::Bilingual::new(
-                format!("无法写入 {to}：{e}"),
-                format!("cannot write {to}: {e}"),
-            );
-            BoundaryError::new(ErrorCode::Io, text.en.clone())
-                .with_details(serde_json::json!({ "text": text }))
-        })
+        // Compares the files, not their names, and writes through a
+        // temporary file: a report copied onto itself stays whole.
+        batch::report::save_copy(src.as_path(), std::path::Path::new(&to)).map_err(batch_error)
     })
     .await
     .map_err(joined)?
