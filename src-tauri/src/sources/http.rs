@@ -114,6 +114,9 @@ impl Http {
             .timeout(policy.timeout)
             .user_agent(concat!("daozhang/", env!("CARGO_PKG_VERSION")))
             .https_only(false)
+            // A redirect is an answer, never followed: a key in the query
+            // or an auth header must not go where the provider points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| SourceError::Network {
                 host: "-".into(),
@@ -172,22 +175,44 @@ impl Http {
             let exchange = build(&self.client).send().map(|resp| {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                (status, headers, resp.text())
+                (status, headers, read_body(resp))
             });
             drop(permit);
             let wait = match exchange {
                 Ok((status, headers, body)) => {
                     let body = match body {
                         Ok(b) => b,
-                        Err(e) => {
-                            last = Some(network(&host, &e, &self.policy));
+                        Err(Body::TooLarge) => {
+                            return Err(SourceError::untrusted(
+                                format!("{host} 的应答超过 {} KiB，未读取", MAX_BODY_BYTES / 1024),
+                                format!(
+                                    "the answer of {host} is larger than {} KiB; it was not read",
+                                    MAX_BODY_BYTES / 1024
+                                ),
+                                "",
+                            ));
+                        }
+                        Err(Body::Io(e)) => {
+                            last = Some(SourceError::Network {
+                                host: host.clone(),
+                                reason: e.to_string(),
+                            });
                             if attempt < attempts {
                                 sleep(backoff, cancel)?;
-                                backoff *= 2;
+                                backoff = backoff.saturating_mul(2);
                             }
                             continue;
                         }
                     };
+                    if (300..=399).contains(&status) {
+                        return Err(SourceError::untrusted(
+                            format!("{host} 要求转到别处（HTTP {status}），到账不跟随转向"),
+                            format!(
+                                "{host} answered with a redirect (HTTP {status}); Daozhang does not follow redirects"
+                            ),
+                            "",
+                        ));
+                    }
                     let reply = Reply {
                         status,
                         headers,
@@ -228,7 +253,7 @@ impl Http {
             };
             if attempt < attempts {
                 sleep(wait, cancel)?;
-                backoff *= 2;
+                backoff = backoff.saturating_mul(2);
             }
         }
         Err(last.unwrap_or(SourceError::Network {
@@ -236,6 +261,28 @@ impl Http {
             reason: "no attempt was made".into(),
         }))
     }
+}
+
+/// The largest answer read from a provider; a bigger one is not used.
+pub const MAX_BODY_BYTES: u64 = 1 << 20;
+
+enum Body {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// The answer's text, read no further than [`MAX_BODY_BYTES`] (a provider
+/// or a shop cannot make the app hold an answer of any size).
+fn read_body(resp: reqwest::blocking::Response) -> Result<String, Body> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    resp.take(MAX_BODY_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(Body::Io)?;
+    if buf.len() as u64 > MAX_BODY_BYTES {
+        return Err(Body::TooLarge);
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 fn network(host: &str, e: &reqwest::Error, policy: &Policy) -> SourceError {
@@ -347,6 +394,73 @@ pub fn endpoint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-shot HTTP server on loopback answering `answer`; returns its
+    /// URL and whether it was asked.
+    fn serve(answer: Vec<u8>) -> (Url, Arc<AtomicBool>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/q", listener.local_addr().unwrap())).unwrap();
+        let asked = Arc::new(AtomicBool::new(false));
+        let seen = asked.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut s) = stream else { return };
+                seen.store(true, Ordering::SeqCst);
+                let mut req = [0u8; 4096];
+                let _ = s.read(&mut req);
+                let _ = s.write_all(&answer);
+            }
+        });
+        (url, asked)
+    }
+
+    fn quick() -> Http {
+        Http::new(Policy {
+            attempts: 1,
+            ..Policy::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_redirect_is_not_followed_so_the_key_in_the_query_stays_home() {
+        let (elsewhere, asked) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec());
+        let (gateway, _) = serve(
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {elsewhere}?key=SECRETKEY\r\nContent-Length: 0\r\n\r\n"
+            )
+            .into_bytes(),
+        );
+        let cancel = AtomicBool::new(false);
+        let got = quick().send(&gateway, true, &cancel, |c| c.get(gateway.clone()));
+        assert!(
+            matches!(&got, Err(SourceError::Untrusted { .. })),
+            "{:?}",
+            got.map(|r| r.status)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            !asked.load(Ordering::SeqCst),
+            "the redirect target was never asked"
+        );
+    }
+
+    #[test]
+    fn an_answer_larger_than_the_cap_is_not_read() {
+        let big = MAX_BODY_BYTES as usize + 10;
+        let mut answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {big}\r\n\r\n").into_bytes();
+        answer.extend(std::iter::repeat_n(b'x', big));
+        let (url, _) = serve(answer);
+        let cancel = AtomicBool::new(false);
+        let got = quick().send(&url, true, &cancel, |c| c.get(url.clone()));
+        match got {
+            Err(SourceError::Untrusted { reason, .. }) => {
+                assert!(reason.en.contains("larger than 1024 KiB"), "{}", reason.en)
+            }
+            other => panic!("{:?}", other.map(|r| r.status)),
+        }
+    }
 
     #[test]
     fn plain_http_only_to_loopback() {
