@@ -869,7 +869,18 @@ fn epay_v2_signed_both_ways() {
     f.set(ep::Scenario::NotFound);
     assert_eq!(
         claims(&ask(e, &c, &card_shop(true)).unwrap()),
-        [Claim::NotFound]
+        [Claim::NotFound],
+        "a signed “no such order” is an answer"
+    );
+    let ok = test_connection(e, &c).unwrap();
+    assert!(ok.contains("its answer verified"), "{ok}");
+    f.set(ep::Scenario::UnsignedNotFound);
+    let raw = untrusted(ask(e, &c, &card_shop(true)), "an unsigned “no such order”");
+    assert!(raw.contains("订单号不存在"), "{raw}");
+    let ok = test_connection(e, &c).unwrap();
+    assert!(
+        ok.contains("not signed") && !ok.contains("verified"),
+        "the test says no signature was checked: {ok}"
     );
     f.set(ep::Scenario::AuthFailure);
     let err = ask(e, &c, &card_shop(true)).unwrap_err();
@@ -898,6 +909,67 @@ fn epay_v2_signed_both_ways() {
             ..
         })
     ));
+}
+
+// ---------------------------------------------------------------- proxies
+
+const PROXY_CHILD: &str = "DAOZHANG_PROXY_TEST_CHILD";
+
+/// The child half of `a_loopback_address_never_goes_through_a_proxy`, in
+/// its own process because proxies come from process-wide variables.
+#[test]
+#[ignore = "run in a child process by a_loopback_address_never_goes_through_a_proxy"]
+fn proxy_child_asks_loopback_directly() {
+    if std::env::var(PROXY_CHILD).is_err() {
+        return;
+    }
+    let f = FakeEpay::start();
+    f.add_order(epay_order(1));
+    let obs = ask(&sources::epay::Epay, &epay_v1(&f), &card_shop(true)).unwrap();
+    assert_eq!(claims(&obs), [Claim::Paid], "{obs:?}");
+    assert_eq!(f.requests().len(), 1, "the fake was asked directly");
+}
+
+#[test]
+fn a_loopback_address_never_goes_through_a_proxy() {
+    // A proxy that takes the connection and never answers: a request sent
+    // through it would wait out the timeout and fail.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--ignored",
+        "--exact",
+        "proxy_child_asks_loopback_directly",
+        "--test-threads=1",
+        "--nocapture",
+    ]);
+    for var in ["NO_PROXY", "no_proxy"] {
+        cmd.env_remove(var);
+    }
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env(var, &proxy_url);
+    }
+    cmd.env(PROXY_CHILD, "1");
+    let out = cmd.output().expect("the test binary runs itself");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the child's checks failed:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "the child test really ran:\n{text}"
+    );
+    drop(proxy);
 }
 
 // ---------------------------------------------------------------- dujiaoka

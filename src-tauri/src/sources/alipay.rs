@@ -175,6 +175,9 @@ struct Node {
     head: Head,
     /// Whether this is a gateway-level `error_response`.
     gateway_error: bool,
+    /// Whether a signature was present and verified: only a signed node
+    /// may become an observation or a "verified" connection test.
+    signed: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -212,8 +215,8 @@ fn verify(body: &str, method: &str, key: &rsa::RsaPublicKey) -> Result<Node, Sou
     let raw = node.get().to_owned();
     let head: Head = serde_json::from_str(&raw)
         .map_err(|_| malformed("应答的结构不对", "the answer's shape is wrong"))?;
-    match sign {
-        Some(s) if sign::verify(key, raw.as_bytes(), &s) => {}
+    let signed = match sign {
+        Some(s) if sign::verify(key, raw.as_bytes(), &s) => true,
         Some(_) => {
             return Err(malformed(
                 "签名验证失败：应答不是用所配置的支付宝公钥签名的",
@@ -221,15 +224,16 @@ fn verify(body: &str, method: &str, key: &rsa::RsaPublicKey) -> Result<Node, Sou
             ));
         }
         // Gateway refusals (bad app id, bad signature) carry no sign.
-        None if head.code != "10000" && (gateway_error || is_refusal(&head)) => {}
+        None if head.code != "10000" && (gateway_error || is_refusal(&head)) => false,
         None => {
             return Err(malformed("应答没有签名", "the answer is not signed"));
         }
-    }
+    };
     Ok(Node {
         raw,
         head,
         gateway_error,
+        signed,
     })
 }
 
@@ -337,7 +341,10 @@ impl Alipay {
         let (name, number) = key.pair(NUMBERS);
         let note = format!("alipay.trade.query {name}={number}");
         if node.head.code != "10000" {
-            if node.head.sub_code.as_deref() == Some("ACQ.TRADE_NOT_EXIST") && !node.gateway_error {
+            if node.head.sub_code.as_deref() == Some("ACQ.TRADE_NOT_EXIST")
+                && node.signed
+                && !node.gateway_error
+            {
                 return Ok(vec![observation(
                     None,
                     "ACQ.TRADE_NOT_EXIST",
@@ -463,6 +470,13 @@ impl Provider for Alipay {
         let key = Asked::Order("DAOZHANG-CONNECTION-TEST".to_owned());
         let node = client.call(ctx, "alipay.trade.query", &biz(&key))?;
         match (node.head.code.as_str(), node.head.sub_code.as_deref()) {
+            ("10000", _) | ("40004", Some("ACQ.TRADE_NOT_EXIST")) if !node.signed => {
+                Err(SourceError::untrusted(
+                    "应答没有签名：无法确认它来自支付宝",
+                    "the answer is not signed, so it cannot be shown to come from Alipay",
+                    &node.raw,
+                ))
+            }
             ("10000", _) | ("40004", Some("ACQ.TRADE_NOT_EXIST")) => Ok(Bilingual::new(
                 format!(
                     "连接正常：{} 接受了请求签名，应答签名已用支付宝公钥验证",
@@ -521,6 +535,19 @@ mod tests {
         let tampered = signed(node, &private).replace("200.00", "201.00");
         let e = verify(&tampered, "alipay.trade.query", &public).unwrap_err();
         assert!(e.raw().is_some(), "the raw answer is kept: {e}");
+    }
+
+    #[test]
+    fn only_a_verified_signature_marks_a_node_signed() {
+        let (private, public) = pair();
+        let node = r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在"}"#;
+        let signed_node = verify(&signed(node, &private), "alipay.trade.query", &public).unwrap();
+        assert!(signed_node.signed && !signed_node.gateway_error);
+        // The same words, unsigned, as an `error_response`: let through to
+        // be reported, never "no such trade" nor a verified connection.
+        let unsigned = format!("{{\"error_response\":{node}}}");
+        let n = verify(&unsigned, "alipay.trade.query", &public).unwrap();
+        assert!(!n.signed, "{n:?}");
     }
 
     #[test]

@@ -240,8 +240,10 @@ impl Client {
     }
 
     /// Asks for one order; returns the answer checked as far as the
-    /// protocol allows (V2: signature and timestamp).
-    fn ask(&self, ctx: &Ctx, key: &Asked) -> Result<(Answer, String), SourceError> {
+    /// protocol allows (V2: signature and timestamp), the answer's text
+    /// with the key scrubbed, and whether a signature was present and
+    /// verified (V1 answers are never signed).
+    fn ask(&self, ctx: &Ctx, key: &Asked) -> Result<Reply, SourceError> {
         let reply = match &self.auth {
             Auth::Key(k) => {
                 let mut url = self.endpoint("api.php")?;
@@ -290,30 +292,45 @@ impl Client {
                 &body,
             ));
         };
-        if let Auth::Rsa { platform, .. } = &self.auth {
-            verify(&map, platform, &body)?;
-        }
+        let signed = match &self.auth {
+            Auth::Rsa { platform, .. } => verify(&map, platform, &body)?,
+            Auth::Key(_) => false,
+        };
         let answer: Answer =
             serde_json::from_value(serde_json::Value::Object(map)).map_err(|_| {
                 SourceError::untrusted("应答的结构不对", "the answer's shape is wrong", &body)
             })?;
-        Ok((answer, body))
+        Ok(Reply {
+            answer,
+            body,
+            signed,
+        })
     }
 }
 
-/// A V2 answer: signed by the platform key, fresh. An error answer
-/// (`code` ≠ 0) without a signature is let through to be reported as the
-/// error it is; it is never read as an order.
+/// One checked answer.
+struct Reply {
+    answer: Answer,
+    /// The answer's text, the key scrubbed.
+    body: String,
+    /// A signature was present and verified (V2 only).
+    signed: bool,
+}
+
+/// A V2 answer: signed by the platform key, fresh; `Ok(true)` when it was.
+/// An error answer (`code` ≠ 0) without a signature is let through as
+/// `Ok(false)` to be reported as the error it is; it is never read as an
+/// order, nor as "no such order".
 fn verify(
     map: &serde_json::Map<String, serde_json::Value>,
     platform: &rsa::RsaPublicKey,
     body: &str,
-) -> Result<(), SourceError> {
+) -> Result<bool, SourceError> {
     let untrusted = |zh: &str, en: &str| SourceError::untrusted(zh, en, body);
     let code = map.get("code").map(scalar_text);
     let Some(signature) = map.get("sign").and_then(|s| s.as_str()) else {
         if !is_int(code.as_deref(), 0) {
-            return Ok(());
+            return Ok(false);
         }
         return Err(untrusted("应答没有签名", "the answer is not signed"));
     };
@@ -326,7 +343,7 @@ fn verify(
     }
     let timestamp = map.get("timestamp").map(scalar_text);
     Guard::new(body).fresh(timestamp.as_deref())?;
-    Ok(())
+    Ok(true)
 }
 
 /// The gateway's base for relative endpoints: a pasted page address
@@ -420,7 +437,11 @@ fn observation(
 
 impl Epay {
     fn query_one(&self, ctx: &Ctx, client: &Client, key: &Asked, due: Option<&Money>) -> Answers {
-        let (a, body) = client.ask(ctx, key)?;
+        let Reply {
+            answer: a,
+            body,
+            signed,
+        } = client.ask(ctx, key)?;
         let (name, asked) = key.pair(NUMBERS);
         let note = match client.protocol() {
             Protocol::V1 => format!("api.php act=order {name}={asked}"),
@@ -430,6 +451,17 @@ impl Epay {
         if !client.found(&a) {
             let code = a.code.clone().unwrap_or_else(|| "?".into());
             return match refusal(&msg, &code) {
+                // Only a signed V2 answer may say an order does not exist:
+                // an unsigned one could come from anyone on the way.
+                Refusal::NotFound if client.protocol() == Protocol::V2 && !signed => {
+                    Err(SourceError::untrusted(
+                        format!("网关说“{msg}”，但应答没有签名，无法确认"),
+                        format!(
+                            "the gateway says “{msg}”, but the answer is not signed, so it cannot be trusted"
+                        ),
+                        &body,
+                    ))
+                }
                 Refusal::NotFound => Ok(vec![observation(
                     None,
                     msg,
@@ -508,9 +540,10 @@ impl Provider for Epay {
     fn test_connection(&self, ctx: &Ctx, creds: &Credentials) -> Result<Bilingual, SourceError> {
         let client = Client::new(creds)?;
         let key = Asked::Order("DAOZHANG-CONNECTION-TEST".to_owned());
-        let (a, _) = client.ask(ctx, &key)?;
+        let reply = client.ask(ctx, &key)?;
+        let a = &reply.answer;
         let msg = client.scrub(a.msg.as_deref().unwrap_or_default());
-        if !client.found(&a)
+        if !client.found(a)
             && let Refusal::Error(e) = refusal(&msg, a.code.as_deref().unwrap_or("?"))
         {
             return Err(e);
@@ -521,10 +554,20 @@ impl Provider for Epay {
                 format!("连接正常：{host} 接受了商户 ID 与密钥"),
                 format!("connected: {host} accepted the merchant ID and key"),
             ),
-            Protocol::V2 => Bilingual::new(
+            Protocol::V2 if reply.signed => Bilingual::new(
                 format!("连接正常：{host} 接受了请求签名，应答签名已用平台公钥验证"),
                 format!(
                     "connected: {host} accepted our signature and its answer verified with the platform public key"
+                ),
+            ),
+            // "No such order" comes unsigned from many gateways: the
+            // platform key is not checked until an answer is signed.
+            Protocol::V2 => Bilingual::new(
+                format!(
+                    "连接正常：{host} 接受了请求签名；这次应答没有签名，平台公钥要到查到第一笔订单时才能验证"
+                ),
+                format!(
+                    "connected: {host} accepted our signature; this answer was not signed, so the platform public key is checked only when the first order is found"
                 ),
             ),
         })
@@ -618,7 +661,7 @@ mod tests {
             text.starts_with("code=0&money=50.00&msg=succ&status=1"),
             "numbers are signed as their text: {text}"
         );
-        assert!(verify(&good, &public, "").is_ok());
+        assert!(matches!(verify(&good, &public, ""), Ok(true)));
         let mut tampered = good.clone();
         tampered.insert("money".into(), "60.00".into());
         assert!(verify(&tampered, &public, "").is_err());
@@ -631,7 +674,7 @@ mod tests {
         unsigned_refusal.insert("code".into(), (-1).into());
         unsigned_refusal.insert("msg".into(), "订单不存在".into());
         assert!(
-            verify(&unsigned_refusal, &public, "").is_ok(),
+            matches!(verify(&unsigned_refusal, &public, ""), Ok(false)),
             "an unsigned refusal is reported, never read as an order"
         );
     }

@@ -14,8 +14,10 @@
 //!   over the sorted non-empty `k=v&…` without `sign`/`sign_type`) must
 //!   verify with the merchant public key and the timestamp be within
 //!   300 s. Answers carry `code` 0 on success, a `timestamp`, and are
-//!   signed the same way with the platform private key; refusals are not
-//!   signed.
+//!   signed the same way with the platform private key, and so is "no
+//!   such order" (`code` -1); refusals of the request (merchant, signature)
+//!   are not signed. [`Scenario::UnsignedNotFound`] leaves "no such order"
+//!   unsigned, as some gateways (or anyone on the way) do.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -99,6 +101,8 @@ pub enum Scenario {
     StaleTimestamp,
     /// V1 answers that echo the request's key in `msg`.
     EchoKey,
+    /// Every order is unknown, and V2 says so without a signature.
+    UnsignedNotFound,
     Delay(Duration),
 }
 
@@ -307,7 +311,7 @@ fn answer(
     let trade_no = p.get("trade_no").filter(|v| !v.is_empty());
     let out_trade_no = p.get("out_trade_no").filter(|v| !v.is_empty());
     let found = match (trade_no, out_trade_no) {
-        _ if *scenario == Scenario::NotFound => None,
+        _ if matches!(scenario, Scenario::NotFound | Scenario::UnsignedNotFound) => None,
         (Some(t), _) => orders.iter().find(|o| &o.trade_no == t),
         (None, Some(o)) => orders.iter().find(|x| &x.out_trade_no == o),
         (None, None) => return refusal(-4, "订单号不能为空"),
@@ -316,6 +320,12 @@ fn answer(
         return if *scenario == Scenario::EchoKey {
             let key = p.get("key").cloned().unwrap_or_default();
             refusal(-1, &format!("订单号不存在 (key={key})"))
+        } else if v2 && *scenario != Scenario::UnsignedNotFound {
+            let mut body = serde_json::Map::new();
+            body.insert("code".into(), (-1).into());
+            body.insert("msg".into(), "订单号不存在".into());
+            sign_v2(&mut body, scenario, keys);
+            Response::new(200, JSON, Value::Object(body).to_string())
         } else {
             refusal(-1, "订单号不存在")
         };
@@ -371,21 +381,26 @@ fn answer(
     body.insert("param".into(), "".into());
     body.insert("buyer".into(), "".into());
     if v2 {
-        let ts = if *scenario == Scenario::StaleTimestamp {
-            unix_now() - 600
-        } else {
-            unix_now()
-        };
-        body.insert("timestamp".into(), ts.to_string().into());
-        let text = signing_text(&body.iter().map(|(k, v)| (k.clone(), text_of(v))).collect());
-        // The merchant key: a real key, but not the one that signs answers.
-        let signer = if *scenario == Scenario::BadSignature {
-            &keys.merchant
-        } else {
-            &keys.platform
-        };
-        body.insert("sign".into(), signer.sign_base64(text.as_bytes()).into());
-        body.insert("sign_type".into(), "RSA".into());
+        sign_v2(&mut body, scenario, keys);
     }
     Response::new(200, JSON, Value::Object(body).to_string())
+}
+
+/// Adds a V2 answer's `timestamp`, `sign` and `sign_type`.
+fn sign_v2(body: &mut serde_json::Map<String, Value>, scenario: &Scenario, keys: &EpayKeys) {
+    let ts = if *scenario == Scenario::StaleTimestamp {
+        unix_now() - 600
+    } else {
+        unix_now()
+    };
+    body.insert("timestamp".into(), ts.to_string().into());
+    let text = signing_text(&body.iter().map(|(k, v)| (k.clone(), text_of(v))).collect());
+    // The merchant key: a real key, but not the one that signs answers.
+    let signer = if *scenario == Scenario::BadSignature {
+        &keys.merchant
+    } else {
+        &keys.platform
+    };
+    body.insert("sign".into(), signer.sign_base64(text.as_bytes()).into());
+    body.insert("sign_type".into(), "RSA".into());
 }
