@@ -100,6 +100,9 @@ impl Reply {
 
 pub struct Http {
     client: Client,
+    /// For loopback addresses: never through an environment proxy, which
+    /// would carry a local mock's traffic (and its key) off the machine.
+    local: Client,
     policy: Policy,
     /// Rate limits per host and a bound on requests in flight (batches).
     limiter: Option<Arc<Limiter>>,
@@ -109,21 +112,25 @@ impl Http {
     pub fn new(policy: Policy) -> Result<Self, SourceError> {
         // TLS uses ring; installing it again is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.timeout)
-            .user_agent(concat!("daozhang/", env!("CARGO_PKG_VERSION")))
-            .https_only(false)
-            // A redirect is an answer, never followed: a key in the query
-            // or an auth header must not go where the provider points.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| SourceError::Network {
+        let builder = || {
+            Client::builder()
+                .connect_timeout(policy.connect_timeout)
+                .timeout(policy.timeout)
+                .user_agent(concat!("daozhang/", env!("CARGO_PKG_VERSION")))
+                .https_only(false)
+                // A redirect is an answer, never followed: a key in the query
+                // or an auth header must not go where the provider points.
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        let built = |b: reqwest::blocking::ClientBuilder| {
+            b.build().map_err(|e| SourceError::Network {
                 host: "-".into(),
                 reason: e.to_string(),
-            })?;
+            })
+        };
         Ok(Http {
-            client,
+            client: built(builder())?,
+            local: built(builder().no_proxy())?,
             policy,
             limiter: None,
         })
@@ -172,7 +179,12 @@ impl Http {
             };
             // The whole exchange, up to the last byte of the answer, under
             // the permit; waits between attempts are outside it.
-            let exchange = build(&self.client).send().map(|resp| {
+            let client = if is_loopback(url) {
+                &self.local
+            } else {
+                &self.client
+            };
+            let exchange = build(client).send().map(|resp| {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
                 (status, headers, read_body(resp))
@@ -340,7 +352,9 @@ pub fn host_of(url: &Url) -> String {
     }
 }
 
-/// HTTPS is required, except for loopback addresses (local mocks, tests).
+/// HTTPS is required, except for loopback addresses (local mocks, tests):
+/// the literal 127.0.0.0/8 and ::1 only, never a name that something else
+/// resolves (`localhost` may be any address in /etc/hosts or DNS).
 pub fn check_url(url: &Url) -> Result<(), SourceError> {
     match url.scheme() {
         "https" => Ok(()),
@@ -351,10 +365,9 @@ pub fn check_url(url: &Url) -> Result<(), SourceError> {
 
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Domain(_)) | None => false,
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 
@@ -469,7 +482,14 @@ mod tests {
         assert!(ok("http://127.0.0.1:8080/gateway.do"));
         assert!(ok("http://127.8.0.1/"));
         assert!(ok("http://[::1]:9/"));
-        assert!(ok("http://localhost:3000/"));
+        assert!(
+            !ok("http://localhost:3000/"),
+            "a name is resolved by someone else: only literal loopback addresses"
+        );
+        assert!(
+            !ok("http://127.0.0.1.nip.io/"),
+            "a name that looks like one"
+        );
         assert!(
             !ok("http://openapi.alipay.com/gateway.do"),
             "plain HTTP to the internet"
