@@ -84,6 +84,21 @@ describe('the sources settings page', () => {
     expect(everything()).not.toContain('the-secret');
   });
 
+  it('forgets the saved secrets when the address moves to another host, and says which to enter again', async () => {
+    const fake = savedAlipay();
+    const { user } = await openSettings(fake);
+    await user.clear(input('field-alipay-gateway'));
+    await user.type(input('field-alipay-gateway'), 'https://gateway.example.net/gateway.do');
+    await user.click(screen.getByTestId('save-alipay'));
+    const status = await screen.findByTestId('save-status-alipay');
+    expect(status).toHaveAttribute('data-notice', 'true');
+    expect(status).toHaveTextContent('not kept for it; enter it again');
+    expect(status).toHaveTextContent('App private key');
+    expect(fake.keychain.get('alipay')?.private_key, 'not sent to the new host').toBeUndefined();
+    expect(fake.keychain.get('alipay')?.app_id, 'plain fields stay').toBe('2021000000000001');
+    expect(screen.getByTestId('source-state-alipay')).toHaveAttribute('data-state', 'incomplete');
+  });
+
   it('sets a source up, clears the typed secret on save, and tests the connection', async () => {
     const fake = new FakeBackend();
     fake.holdConnection = true;

@@ -225,8 +225,9 @@ impl CredStore for Keychain {
         let map: BTreeMap<String, String> =
             serde_json::from_str(text.expose()).map_err(|e| CredError::Damaged {
                 name: source.to_owned(),
-                // serde_json's message names a position, never the text.
-                detail: e.to_string(),
+                // Only the kind and the place: serde_json's own message
+                // quotes what it found ("invalid type: string \"sk_live…\"").
+                detail: damage(&e),
             })?;
         let mut creds = Credentials::new();
         for (k, v) in map {
@@ -259,19 +260,82 @@ impl CredStore for Keychain {
     }
 }
 
+/// The credential variables as the process started, once [`capture`] ran.
+static CAPTURED: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+
+/// Takes the variables named in `names` out of the process environment and
+/// keeps them for [`from_env`], so no program the app starts (a browser, a
+/// mail client, the OCR engine) inherits a key. Later calls change nothing.
+///
+/// # Safety
+///
+/// Changes the process environment: call it first in `main`, before any
+/// thread is started.
+pub unsafe fn capture(names: impl IntoIterator<Item = String>) {
+    let mut kept = BTreeMap::new();
+    for name in names {
+        if let Ok(v) = std::env::var(&name) {
+            kept.insert(name.clone(), v);
+        }
+        if std::env::var_os(&name).is_some() {
+            // SAFETY: the caller promises no other thread runs yet.
+            unsafe { std::env::remove_var(&name) };
+        }
+    }
+    let _ = CAPTURED.set(kept);
+}
+
+/// A credential variable: from the capture when there was one, else (the
+/// library used without `main`, tests) from the environment.
+fn env_value(name: &str) -> Option<String> {
+    match CAPTURED.get() {
+        Some(kept) => kept.get(name).cloned(),
+        None => std::env::var(name).ok(),
+    }
+}
+
+/// The most a `…_FILE` credential may hold: a 4096-bit PEM key is 3.3 KB;
+/// anything bigger is the wrong file, and is not read into memory whole.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+fn read_secret_file(var: &str, path: &str) -> Result<String, CredError> {
+    use std::io::Read;
+    let named = |why: String| CredError::Input(format!("{var}_FILE: {path}: {why}"));
+    let file = std::fs::File::open(path).map_err(|e| named(e.to_string()))?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| named(e.to_string()))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(named(format!(
+            "larger than {} KiB, so not a key or a credential",
+            MAX_FILE_BYTES / 1024
+        )));
+    }
+    Ok(text)
+}
+
+/// What is wrong with a keychain entry's JSON, without any of its text.
+fn damage(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "not a map of text values",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    format!("{kind} at line {} column {}", e.line(), e.column())
+}
+
 /// The values of `fields` from the environment: `DAOZHANG_<SOURCE>_<FIELD>`
 /// holds the value, `…_FILE` a file that holds it.
 pub fn from_env(source: &str, fields: &[CredField]) -> Result<Credentials, CredError> {
     let mut creds = Credentials::new();
     for f in fields {
         let var = f.env_var(source);
-        let value = match std::env::var(&var) {
-            Ok(v) if !v.trim().is_empty() => Some(v),
-            _ => match std::env::var(format!("{var}_FILE")) {
-                Ok(path) if !path.trim().is_empty() => Some(
-                    std::fs::read_to_string(path.trim())
-                        .map_err(|e| CredError::Input(format!("{var}_FILE: {path}: {e}")))?,
-                ),
+        let value = match env_value(&var) {
+            Some(v) if !v.trim().is_empty() => Some(v),
+            _ => match env_value(&format!("{var}_FILE")) {
+                Some(path) if !path.trim().is_empty() => Some(read_secret_file(&var, path.trim())?),
                 _ => None,
             },
         };
@@ -345,19 +409,62 @@ pub fn parse_input(
 /// Merges a form's values into what is kept: a field the form leaves out
 /// keeps its saved value; an empty secret field keeps the saved secret (the
 /// form never shows it); an empty plain field clears it.
-pub fn merge(kept: Option<Credentials>, form: Credentials, fields: &[CredField]) -> Credentials {
-    let mut out = Credentials::new();
+///
+/// A saved secret is meant for the host it was saved with: when the form
+/// moves an address field (a gateway, a shop URL) to another origin, the
+/// secrets it does not give again are forgotten, never sent to the new
+/// host. [`Merged::forgotten`] names them, so the form can ask for them.
+pub fn merge(kept: Option<Credentials>, form: Credentials, fields: &[CredField]) -> Merged {
+    let moved = fields
+        .iter()
+        .any(|f| !f.secret && moved_host(f, kept.as_ref(), &form));
+    let mut creds = Credentials::new();
+    let mut forgotten = Vec::new();
     for f in fields {
         let given = form.values.get(f.key);
         let old = kept.as_ref().and_then(|k| k.values.get(f.key));
         match (given, old) {
-            (Some(v), _) if !v.is_empty() => out.set(f.key, v.clone()),
-            (Some(_), Some(v)) if f.secret => out.set(f.key, v.clone()),
-            (None, Some(v)) => out.set(f.key, v.clone()),
+            (Some(v), _) if !v.is_empty() => creds.set(f.key, v.clone()),
+            (_, Some(_)) if f.secret && moved => forgotten.push(f.key),
+            (Some(_), Some(v)) if f.secret => creds.set(f.key, v.clone()),
+            (None, Some(v)) => creds.set(f.key, v.clone()),
             _ => {}
         }
     }
-    out
+    Merged { creds, forgotten }
+}
+
+/// What [`merge`] made of a form.
+#[derive(Debug)]
+pub struct Merged {
+    pub creds: Credentials,
+    /// Saved secrets dropped because an address moved to another host.
+    pub forgotten: Vec<&'static str>,
+}
+
+/// Whether `f`'s effective value (its default when empty) names another
+/// origin (scheme, host, port) after the form than before. Values that are
+/// not addresses never move.
+fn moved_host(f: &CredField, kept: Option<&Credentials>, form: &Credentials) -> bool {
+    let effective = |v: Option<&Secret>| -> Option<String> {
+        v.map(|s| s.expose().trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .or_else(|| f.default.map(str::to_owned))
+    };
+    let before = effective(kept.and_then(|k| k.values.get(f.key)));
+    let after = match form.values.get(f.key) {
+        Some(v) => effective(Some(v)),
+        None => before.clone(),
+    };
+    let origin = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|t| url::Url::parse(t).ok())
+            .filter(|u| u.host().is_some())
+            .map(|u| u.origin().ascii_serialization())
+    };
+    let (was, now) = (origin(&before), origin(&after));
+    // A host where there was none (or none where there was one) moves too.
+    (was.is_some() || now.is_some()) && was != now
 }
 
 #[cfg(test)]
@@ -408,17 +515,105 @@ mod tests {
     fn an_empty_secret_in_the_form_keeps_the_saved_one() {
         let kept = parse_input("x", "app_id = \"1\"\nprivate_key = \"K\"", FIELDS).unwrap();
         let form = parse_input("x", "app_id = \"2\"\nprivate_key = \"\"", FIELDS).unwrap();
-        let m = merge(Some(kept.clone()), form, FIELDS);
+        let m = merge(Some(kept.clone()), form, FIELDS).creds;
         assert_eq!(m.text("app_id"), Some("2"));
         assert_eq!(m.text("private_key"), Some("K"));
         let partial = parse_input("x", "private_key = \"K2\"", FIELDS).unwrap();
-        let m = merge(Some(kept), partial, FIELDS);
+        let m = merge(Some(kept), partial, FIELDS).creds;
         assert_eq!(
             m.text("app_id"),
             Some("1"),
             "a field left out keeps its value"
         );
         assert_eq!(m.text("private_key"), Some("K2"));
+    }
+
+    #[test]
+    fn a_secret_stays_with_the_host_it_was_saved_for() {
+        const GATEWAY: &[CredField] = &[
+            CredField {
+                key: "gateway",
+                label: ("网关", "Gateway"),
+                secret: false,
+                required: false,
+                multiline: false,
+                default: Some("https://openapi.alipay.com/gateway.do"),
+                hint: ("", ""),
+            },
+            FIELDS[1],
+        ];
+        let input = |t: &str| parse_input("x", t, GATEWAY).unwrap();
+        let kept = input("private_key = \"K\"");
+        // Same origin, another path or the default spelled out: kept.
+        for same in [
+            "https://openapi.alipay.com/gateway.do",
+            "https://openapi.alipay.com:443/other",
+            "",
+        ] {
+            let m = merge(
+                Some(kept.clone()),
+                input(&format!("gateway = \"{same}\"\nprivate_key = \"\"")),
+                GATEWAY,
+            );
+            assert_eq!(m.creds.text("private_key"), Some("K"), "{same:?}");
+            assert!(m.forgotten.is_empty());
+        }
+        // Another host, scheme or port: the secret is not sent there.
+        for other in [
+            "https://evil.example/gateway.do",
+            "https://openapi.alipay.com:8443/gateway.do",
+            "http://127.0.0.1:8080/gateway.do",
+        ] {
+            let m = merge(
+                Some(kept.clone()),
+                input(&format!("gateway = \"{other}\"\nprivate_key = \"\"")),
+                GATEWAY,
+            );
+            assert_eq!(m.creds.get("private_key").map(|_| ()), None, "{other}");
+            assert_eq!(m.forgotten, ["private_key"], "{other}");
+            assert_eq!(m.creds.text("gateway"), Some(other));
+        }
+        // The secret given again with the new host is saved.
+        let m = merge(
+            Some(kept),
+            input("gateway = \"https://evil.example/\"\nprivate_key = \"K2\""),
+            GATEWAY,
+        );
+        assert_eq!(m.creds.text("private_key"), Some("K2"));
+        assert!(m.forgotten.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_keychain_entry_is_described_without_its_text() {
+        for text in [
+            "\"sk_live_SECRETVALUE\"",
+            "{\"key\": 12345678901234}",
+            "{\"key\": \"sk_live_SECRETVALUE\"",
+        ] {
+            let e = serde_json::from_str::<BTreeMap<String, String>>(text).unwrap_err();
+            let d = damage(&e);
+            assert!(!d.contains("SECRET") && !d.contains("1234"), "{d}");
+            assert!(d.contains("line 1"), "{d}");
+        }
+        let e = serde_json::from_str::<BTreeMap<String, String>>("\"sk_live_SECRETVALUE\"")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("SECRETVALUE"),
+            "serde_json's own message would have quoted it: {e}"
+        );
+    }
+
+    #[test]
+    fn a_credential_file_is_read_only_up_to_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("key.pem");
+        std::fs::write(&small, "-----BEGIN PRIVATE KEY-----\nAAAA\n").unwrap();
+        let text = read_secret_file("DAOZHANG_X_KEY", small.to_str().unwrap()).unwrap();
+        assert!(text.starts_with("-----BEGIN"));
+        let big = dir.path().join("disk.img");
+        std::fs::write(&big, vec![b'a'; MAX_FILE_BYTES as usize + 1]).unwrap();
+        let e = read_secret_file("DAOZHANG_X_KEY", big.to_str().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("larger than 64 KiB"), "{e}");
     }
 
     #[test]

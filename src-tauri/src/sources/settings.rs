@@ -41,6 +41,9 @@ pub struct SourceSettings {
     pub origin: Option<Origin>,
     /// Why the keychain could not be read, if it could not.
     pub problem: Option<Bilingual>,
+    /// Set by a save that forgot saved secrets because an address moved
+    /// to another host: which ones to enter again.
+    pub notice: Option<Bilingual>,
 }
 
 /// The settings view of `p`.
@@ -79,6 +82,7 @@ pub fn view(p: &dyn Provider, store: &dyn CredStore) -> SourceSettings {
         ready: !creds.is_empty() && creds.missing(p.fields()).is_empty(),
         origin: creds.origin(),
         problem,
+        notice: None,
     }
 }
 
@@ -94,8 +98,28 @@ pub fn save(
 ) -> Result<SourceSettings, CredError> {
     let kept = store.load(p.id())?;
     let merged = creds::merge(kept, form, p.fields());
-    store.save(p.id(), &merged)?;
-    Ok(view(p, store))
+    store.save(p.id(), &merged.creds)?;
+    let mut out = view(p, store);
+    if !merged.forgotten.is_empty() {
+        let names = |en: bool| {
+            p.fields()
+                .iter()
+                .filter(|f| merged.forgotten.contains(&f.key))
+                .map(|f| if en { f.label.1 } else { f.label.0 })
+                .collect::<Vec<_>>()
+        };
+        out.notice = Some(Bilingual::new(
+            format!(
+                "地址换了主机，保存的{}不会发给新地址，已清除；请重新填写",
+                names(false).join("、")
+            ),
+            format!(
+                "the address moved to another host, so the saved {} was not kept for it; enter it again",
+                names(true).join(", ")
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 /// Tests `p`'s saved (or environment) settings with a harmless query.

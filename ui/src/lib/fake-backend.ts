@@ -1169,6 +1169,7 @@ export class FakeBackend implements Backend {
     form.ready = Object.keys(values).length > 0 && missing.length === 0;
     form.origin = fromKeychain ? (fromEnv ? 'both' : 'keychain') : fromEnv ? 'environment' : null;
     form.problem = this.keychainProblem ? structuredClone(this.keychainProblem) : null;
+    form.notice = null;
     return form;
   }
 
@@ -1186,14 +1187,37 @@ export class FakeBackend implements Backend {
       if (problem) throw problem;
       // like creds::merge: a value given wins; an empty secret keeps the saved one; an empty plain field is cleared
       const kept = this.keychain.get(source) ?? {};
+      // …and a saved secret is not kept for an address moved to another origin
+      const origin = (v: string | undefined) => {
+        try {
+          return v ? new URL(v).origin : null;
+        } catch {
+          return null;
+        }
+      };
+      const moved = form.fields.some((f) => {
+        if (f.secret || !(f.key in values)) return false;
+        const before = origin(kept[f.key] || (f.default ?? undefined));
+        const after = origin(values[f.key] || (f.default ?? undefined));
+        return before !== after;
+      });
       const merged: Record<string, string> = {};
+      const forgotten: Bilingual[] = [];
       for (const f of form.fields) {
         const v = values[f.key] ?? '';
         if (v !== '') merged[f.key] = v;
+        else if (f.secret && f.key in kept && moved) forgotten.push(f.label);
         else if (f.secret && f.key in kept) merged[f.key] = kept[f.key];
       }
       this.keychain.set(source, merged);
-      return this.view(source);
+      const out = this.view(source);
+      if (forgotten.length > 0) {
+        out.notice = {
+          "zh-CN": `地址换了主机，保存的${forgotten.map((l) => l["zh-CN"]).join('、')}不会发给新地址，已清除；请重新填写`,
+          en: `the address moved to another host, so the saved ${forgotten.map((l) => l.en).join(', ')} was not kept for it; enter it again`,
+        };
+      }
+      return out;
     });
   }
 

@@ -11,4 +11,9 @@ ready: boolean, origin: Origin | null,
 /**
  * Why the keychain could not be read, if it could not.
  */
-problem: Bilingual | null, };
+problem: Bilingual | null, 
+/**
+ * Set by a save that forgot saved secrets because an address moved
+ * to another host: which ones to enter again.
+ */
+notice: Bilingual | null, };
