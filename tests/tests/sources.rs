@@ -1535,3 +1535,60 @@ fn the_cli_check_of_the_live_stream_example_asks_wechat_pay() {
     );
     assert_nothing_leaked(&cli, &out, &chunks, "wechat run");
 }
+
+const CAPTURE_CHILD: &str = "DAOZHANG_SOURCES_CAPTURE_CHILD";
+
+/// The child half of `credential_variables_are_not_passed_on`.
+#[test]
+#[ignore = "run in a child process by credential_variables_are_not_passed_on"]
+fn capture_child_keeps_the_keys_to_itself() {
+    if std::env::var(CAPTURE_CHILD).is_err() {
+        return;
+    }
+    // SAFETY: this child runs one test; nothing else reads the environment.
+    unsafe { daozhang::sources::capture_credential_env() };
+    assert!(
+        std::env::var("DAOZHANG_ALIPAY_APP_ID").is_err(),
+        "the variable is gone from the process environment"
+    );
+    assert_eq!(
+        std::env::var("DAOZHANG_KEYRING_SERVICE").ok().as_deref(),
+        Some("daozhang-capture-test"),
+        "only credential variables are taken"
+    );
+    let p = provider("alipay").unwrap();
+    let env = creds::from_env(p.id(), p.fields()).unwrap();
+    assert_eq!(env.text("app_id"), Some("2021000000000042"), "still read");
+    let out = Command::new("env").output().expect("env runs");
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !seen.contains("2021000000000042") && !seen.contains("DAOZHANG_ALIPAY"),
+        "a program started afterwards does not inherit it:\n{seen}"
+    );
+}
+
+#[test]
+fn credential_variables_are_not_passed_on() {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--ignored",
+        "--exact",
+        "capture_child_keeps_the_keys_to_itself",
+        "--test-threads=1",
+        "--nocapture",
+    ]);
+    cmd.env(CAPTURE_CHILD, "1")
+        .env("DAOZHANG_ALIPAY_APP_ID", "2021000000000042")
+        .env("DAOZHANG_KEYRING_SERVICE", "daozhang-capture-test");
+    let out = cmd.output().expect("the test binary runs itself");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the child's checks failed:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "the child test really ran:\n{text}"
+    );
+}

@@ -167,6 +167,8 @@ fn dialogs(app: &tauri::AppHandle) -> Arc<dyn files::Dialogs> {
 
 /// Starts the desktop app.
 pub fn run() {
+    // SAFETY: first thing the app does, before any thread is started.
+    unsafe { crate::sources::capture_credential_env() };
     // Some Linux GPU drivers show a blank window with WebKit's DMABUF
     // renderer; the user's own setting wins.
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {

@@ -47,9 +47,12 @@ pub enum SourceError {
 
 impl SourceError {
     pub fn untrusted(zh: impl Into<String>, en: impl Into<String>, raw: &str) -> Self {
+        // Kept whole (answers are read up to 1 MiB) until `redacted`
+        // removes the secrets, then clipped: a key cut in half by the clip
+        // would no longer be found.
         SourceError::Untrusted {
             reason: Bilingual::new(zh, en),
-            raw: clip(raw),
+            raw: raw.to_owned(),
         }
     }
 
@@ -83,10 +86,30 @@ impl SourceError {
         self,
         secrets: impl IntoIterator<Item = &'a super::secret::Secret>,
     ) -> Self {
+        let secrets: Vec<_> = secrets.into_iter().collect();
+        let scrub = |t: &str, max: usize| clip_to(&super::secret::redact(t, secrets.clone()), max);
         match self {
             SourceError::Untrusted { reason, raw } => SourceError::Untrusted {
                 reason,
-                raw: super::secret::redact(&raw, secrets),
+                raw: scrub(&raw, MAX_RAW),
+            },
+            SourceError::Auth {
+                provider,
+                code,
+                message,
+            } => SourceError::Auth {
+                provider,
+                code: scrub(&code, MAX_WORD),
+                message: scrub(&message, MAX_MESSAGE),
+            },
+            SourceError::Provider {
+                provider,
+                code,
+                message,
+            } => SourceError::Provider {
+                provider,
+                code: scrub(&code, MAX_WORD),
+                message: scrub(&message, MAX_MESSAGE),
             },
             other => other,
         }
@@ -147,14 +170,56 @@ fn seconds_text(millis: u64) -> String {
 }
 
 /// At most 4 KiB of a raw answer is kept.
+/// The most of a provider's answer kept for the user, in bytes.
+pub const MAX_RAW: usize = 4096;
+/// The most of a provider's message kept (an error's words, a note).
+pub const MAX_MESSAGE: usize = 512;
+/// The most of a provider's status word, code or number kept.
+pub const MAX_WORD: usize = 128;
+
 pub fn clip(raw: &str) -> String {
-    const MAX: usize = 4096;
-    if raw.len() <= MAX {
-        return raw.to_owned();
+    clip_to(raw, MAX_RAW)
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, `…` marking
+/// a cut. Every string a provider sends is stored through this: a
+/// gateway's answer decides its own length.
+pub fn clip_to(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
     }
-    let mut end = MAX;
-    while !raw.is_char_boundary(end) {
+    let mut end = max;
+    while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &raw[..end])
+    format!("{}…", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::secret::Secret;
+
+    #[test]
+    fn secrets_are_removed_before_the_answer_is_clipped() {
+        let key = Secret::new("sk_live_0123456789abcdefghij");
+        // The key straddles the clip: clipping first would leave its head.
+        let raw = format!("{}{}", "x".repeat(MAX_RAW - 10), key.expose());
+        let e = SourceError::untrusted("坏", "bad", &raw).redacted([&key]);
+        let kept = e.raw().unwrap();
+        assert!(!kept.contains("sk_live_01"), "{}", &kept[MAX_RAW - 20..]);
+        assert!(kept.len() <= MAX_RAW + '…'.len_utf8());
+    }
+
+    #[test]
+    fn a_providers_words_are_clipped() {
+        let e =
+            SourceError::named("epay", "c".repeat(10_000), "错".repeat(10_000), false).redacted([]);
+        let SourceError::Provider { code, message, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(code.len() <= MAX_WORD + 3 && code.ends_with('…'));
+        assert!(message.len() <= MAX_MESSAGE + 3 && message.ends_with('…'));
+        assert!(message.trim_end_matches('…').chars().all(|c| c == '错'));
+    }
 }

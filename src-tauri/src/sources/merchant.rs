@@ -241,6 +241,20 @@ impl Profile {
     /// The template filled in (values percent-encoded) and checked.
     fn url(&self, order_id: &str, payment_id: Option<&str>) -> Result<Url, SourceError> {
         let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        // `.` and `..` are left as they are by any encoding the URL parser
+        // accepts, and would move the template's path (`/orders/..` is `/`).
+        for (name, v) in [("order number", Some(order_id)), ("payment ID", payment_id)] {
+            if let Some(v) = v
+                && matches!(v.trim(), "." | "..")
+            {
+                return Err(SourceError::BadSetting {
+                    field: "url_template",
+                    reason: format!(
+                        "the {name} {v:?} would change the template's path, so it is not asked"
+                    ),
+                });
+            }
+        }
         let mut text = self.template.replace("{order_id}", &enc(order_id));
         if text.contains("{payment_id}") {
             let p = payment_id.ok_or_else(|| SourceError::BadSetting {
@@ -453,6 +467,12 @@ mod tests {
             p.url("A", None).is_err(),
             "{{payment_id}} without a payment"
         );
+        for dots in [".", ".."] {
+            assert!(
+                p.url(dots, Some("pi_1")).is_err() && p.url("A", Some(dots)).is_err(),
+                "{dots:?} cannot move the path"
+            );
+        }
     }
 
     #[test]

@@ -401,6 +401,24 @@ pub fn check_except(
     }
 }
 
+/// Takes every source's credential variables (`DAOZHANG_<SOURCE>_<FIELD>`
+/// and `…_FILE`) out of the process environment, keeping them for this
+/// process only (see [`creds::capture`]).
+///
+/// # Safety
+///
+/// Call first in `main`, before any thread is started.
+pub unsafe fn capture_credential_env() {
+    let names = REGISTRY.iter().flat_map(|p| {
+        p.fields().iter().flat_map(move |f| {
+            let var = f.env_var(p.id());
+            [format!("{var}_FILE"), var]
+        })
+    });
+    // SAFETY: passed on from the caller.
+    unsafe { creds::capture(names) };
+}
+
 /// Not an error: the source has no settings, so it is skipped.
 const NOT_SET_UP: &str = "not set up";
 
@@ -417,8 +435,26 @@ fn ask(
     if !missing.is_empty() {
         return Err(SourceError::NotConfigured(missing));
     }
+    let secrets: Vec<&secret::Secret> = creds.secrets(p.fields()).collect();
     p.query(ctx, &creds, case)
-        .map_err(|e| e.redacted(creds.secrets(p.fields())))
+        .map(|found| stored(found, &secrets))
+        .map_err(|e| e.redacted(secrets.iter().copied()))
+}
+
+/// A provider's observations as they may be stored: every string it wrote
+/// from the answer without a secret and clipped.
+fn stored(found: Vec<Observation>, secrets: &[&secret::Secret]) -> Vec<Observation> {
+    use error::{MAX_MESSAGE, MAX_RAW, MAX_WORD, clip_to};
+    let scrub = |t: &str, max| clip_to(&secret::redact(t, secrets.iter().copied()), max);
+    found
+        .into_iter()
+        .map(|o| Observation {
+            raw: scrub(&o.raw, MAX_RAW),
+            note: o.note.as_deref().map(|n| scrub(n, MAX_MESSAGE)),
+            payment_id: o.payment_id.as_deref().map(|p| scrub(p, MAX_WORD)),
+            ..o
+        })
+        .collect()
 }
 
 fn settle(
@@ -515,4 +551,32 @@ pub fn check_case_except(
         report,
         hold,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::observation::Claim;
+    use secret::Secret;
+
+    #[test]
+    fn what_a_provider_wrote_is_stored_clipped_and_without_secrets() {
+        let key = Secret::new("0123456789abcdefKEY");
+        let o = Observation {
+            at: None,
+            source: SourceKind::Epay,
+            via: Via::Api,
+            raw: format!("status {}", "已支付".repeat(100_000)),
+            claim: Claim::Paid,
+            amount: None,
+            payment_id: Some("9".repeat(1_000)),
+            note: Some(format!("echo key={}", key.expose())),
+        };
+        let kept = stored(vec![o], &[&key]).remove(0);
+        assert!(kept.raw.len() <= error::MAX_RAW + 3, "{}", kept.raw.len());
+        assert!(kept.payment_id.unwrap().len() <= error::MAX_WORD + 3);
+        let note = kept.note.unwrap();
+        assert!(!note.contains(key.expose()), "{note}");
+        assert!(note.contains("[redacted]"));
+    }
 }

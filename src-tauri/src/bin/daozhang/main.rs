@@ -36,6 +36,9 @@ use cli::{Cli, Command, EvidenceCommand};
 type Result<T> = std::result::Result<T, BoundaryError>;
 
 fn main() -> ExitCode {
+    // SAFETY: first thing the CLI does, before any thread is started. A
+    // key given in the environment is not passed on to what the CLI starts.
+    unsafe { daozhang::sources::capture_credential_env() };
     let cli = Cli::parse();
     let json = cli.json();
     match run(cli) {
