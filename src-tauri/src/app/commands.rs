@@ -36,6 +36,11 @@ fn joined(_: impl std::fmt::Display) -> BoundaryError {
     )
 }
 
+// Tauri runs a plain `#[tauri::command] fn` on the main thread, where a
+// slow disk or a keychain prompt would freeze the window: every command
+// that touches the case file or the keychain is `#[tauri::command(async)]`
+// (run on the async runtime), and long work goes through `off_main`.
+
 /// Runs `f` with the app's state off the main thread: parsing, files and
 /// the case file never hold up the window, and a panic in them is an
 /// internal error, not the end of the app.
@@ -102,7 +107,7 @@ pub fn validate_intake(raw: RawCase) -> Result<()> {
 /// Validates and stores the case: a new one without `id`, else the edit of
 /// the case as the form loaded it at `revision` (what arrived since is
 /// kept; see `Store::save_edit`).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn save_case(
     state: State<'_, AppState>,
     raw: RawCase,
@@ -131,12 +136,12 @@ pub fn save_case(
     }
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_cases(state: State<'_, AppState>) -> Result<Vec<CaseSummary>> {
     state.store()?.list().map_err(BoundaryError::from)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn open_case(state: State<'_, AppState>, id: String) -> Result<OpenedCase> {
     let opened = state.store()?.open_for_edit(&id)?;
     Ok(OpenedCase::new(opened))
@@ -182,7 +187,7 @@ pub async fn run_check<R: Runtime>(
 
 /// A case's follow-up: next automatic check, sources backing off, changes
 /// not yet seen.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn follow_status(
     state: State<'_, AppState>,
     id: String,
@@ -196,7 +201,7 @@ pub fn follow_status(
 }
 
 /// Turns automatic re-checks of a case on or off.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_following(state: State<'_, AppState>, id: String, enabled: bool) -> Result<FollowView> {
     let mut store = state.store()?;
     let stored = store.get(&id)?;
@@ -216,7 +221,7 @@ pub fn set_following(state: State<'_, AppState>, id: String, enabled: bool) -> R
 }
 
 /// The user has seen the case's changes.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn mark_seen(state: State<'_, AppState>, id: String) -> Result<()> {
     state
         .store()?
@@ -265,7 +270,7 @@ pub fn set_start_at_login<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Resul
 }
 
 /// The language the window shows; notifications follow it.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_ui_language(state: State<'_, AppState>, lang: Lang) -> Result<()> {
     if let Ok(mut l) = state.lang.lock() {
         *l = lang;
@@ -278,7 +283,7 @@ pub fn cancel_check(state: State<'_, AppState>) {
     state.cancel.store(true, Ordering::SeqCst);
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn complaint(
     state: State<'_, AppState>,
     id: String,
@@ -298,7 +303,7 @@ pub fn complaint(
 }
 
 /// Keeps a message (as edited by the user) in the case's history.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn save_message(
     state: State<'_, AppState>,
     id: String,
@@ -328,7 +333,7 @@ pub async fn export_case<R: Runtime>(app: AppHandle<R>, id: String) -> Result<St
 }
 
 /// The escalation ladder of a case, with its correspondence.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn case_ladder(
     state: State<'_, AppState>,
     id: String,
@@ -341,7 +346,7 @@ pub fn case_ladder(
 
 /// The complaint to `audience` went out on `at` (default: now); written in
 /// `lang` first when none was saved.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn mark_sent(
     state: State<'_, AppState>,
     id: String,
@@ -356,7 +361,7 @@ pub fn mark_sent(
 }
 
 /// Keeps the answer `audience` gave on `at` (default: now).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn record_reply(
     state: State<'_, AppState>,
     id: String,
@@ -371,7 +376,7 @@ pub fn record_reply(
 }
 
 /// Closes the rung of `audience`, with the user's note.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn close_rung(
     state: State<'_, AppState>,
     id: String,
@@ -645,7 +650,7 @@ pub fn cancel_evidence(state: State<'_, AppState>) {
 
 /// Keeps the direct matches and the picked candidates of the case's
 /// pending scan; returns how many observations were added.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn accept_evidence(
     state: State<'_, AppState>,
     id: String,
@@ -686,13 +691,13 @@ fn provider(id: &str) -> Result<&'static dyn sources::Provider> {
 }
 
 /// Every live source's settings form and state (no secret values).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_sources() -> Vec<settings::SourceSettings> {
     settings::all(&Keychain::new())
 }
 
 /// Saves a source's form to the keychain; an empty secret keeps the saved one.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn save_credentials(
     source: String,
     values: std::collections::BTreeMap<String, String>,
@@ -711,7 +716,7 @@ pub fn save_credentials(
     settings::save(p, &Keychain::new(), form).map_err(BoundaryError::from)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn delete_credentials(source: String) -> Result<settings::SourceSettings> {
     let p = provider(&source)?;
     let store = Keychain::new();
