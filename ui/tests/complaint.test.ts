@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/svelte';
+import complaintsDouyin from '$lib/fixtures/complaints-douyin.json';
 import complaintsLive from '$lib/fixtures/complaints-live.json';
 import { exampleResult, renderApp, type User } from './helpers';
 
@@ -47,6 +48,45 @@ describe('the complaint editor', () => {
     await user.selectOptions(screen.getByTestId('audience-select'), 'consumer_12315');
     await waitFor(() => expect(textarea().value).toBe(complaintsLive['consumer_12315:en'].text));
     expect(fake.callsTo('complaint').at(-1)?.args[1]).toBe('consumer_12315');
+  });
+
+  it('shows the 12315 form box by box: counts, the picked demand, a copy per box, Chinese values in English', async () => {
+    const { user, fake } = await renderApp();
+    await openComplaint(user, 'douyin');
+    expect(screen.queryByTestId('form-fields'), 'a chat is not a form').not.toBeInTheDocument();
+    await user.selectOptions(screen.getByTestId('audience-select'), 'consumer_12315');
+    const form = await screen.findByTestId('form-fields');
+    const expected = complaintsDouyin['consumer_12315:en'].form!;
+    expect(within(form).getByTestId('form-place')).toHaveTextContent('www.12315.cn');
+    const notes = within(form).getAllByTestId('form-note').map((n) => n.textContent ?? '');
+    expect(notes[0], 'in English it says the form expects Chinese').toContain('expects Chinese');
+    expect(notes.some((n) => n.includes('personal consumption')), 'DOU+ is bought for business: warned').toBe(true);
+
+    const facts = expected.fields.find((f) => f.key === 'facts')!;
+    expect(facts.value, 'the values are Chinese').toContain('订单号');
+    expect(within(form).getByTestId('form-count-facts')).toHaveTextContent(`${facts.chars} / ${facts.limit}`);
+    expect(within(form).getByTestId('form-field-facts')).toHaveAttribute('data-over', 'false');
+    expect(within(form).getByTestId('form-value-order_id')).toHaveTextContent(complaintsDouyin['consumer_12315:en'].form!.fields.find((f) => f.key === 'order_id')!.value);
+    expect(within(form).getByTestId('form-field-complainant_name'), 'not in the case yet').toHaveAttribute('data-missing', 'true');
+    expect(within(form).getByTestId('form-copy-complainant_name'), 'nothing to copy').toBeDisabled();
+    const picked = within(within(form).getByTestId('form-choices-demand')).getByText('退款');
+    expect(picked).toHaveClass('picked');
+
+    await user.click(within(form).getByTestId('form-copy-facts'));
+    expect(fake.copied, 'one box is copied, not the whole letter').toEqual([facts.value]);
+    expect(await screen.findByText(/“Facts and reasons” copied/)).toBeInTheDocument();
+  });
+
+  it('shows the 黑猫 form in Chinese with counters', async () => {
+    const { user } = await renderApp();
+    await openComplaint(user, 'douyin');
+    await user.selectOptions(screen.getByTestId('complaint-lang'), 'zh-CN');
+    await user.selectOptions(screen.getByTestId('audience-select'), 'heimao');
+    const form = await screen.findByTestId('form-fields');
+    const title = complaintsDouyin['heimao:zh-CN'].form!.fields.find((f) => f.key === 'title')!;
+    expect(within(form).getByTestId('form-value-title')).toHaveTextContent(title.value);
+    expect(within(form).getByTestId('form-count-title')).toHaveTextContent(`${title.chars} / 30`);
+    expect(within(form).queryAllByTestId('form-note').some((n) => n.textContent?.includes('expects Chinese'))).toBe(false);
   });
 
   it('keeps edits when copying, and across audience changes', async () => {

@@ -13,13 +13,15 @@ use serde::{Deserialize, Serialize};
 use crate::domain::case::{Case, EvidenceKind};
 use crate::domain::diagnosis::{Analysis, Audience, short_date, short_time};
 use crate::domain::money::format_amount;
-use crate::domain::observation::{Party, SourceKind, Via};
+use crate::domain::observation::{Claim, Party, SourceKind, Via};
 use crate::domain::stage::Stage;
 use crate::domain::text::{Bilingual, Lang};
 use crate::domain::time::Moment;
 use crate::domain::timeline::source_name;
 
+mod form;
 mod privacy;
+pub use form::{Form, FormField, has_form};
 pub use privacy::{Level, scrub};
 
 /// One evidence item a complaint should carry, and whether the user has it.
@@ -43,6 +45,9 @@ pub struct Complaint {
     pub missing: Vec<String>,
     /// The date the message demands a fix by.
     pub deadline: Option<String>,
+    /// The channel's form box by box, where the channel is a form (12315,
+    /// 黑猫): the same facts, each value to copy into its own box.
+    pub form: Option<Form>,
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -176,7 +181,7 @@ fn always_asked(case: &Case, analysis: &Analysis) -> Vec<ChecklistItem> {
                 )
             } else {
                 Bilingual::new(
-                    format!("平台订单页面截图（显示「{platform_status}」）"),
+                    format!("平台订单页面截图（显示“{platform_status}”）"),
                     format!(
                         "screenshot of the platform's order page (showing “{platform_status}”)"
                     ),
@@ -283,7 +288,7 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
     let asks = Asks::of(case, analysis, &told);
     let items = checklist(case, analysis, audience);
     let ctx = template_context(case, analysis, &told, asks, &items);
-    let (subject, text) = render(case, audience, lang, ctx);
+    let (subject, text, form) = render(case, audience, lang, ctx);
     let missing = items
         .iter()
         .filter(|i| !i.have)
@@ -297,6 +302,7 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
         checklist: items,
         missing,
         deadline: told.deadline,
+        form,
     }
 }
 
@@ -393,6 +399,7 @@ impl Asks {
         let preset = case.platform.preset();
         let small = context! {
             amount => case.amount.display(),
+        amount_zh => case.amount.display_zh(),
             deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
             deadline => told.deadline.clone().unwrap_or_default(),
             refund_by => told.refund_by.clone().or(told.deadline.clone()).unwrap_or_default(),
@@ -452,7 +459,7 @@ fn statement_context(case: &Case, analysis: &Analysis, told: &Told) -> Value {
             let who = source_name(o.source, case);
             let words = privacy::quote(o, case, told.level);
             (
-                format!("{when} {}「{words}」", who.zh_cn),
+                format!("{when} {}“{words}”", who.zh_cn),
                 format!("{when} {} “{words}”", who.en),
             )
         })
@@ -461,6 +468,7 @@ fn statement_context(case: &Case, analysis: &Analysis, told: &Told) -> Value {
         payer => both(told.payer.clone()),
         platform => both(case.platform.display()),
         amount => case.amount.display(),
+        amount_zh => case.amount.display_zh(),
         paid_at => short_time(told.paid_at),
         payer_status => told.payer_status.clone().unwrap_or_default(),
         platform_status => told.platform_status.clone().unwrap_or_default(),
@@ -489,10 +497,13 @@ fn template_context(
         platform => both(case.platform.display()),
         product => both(Bilingual::new(preset.product_zh.clone(), preset.product_en.clone())),
         deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
+        bought => both(bought(case, told.level)),
+        refund_seen => case.observations.iter().any(|o| matches!(o.claim, Claim::Refunded | Claim::RefundPending)),
         order_id => case.order_id.clone(),
         payment_id => case.payments.iter().find(|p| p.provider == told.payer_src).or(case.payments.first()).map(|p| p.id.clone()).unwrap_or_else(|| "—".into()),
         payments => payment_values(case),
         amount => case.amount.display(),
+        amount_zh => case.amount.display_zh(),
         amount_plain => format_amount(case.amount.amount, case.amount.currency.minor_digits()),
         method => both(case.method.label()),
         card_last4 => case.card_last4.clone().unwrap_or_default(),
@@ -524,6 +535,28 @@ fn template_context(
         dispute_reason => both(asks.dispute_reason),
         dispute_codes => asks.dispute_codes.unwrap_or_default(),
         today => short_date(analysis.now),
+    }
+}
+
+/// What was ordered, as a sentence names it: the user's own words for the
+/// item in quotes (“DOU+ 上热门推广（200 元档）”), else the platform's
+/// product — never both, which doubles the name and nests brackets.
+fn bought(case: &Case, level: Level) -> Bilingual {
+    let preset = case.platform.preset();
+    match case
+        .item
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
+        Some(item) => {
+            let item = scrub(item, level);
+            Bilingual::new(format!("“{item}”"), format!("“{item}”"))
+        }
+        None => Bilingual::new(
+            preset.product_zh.clone(),
+            format!("a {}", preset.product_en),
+        ),
     }
 }
 
@@ -570,15 +603,26 @@ fn contact_values(case: &Case, told: &Told) -> Vec<Value> {
         .collect()
 }
 
-/// The subject line (where the audience has one) and the text, card
-/// numbers masked and blank runs collapsed.
-fn render(case: &Case, audience: Audience, lang: Lang, ctx: Value) -> (Option<String>, String) {
+/// The subject line (where the audience has one), the text and the form
+/// (where the channel is one), card numbers masked and blank runs collapsed.
+fn render(
+    case: &Case,
+    audience: Audience,
+    lang: Lang,
+    ctx: Value,
+) -> (Option<String>, String, Option<Form>) {
     let subject = SUBJECTS
         .get(audience.code())
         .and_then(|m| m.get(lang.code()))
         .map(|t| render_str(t, &ctx))
         .filter(|s| !s.is_empty());
-    let ctx = context! { subject => subject.clone().unwrap_or_default(), ..ctx };
+    // A channel's form is Chinese whatever the complaint's language.
+    let subject_zh = SUBJECTS
+        .get(audience.code())
+        .and_then(|m| m.get(Lang::ZhCn.code()))
+        .map(|t| render_str(t, &ctx))
+        .unwrap_or_default();
+    let ctx = context! { subject => subject.clone().unwrap_or_default(), subject_zh => subject_zh, ..ctx };
     let name = format!("{}.{}.j2", audience.code(), lang.code());
     let text = TEMPLATES
         .get_template(&name)
@@ -588,8 +632,18 @@ fn render(case: &Case, audience: Audience, lang: Lang, ctx: Value) -> (Option<St
         .chain(case.payments.iter().map(|p| p.id.as_str()))
         .collect();
     let text = tidy(&mask_cards(&text, &known));
+    let facts: Vec<&str> = [
+        ("business_use", case.platform.preset().business_use),
+        ("no_operator", case.merchant.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, holds)| holds.then_some(name))
+    .collect();
+    let form = form::fill(audience, lang, &ctx, &facts, |t| {
+        tidy(&mask_cards(t, &known))
+    });
     let subject = subject.map(|s| mask_cards(&s, &known));
-    (subject, text)
+    (subject, text, form)
 }
 
 /// Collapses runs of blank lines left by optional template parts.

@@ -38,12 +38,29 @@ fn snapshots_of_every_audience_and_language() {
         for audience in Audience::ALL {
             for lang in Lang::ALL {
                 let c = generate(&case, &a, audience, lang);
-                let shown = format!(
+                let mut shown = format!(
                     "subject: {}\nmissing: {:?}\n---\n{}",
                     c.subject.as_deref().unwrap_or("-"),
                     c.missing,
                     c.text
                 );
+                if let Some(form) = &c.form {
+                    shown.push_str(&format!("--- form: {}\n", form.name.get(lang)));
+                    for n in &form.notes {
+                        shown.push_str(&format!("note: {}\n", n.get(lang)));
+                    }
+                    for f in &form.fields {
+                        let limit = f.limit.map(|l| format!("/{l}")).unwrap_or_default();
+                        shown.push_str(&format!(
+                            "[{}{}] {} ({}{limit}): {}\n",
+                            if f.required { "*" } else { "" },
+                            f.key,
+                            f.label.get(lang),
+                            f.chars,
+                            f.value
+                        ));
+                    }
+                }
                 insta::assert_snapshot!(
                     format!("{name}__{}__{}", audience.code(), lang.code()),
                     shown
@@ -76,10 +93,18 @@ fn every_complaint_carries_the_facts_the_demand_and_a_dated_deadline() {
                         p.id
                     );
                 }
-                assert!(
-                    t.contains(&case.amount.display()),
-                    "{name}/{audience:?}/{lang:?}: amount"
-                );
+                let amount = match lang {
+                    // Chinese text writes 200.00 元, never ¥200.00.
+                    Lang::ZhCn => case.amount.display_zh(),
+                    Lang::En => case.amount.display(),
+                };
+                assert!(t.contains(&amount), "{name}/{audience:?}/{lang:?}: amount");
+                if lang == Lang::ZhCn {
+                    assert!(
+                        !t.contains('¥') && !t.contains('「'),
+                        "{name}/{audience:?}: mainland conventions (“” quotes, amounts in 元)"
+                    );
+                }
                 assert!(
                     t.contains(&short_time(case.submitted_at)),
                     "{name}/{audience:?}/{lang:?}: time"
@@ -164,7 +189,12 @@ fn all_texts(case: &Case, a: &Analysis) -> Vec<(Audience, Lang, String)> {
     for audience in Audience::ALL {
         for lang in Lang::ALL {
             let c = generate(case, a, audience, lang);
-            let text = format!("{}\n{}", c.subject.unwrap_or_default(), c.text);
+            let mut text = format!("{}\n{}", c.subject.unwrap_or_default(), c.text);
+            // A form's boxes are pasted too: the same rules hold for them.
+            for f in c.form.iter().flat_map(|f| &f.fields) {
+                text.push('\n');
+                text.push_str(&f.value);
+            }
             out.push((audience, lang, text));
         }
     }
@@ -327,5 +357,132 @@ fn the_chat_asks_for_a_ticket_number_and_a_promised_date() {
             en.contains("ticket number") && en.contains("resolved by"),
             "{name}: {en}"
         );
+    }
+}
+
+/// The douyin example with a recorded chat that answered.
+fn with_a_contact() -> (Case, Analysis) {
+    let (mut case, _) = example("douyin");
+    case.contacts.push(crate::domain::case::Contact {
+        at: DateTime::parse_from_rfc3339("2026-11-21T16:00:00+08:00").unwrap(),
+        with: "抖音客服".into(),
+        note: Some("在线客服".into()),
+        answer: Some("已反馈，请耐心等待 1-3 个工作日".into()),
+    });
+    let a = analyze(
+        &case,
+        DateTime::parse_from_rfc3339("2026-11-21T16:30:00+08:00").unwrap(),
+    );
+    (case, a)
+}
+
+#[test]
+fn every_form_box_is_filled_from_the_case_and_within_its_limit() {
+    let mut cases: Vec<(String, Case, Analysis)> = EXAMPLES
+        .iter()
+        .map(|(name, _, _)| {
+            let (c, a) = example(name);
+            ((*name).to_owned(), c, a)
+        })
+        .collect();
+    let (c, a) = with_a_contact();
+    cases.push(("douyin+contact".into(), c, a));
+    for (name, case, a) in &cases {
+        for audience in Audience::ALL {
+            for lang in Lang::ALL {
+                let c = generate(case, a, audience, lang);
+                let Some(form) = &c.form else {
+                    assert!(!has_form(audience), "{name}/{audience:?} has a form");
+                    continue;
+                };
+                let value = |key: &str| {
+                    form.fields
+                        .iter()
+                        .find(|f| f.key == key)
+                        .map(|f| f.value.as_str())
+                        .unwrap_or_else(|| panic!("{audience:?} has no box {key}"))
+                };
+                for f in &form.fields {
+                    assert!(
+                        !f.over(),
+                        "{name}/{audience:?}/{lang:?}: {} is {} characters, the box takes {:?}:\n{}",
+                        f.key,
+                        f.chars,
+                        f.limit,
+                        f.value
+                    );
+                    assert_eq!(f.chars as usize, f.value.chars().count());
+                    assert!(
+                        f.choices.is_empty() || f.choices.contains(&f.value),
+                        "{}: {} is not one of {:?}",
+                        f.key,
+                        f.value,
+                        f.choices
+                    );
+                    assert!(
+                        !f.value.contains("{{") && !f.value.contains("【请"),
+                        "{}",
+                        f.value
+                    );
+                }
+                let amount = format_amount(case.amount.amount, case.amount.currency.minor_digits());
+                assert_eq!(value("amount"), amount, "{name}/{audience:?}");
+                match audience {
+                    Audience::Consumer12315 => {
+                        assert_eq!(value("order_id"), case.order_id);
+                        assert_eq!(value("respondent"), case.merchant.as_deref().unwrap_or(""));
+                        let facts = value("facts");
+                        for p in &case.payments {
+                            assert!(
+                                facts.contains(&p.id),
+                                "{name}: facts name {}: {facts}",
+                                p.id
+                            );
+                        }
+                        assert!(facts.contains(&case.amount.display_zh()), "{facts}");
+                        assert!(value("basis").contains("第五十三条"));
+                        for contact in &case.contacts {
+                            let answer = contact.answer.as_deref().unwrap_or_default();
+                            assert!(
+                                facts.contains(answer),
+                                "{name}: the answer is quoted: {facts}"
+                            );
+                        }
+                        let warns = form.notes.iter().any(|n| n.zh_cn.contains("生活消费"));
+                        assert_eq!(
+                            warns,
+                            case.platform.preset().business_use,
+                            "{name}: only a promotion bought for business is warned about"
+                        );
+                    }
+                    Audience::Heimao => {
+                        let target = value("target");
+                        assert!(
+                            target.starts_with(&case.platform.display().zh_cn),
+                            "{target}"
+                        );
+                        let zh = generate(case, a, audience, Lang::ZhCn);
+                        assert_eq!(value("title"), zh.subject.as_deref().unwrap_or_default());
+                        if let Some(account) = &case.complainant.account {
+                            assert_ne!(
+                                value("account"),
+                                account,
+                                "the public post masks the account"
+                            );
+                        }
+                    }
+                    other => panic!("{other:?} has no form in the data"),
+                }
+                // The form is Chinese; in English it says so first.
+                assert_eq!(
+                    form.notes
+                        .first()
+                        .is_some_and(|n| n.en.contains("expects Chinese")),
+                    lang == Lang::En,
+                    "{name}/{audience:?}/{lang:?}: {:?}",
+                    form.notes
+                );
+            }
+        }
     }
 }

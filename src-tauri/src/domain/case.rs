@@ -33,6 +33,10 @@ pub struct PlatformPreset {
     /// behind it, its brands), for matching bill rows and SMS.
     #[serde(default)]
     pub merchants: Vec<String>,
+    /// Usually bought for a business (a promotion), not for personal
+    /// consumption: 12315 may refuse such a complaint.
+    #[serde(default)]
+    pub business_use: bool,
 }
 
 #[derive(Deserialize)]

@@ -321,7 +321,7 @@ impl Ctx<'_> {
             raw: Some(o.raw.clone()),
             text: Bilingual::new(
                 format!(
-                    "{}{}显示「{}」",
+                    "{}{}显示“{}”",
                     when.as_deref().map(|w| format!("{w} ")).unwrap_or_default(),
                     who.zh_cn,
                     o.raw
@@ -647,7 +647,7 @@ fn provider_words(cx: &Ctx) -> Bilingual {
     match cx.facts.provider_unpaid.last() {
         Some(&i) => Bilingual::new(
             format!(
-                "{}显示「{}」",
+                "{}显示“{}”",
                 source_name(obs[i].source, cx.case).zh_cn,
                 obs[i].raw
             ),

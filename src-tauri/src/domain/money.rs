@@ -109,6 +109,27 @@ impl Money {
     }
 
     /// `¥200.00` (or `200.00 XYZ` when the currency has no common symbol).
+    /// As Chinese text writes it: `200.00 元`, `20.00 美元`; a currency
+    /// without a Chinese name keeps its code (`20.00 CHF`).
+    pub fn display_zh(&self) -> String {
+        let amount = format_amount(self.amount, self.currency.minor_digits());
+        let unit = match self.currency.code() {
+            "CNY" => "元",
+            "USD" => "美元",
+            "HKD" => "港元",
+            "EUR" => "欧元",
+            "GBP" => "英镑",
+            "JPY" => "日元",
+            "TWD" => "新台币",
+            "KRW" => "韩元",
+            "SGD" => "新加坡元",
+            "AUD" => "澳元",
+            "CAD" => "加元",
+            other => other,
+        };
+        format!("{amount} {unit}")
+    }
+
     pub fn display(&self) -> String {
         let amount = format_amount(self.amount, self.currency.minor_digits());
         match self.currency.symbol() {

@@ -201,7 +201,7 @@ pub struct Facts {
 fn describe(o: &Observation, case: &Case) -> Bilingual {
     let who = source_name(o.source, case);
     Bilingual::new(
-        format!("{}显示「{}」", who.zh_cn, o.raw),
+        format!("{}显示“{}”", who.zh_cn, o.raw),
         format!("{} shows “{}”", who.en, o.raw),
     )
 }
@@ -753,7 +753,7 @@ impl CallbackWait {
         match (platform_says, state) {
             (Some(words), StageState::Failed) => Bilingual::new(
                 format!(
-                    "{}显示已付款（{}），但 {} 后{}仍显示「{}」，已超过支付方回调重试期（约 {}）",
+                    "{}显示已付款（{}），但 {} 后{}仍显示“{}”，已超过支付方回调重试期（约 {}）",
                     payer.zh_cn,
                     paid,
                     human_duration_zh(since),
@@ -773,7 +773,7 @@ impl CallbackWait {
             ),
             (Some(words), _) => Bilingual::new(
                 format!(
-                    "{}显示已付款（{}），{} 后{}仍显示「{}」：平台尚未确认收到支付结果",
+                    "{}显示已付款（{}），{} 后{}仍显示“{}”：平台尚未确认收到支付结果",
                     payer.zh_cn,
                     paid,
                     human_duration_zh(since),

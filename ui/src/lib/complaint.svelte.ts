@@ -133,6 +133,16 @@ export class ComplaintState {
     }
   }
 
+  /** Copies one box of the channel's form (12315, 黑猫). */
+  async copyField(label: string, value: string) {
+    try {
+      await this.backend.copyText(value);
+      this.flash('ok', t('complaint.form.copied', { label }));
+    } catch {
+      this.flash('error', t('complaint.copy_failed'));
+    }
+  }
+
   /** Keeps the message in the case's history (the ladder counts it as a draft). */
   private async keep() {
     const id = this.app.caseId;
