@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::render_str;
 use crate::domain::diagnosis::Audience;
+use crate::domain::observation::SourceKind;
 use crate::domain::text::{Bilingual, Lang};
 
 /// A channel's form, filled in.
@@ -96,44 +97,52 @@ struct NoteSpec {
     text_en: String,
 }
 
+/// The forms by key: an audience's code, or for the payment channel the
+/// audience and the payer (`payment_provider.alipay`), whose in-app forms
+/// differ.
 static FORMS: LazyLock<BTreeMap<&'static str, FormFile>> = LazyLock::new(|| {
-    let parse = |name: &str, text: &str| -> FormFile {
-        toml::from_str(text).unwrap_or_else(|e| panic!("data/complaints/forms/{name} : {e}"))
-    };
-    BTreeMap::from([
-        (
-            Audience::Consumer12315.code(),
-            parse(
-                "consumer_12315.toml",
-                include_str!("../../data/complaints/forms/consumer_12315.toml"),
-            ),
-        ),
-        (
-            Audience::Heimao.code(),
-            parse(
-                "heimao.toml",
-                include_str!("../../data/complaints/forms/heimao.toml"),
-            ),
-        ),
-    ])
+    macro_rules! forms {
+        ($($key:literal),*) => {
+            BTreeMap::from([$((
+                $key,
+                toml::from_str::<FormFile>(include_str!(concat!("../../data/complaints/forms/", $key, ".toml")))
+                    .unwrap_or_else(|e| panic!("data/complaints/forms/{}.toml: {e}", $key)),
+            )),*])
+        };
+    }
+    forms!(
+        "consumer_12315",
+        "heimao",
+        "payment_provider.alipay",
+        "payment_provider.wechat_pay"
+    )
 });
 
-/// The audiences that have a form.
-pub fn has_form(audience: Audience) -> bool {
-    FORMS.contains_key(audience.code())
+/// The key of the form `audience` fills in when `payer` took the money.
+pub fn form_key(audience: Audience, payer: Option<SourceKind>) -> Option<&'static str> {
+    let key = match (audience, payer) {
+        (Audience::PaymentProvider, Some(p)) => format!("{}.{}", audience.code(), p.code()),
+        (a, _) => a.code().to_owned(),
+    };
+    FORMS.keys().find(|k| **k == key).copied()
+}
+
+/// Whether `audience` has a form when `payer` took the money.
+pub fn has_form(audience: Audience, payer: Option<SourceKind>) -> bool {
+    form_key(audience, payer).is_some()
 }
 
 /// `audience`'s form filled in from `ctx` (the complaint's template
 /// context); `facts` names the case's facts a note may ask for. The values
 /// are Chinese whatever `lang` is: in English the form says so first.
 pub fn fill(
-    audience: Audience,
+    key: &str,
     lang: Lang,
     ctx: &Value,
     facts: &[&str],
     tidy: impl Fn(&str) -> String,
 ) -> Option<Form> {
-    let spec = FORMS.get(audience.code())?;
+    let spec = FORMS.get(key)?;
     let fields = spec
         .field
         .iter()

@@ -21,7 +21,7 @@ use crate::domain::timeline::source_name;
 
 mod form;
 mod privacy;
-pub use form::{Form, FormField, has_form};
+pub use form::{Form, FormField, form_key, has_form};
 pub use privacy::{Level, scrub};
 
 /// One evidence item a complaint should carry, and whether the user has it.
@@ -288,7 +288,7 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
     let asks = Asks::of(case, analysis, &told);
     let items = checklist(case, analysis, audience);
     let ctx = template_context(case, analysis, &told, asks, &items);
-    let (subject, text, form) = render(case, audience, lang, ctx);
+    let (subject, text, form) = render(case, audience, lang, ctx, told.payer_src);
     let missing = items
         .iter()
         .filter(|i| !i.have)
@@ -498,6 +498,8 @@ fn template_context(
         product => both(Bilingual::new(preset.product_zh.clone(), preset.product_en.clone())),
         deliver => both(Bilingual::new(preset.deliver_zh.clone(), preset.deliver_en.clone())),
         bought => both(bought(case, told.level)),
+        aggregator => aggregator_trade_no(case).is_some(),
+        aggregator_trade_no => aggregator_trade_no(case).unwrap_or_default(),
         refund_seen => case.observations.iter().any(|o| matches!(o.claim, Claim::Refunded | Claim::RefundPending)),
         order_id => case.order_id.clone(),
         payment_id => case.payments.iter().find(|p| p.provider == told.payer_src).or(case.payments.first()).map(|p| p.id.clone()).unwrap_or_else(|| "—".into()),
@@ -560,6 +562,15 @@ fn bought(case: &Case, level: Level) -> Bilingual {
     }
 }
 
+/// The aggregator's (彩虹易支付's) trade number, which the payment channel
+/// knows as the merchant's order number, when the case was paid through one.
+fn aggregator_trade_no(case: &Case) -> Option<String> {
+    case.payments
+        .iter()
+        .find(|p| p.provider == Some(SourceKind::Epay))
+        .map(|p| p.id.clone())
+}
+
 /// The case's payments, each with its provider's name.
 fn payment_values(case: &Case) -> Vec<Value> {
     case.payments
@@ -610,6 +621,7 @@ fn render(
     audience: Audience,
     lang: Lang,
     ctx: Value,
+    payer: Option<SourceKind>,
 ) -> (Option<String>, String, Option<Form>) {
     let subject = SUBJECTS
         .get(audience.code())
@@ -639,9 +651,8 @@ fn render(
     .into_iter()
     .filter_map(|(name, holds)| holds.then_some(name))
     .collect();
-    let form = form::fill(audience, lang, &ctx, &facts, |t| {
-        tidy(&mask_cards(t, &known))
-    });
+    let form = form::form_key(audience, payer)
+        .and_then(|key| form::fill(key, lang, &ctx, &facts, |t| tidy(&mask_cards(t, &known))));
     let subject = subject.map(|s| mask_cards(&s, &known));
     (subject, text, form)
 }
