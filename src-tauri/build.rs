@@ -44,6 +44,8 @@ const COMMANDS: &[&str] = &[
     "choose_save_file",
     "reveal_file",
     "open_mail",
+    "my_details",
+    "save_my_details",
 ];
 
 fn main() {

@@ -31,6 +31,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::escalation::LadderView::export_all(&cfg)?;
     crate::follow::FollowView::export_all(&cfg)?;
     crate::check::rounds::Looked::export_all(&cfg)?;
+    crate::domain::details::MyDetails::export_all(&cfg)?;
     Ok(())
 }
 

@@ -96,6 +96,24 @@ impl From<CaseError> for BoundaryError {
     }
 }
 
+impl BoundaryError {
+    /// "My details" that did not validate: `invalid_case` with the fields,
+    /// as the intake form's errors travel.
+    pub fn invalid_details(fields: Vec<FieldError>) -> Self {
+        let lines: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        BoundaryError::new(
+            ErrorCode::InvalidCase,
+            format!(
+                "my details have {} problem{}:\n  {}",
+                fields.len(),
+                if fields.len() == 1 { "" } else { "s" },
+                lines.join("\n  ")
+            ),
+        )
+        .with_details(serde_json::json!({ "fields": fields_json(&fields) }))
+    }
+}
+
 impl From<EvidenceError> for BoundaryError {
     fn from(e: EvidenceError) -> Self {
         let code = match &e {

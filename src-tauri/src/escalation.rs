@@ -132,7 +132,8 @@ pub fn mark_sent(
         SentOutcome::Dated
     } else {
         let analysis = analyze(&stored.case, now);
-        let c = complaint::generate(&stored.case, &analysis, audience, lang);
+        let case = stored.case.clone().with_details(&store.my_details()?);
+        let c = complaint::generate(&case, &analysis, audience, lang);
         let text = match &c.subject {
             Some(sub) => format!("{sub}\n\n{}", c.text),
             None => c.text,

@@ -736,3 +736,96 @@ fn export_writes_markdown_and_a_calendar_and_json_stays_as_it_was() {
         stderr(&o)
     );
 }
+
+#[test]
+fn my_details_are_told_once_and_fill_every_complaint() {
+    let run = Run::new();
+    let card_shop = example("card-shop-epay.toml");
+    let card_shop = card_shop.to_str().unwrap();
+    let before = stdout(ok(&run.cmd(&[
+        "complaint",
+        card_shop,
+        "-a",
+        "consumer_12315",
+        "--now",
+        "2026-11-21 12:00",
+    ])));
+    assert!(before.contains("【请填写姓名】"), "{before}");
+    assert!(
+        !run.data.path().join("cases.sqlite3").exists(),
+        "a complaint from a file creates no case file"
+    );
+
+    let wrong = run.cmd(&["details", "--phone", "call me", "--email", "zhang@example"]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("phone") && stderr(&wrong).contains("email"),
+        "{}",
+        stderr(&wrong)
+    );
+
+    ok(&run.cmd(&[
+        "details",
+        "--name",
+        "张三",
+        "--phone",
+        "13800138000",
+        "--address",
+        "北京市朝阳区某某路 1 号",
+        "--account",
+        "卡盟=buyer_42",
+    ]));
+    let shown: Value = serde_json::from_str(&stdout(ok(&run.cmd(&["details", "--json"])))).unwrap();
+    assert_eq!(shown["name"], "张三");
+    assert_eq!(
+        shown["accounts"]["card_shop"], "buyer_42",
+        "an alias names the platform"
+    );
+
+    let json: Value = serde_json::from_str(&stdout(ok(&run.cmd(&[
+        "complaint",
+        card_shop,
+        "-a",
+        "consumer_12315",
+        "--now",
+        "2026-11-21 12:00",
+        "--json",
+    ]))))
+    .unwrap();
+    let text = json["text"].as_str().unwrap();
+    assert!(
+        text.contains("姓名：张三")
+            && text.contains("13800138000")
+            && !text.contains("【请填写姓名】"),
+        "{text}"
+    );
+    let form = json["form"]["fields"].as_array().unwrap();
+    let value = |k: &str| form.iter().find(|f| f["key"] == k).unwrap()["value"].clone();
+    assert_eq!(value("complainant_name"), "张三");
+    assert_eq!(value("complainant_address"), "北京市朝阳区某某路 1 号");
+    // The public post masks the account.
+    let heimao: Value = serde_json::from_str(&stdout(ok(&run.cmd(&[
+        "complaint",
+        card_shop,
+        "-a",
+        "heimao",
+        "--now",
+        "2026-11-21 12:00",
+        "--json",
+    ]))))
+    .unwrap();
+    let account = heimao["form"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "account")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!account.is_empty() && account != "buyer_42", "{account}");
+    assert!(
+        !heimao.to_string().contains("13800138000"),
+        "no phone in a public post"
+    );
+}

@@ -1059,3 +1059,47 @@ fn the_capability_lists_exactly_the_commands_the_window_uses() {
         );
     }
 }
+
+#[test]
+fn my_details_through_ipc_fill_the_12315_form() {
+    let h = harness();
+    assert_eq!(h.ok("my_details", json!({}))["name"], Value::Null);
+    let err = h
+        .call(
+            "save_my_details",
+            json!({ "details": { "name": "张三", "phone": "call me", "email": null, "address": null, "accounts": {} } }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_case");
+    assert_eq!(err["details"]["fields"][0]["field"], "phone");
+    assert_eq!(
+        h.ok("my_details", json!({}))["name"],
+        Value::Null,
+        "nothing is saved while a field is wrong"
+    );
+    let kept = h.ok(
+        "save_my_details",
+        json!({ "details": { "name": " 张三 ", "phone": "13800138000", "email": null, "address": "北京市朝阳区某某路 1 号", "accounts": {} } }),
+    );
+    assert_eq!(kept["name"], "张三", "trimmed");
+    let saved = h.ok("save_case", json!({ "raw": douyin_raw() }));
+    let id = saved["id"].as_str().unwrap().to_owned();
+    let c = h.ok(
+        "complaint",
+        json!({ "id": id, "audience": "consumer_12315", "lang": "zh-CN", "now": "2026-11-21 16:30" }),
+    );
+    let fields = c["form"]["fields"].as_array().unwrap();
+    let value = |k: &str| fields.iter().find(|f| f["key"] == k).unwrap()["value"].clone();
+    assert_eq!(value("complainant_name"), "张三");
+    assert_eq!(value("complainant_phone"), "13800138000");
+    assert!(c["text"].as_str().unwrap().contains("姓名：张三"));
+    assert!(
+        !c["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "投诉人姓名"),
+        "{:?}",
+        c["missing"]
+    );
+}

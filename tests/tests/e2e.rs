@@ -248,6 +248,34 @@ fn the_douyin_case_from_intake_to_complaint_and_back_after_a_restart() {
         written.contains(ORDER) && written.contains("订单号"),
         "the Chinese complaint is in the file: {written}"
     );
+
+    // My details, told once in the settings, fill the 12315 form's boxes.
+    s.click("nav-settings");
+    s.testid("my-details");
+    s.type_into("details-name", "张三");
+    s.type_into("details-phone", "13800138000");
+    s.type_into("details-address", "北京市朝阳区某某路 1 号");
+    s.click_for("details-save", "my details saved", |s| {
+        s.text("details-status").contains("已保存")
+    });
+    show(&s, "my-details", "start");
+    shot(&s, &dir.join("19-my-details-zh.png"));
+    s.click("settings-back");
+    s.select("audience-select", "consumer_12315");
+    s.wait_for("the 12315 form with my name in its box", |s| {
+        s.exists("form-fields") && s.text("form-value-complainant_name").contains("张三")
+    });
+    assert!(
+        s.text("form-count-facts").contains("/ 500"),
+        "the facts box counts against its limit: {}",
+        s.text("form-count-facts")
+    );
+    assert_eq!(s.attr("form-field-facts", "data-over"), "false");
+    s.click_for("form-copy-facts", "the box copied", |s| {
+        s.text("complaint-note").contains("事实与理由")
+    });
+    show(&s, "form-fields", "start");
+    shot(&s, &dir.join("20-form-12315-zh.png"));
     s.click("back-to-result");
     s.testid("result");
     s.wait_for("the Chinese timeline", |s| {

@@ -36,6 +36,50 @@ function everything(): string {
   return document.body.textContent + fields.map((f) => `${f.value} ${f.placeholder}`).join(' ');
 }
 
+describe('my details', () => {
+  it('are told once, checked field by field, and kept', async () => {
+    const fake = new FakeBackend();
+    const { user } = await openSettings(fake);
+    const card = await screen.findByTestId('my-details');
+    const field = (id: string) => within(card).getByTestId(id) as HTMLInputElement;
+    await user.type(field('details-name'), ' 张三 ');
+    await user.type(field('details-phone'), 'call me');
+    await user.type(field('details-email'), 'zhang@example');
+    await user.type(field('details-account-douyin_dou_plus'), '抖音号 zhang_2026');
+    await user.click(within(card).getByTestId('details-save'));
+    expect(await within(card).findByTestId('details-why-phone')).toHaveTextContent('5 to 20 digits');
+    expect(within(card).getByTestId('details-why-email')).toHaveTextContent('name@example.com');
+    expect(field('details-phone')).toHaveAttribute('aria-invalid', 'true');
+    expect(fake.details.name, 'nothing is saved while a field is wrong').toBeNull();
+    expect(field('details-name'), 'what was typed stays').toHaveValue(' 张三 ');
+
+    await user.clear(field('details-phone'));
+    await user.type(field('details-phone'), '138 0013 8000');
+    await user.clear(field('details-email'));
+    await user.click(within(card).getByTestId('details-save'));
+    expect(await within(card).findByTestId('details-status')).toHaveTextContent('Saved');
+    expect(fake.details).toEqual({
+      name: '张三',
+      phone: '138 0013 8000',
+      email: null,
+      address: null,
+      accounts: { douyin_dou_plus: '抖音号 zhang_2026' },
+    });
+    expect(field('details-name'), 'the kept value, trimmed').toHaveValue('张三');
+    expect(within(card).queryByTestId('details-why-phone')).not.toBeInTheDocument();
+  });
+
+  it('show what was saved, in Chinese', async () => {
+    const fake = new FakeBackend({ locale: 'zh_CN.UTF-8' });
+    fake.details = { name: '李四', phone: null, email: 'li@example.com', address: null, accounts: { card_shop: 'buyer_42' } };
+    await openSettings(fake);
+    const card = await screen.findByTestId('my-details');
+    expect(card).toHaveTextContent('我的资料');
+    expect(await within(card).findByTestId('details-name')).toHaveValue('李四');
+    expect(within(card).getByTestId('details-account-card_shop')).toHaveValue('buyer_42');
+  });
+});
+
 describe('the sources settings page', () => {
   it('is reached from the header and goes back where it came from', async () => {
     const { user } = await openSettings();

@@ -9,6 +9,7 @@ use super::AppState;
 use crate::api::{self, AppInfo, OpenedCase, PresetView, SavedCase};
 use crate::complaint::{self, Complaint};
 use crate::domain::case::{Case, RawCase};
+use crate::domain::details::MyDetails;
 use crate::domain::diagnosis::Audience;
 use crate::domain::text::Lang;
 use crate::domain::time::{Moment, parse_moment};
@@ -291,15 +292,12 @@ pub fn complaint(
     lang: Lang,
     now: Option<String>,
 ) -> Result<Complaint> {
-    let stored = state.store()?.get(&id)?;
+    let store = state.store()?;
+    let stored = store.get(&id)?;
     let now = now_or(now, Some(&stored.case))?;
     let report = CheckReport::check(&stored.case, Some(stored.id), now);
-    Ok(complaint::generate(
-        &stored.case,
-        &report.analysis,
-        audience,
-        lang,
-    ))
+    let case = stored.case.with_details(&store.my_details()?);
+    Ok(complaint::generate(&case, &report.analysis, audience, lang))
 }
 
 /// Keeps a message (as edited by the user) in the case's history.
@@ -557,6 +555,25 @@ pub fn mailto(subject: &str, body: &str) -> String {
     )
 }
 
+/// The user's details ("my details"), filled into every complaint.
+#[tauri::command(async)]
+pub fn my_details(state: State<'_, AppState>) -> Result<MyDetails> {
+    Ok(state.store()?.my_details()?)
+}
+
+/// Replaces the user's details; every field is checked first and nothing is
+/// saved if one is wrong (`invalid_case` with the fields).
+#[tauri::command(async)]
+pub fn save_my_details(state: State<'_, AppState>, details: MyDetails) -> Result<MyDetails> {
+    let details = details
+        .validated()
+        .map_err(BoundaryError::invalid_details)?;
+    state
+        .store()?
+        .save_my_details(&details, Local::now().fixed_offset())?;
+    Ok(details)
+}
+
 /// Opens the mail app with the complaint of `id` to `audience` in `lang`:
 /// the user's edited `subject` and `text` when given, else the generated
 /// ones. The link is built here, never by the page.
@@ -573,10 +590,12 @@ pub async fn open_mail<R: Runtime>(
 ) -> Result<()> {
     let handle = app.clone();
     off_main(&app, move |state| {
-        let stored = state.store()?.get(&id)?;
+        let store = state.store()?;
+        let stored = store.get(&id)?;
         let now = now_or(now, Some(&stored.case))?;
         let report = CheckReport::check(&stored.case, Some(stored.id), now);
-        let c = complaint::generate(&stored.case, &report.analysis, audience, lang);
+        let case = stored.case.with_details(&store.my_details()?);
+        let c = complaint::generate(&case, &report.analysis, audience, lang);
         let subject = subject.or(c.subject).unwrap_or_default();
         let body = text.unwrap_or(c.text);
         use tauri_plugin_opener::OpenerExt;

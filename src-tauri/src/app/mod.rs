@@ -151,6 +151,8 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::choose_save_file,
             commands::reveal_file,
             commands::open_mail,
+            commands::my_details,
+            commands::save_my_details,
         ])
 }
 

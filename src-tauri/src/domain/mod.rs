@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod case;
+pub mod details;
 pub mod diagnosis;
 pub mod ids;
 pub mod ladder;

@@ -30,6 +30,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::case::{Case, Platform};
+use crate::domain::details::MyDetails;
 use crate::domain::diagnosis::Audience;
 use crate::domain::money::{Currency, Money};
 use crate::domain::observation::Observation;
@@ -582,6 +583,37 @@ impl Store {
         }
         tx.commit().at(path)?;
         Ok(s.id.clone())
+    }
+
+    /// The user's details ("my details"); empty until saved.
+    pub fn my_details(&self) -> Result<MyDetails, StoreError> {
+        let path = &self.path;
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT details_json FROM my_details WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .at(path)?;
+        match json {
+            Some(j) => parse_json(path, "my details", "details", &j),
+            None => Ok(MyDetails::default()),
+        }
+    }
+
+    /// Replaces the user's details (validated by the caller).
+    pub fn save_my_details(&mut self, details: &MyDetails, now: Moment) -> Result<(), StoreError> {
+        let path = &self.path;
+        let tx = write(&mut self.conn, path)?;
+        tx.execute(
+            "INSERT INTO my_details (id, details_json, updated_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET details_json = ?1, updated_at = ?2",
+            params![to_json(details), time_text(&now)],
+        )
+        .at(path)?;
+        tx.commit().at(path)
     }
 
     /// Deletes a case with its checks and messages.

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_case_file.sql"),
     include_str!("../../migrations/0002_case_file_follow.sql"),
     include_str!("../../migrations/0003_case_file_revision.sql"),
+    include_str!("../../migrations/0004_case_file_details.sql"),
 ];
 
 /// The schema this version of Daozhang writes (`PRAGMA user_version`).

@@ -1040,3 +1040,38 @@ fn the_case_file_and_its_directory_are_readable_by_the_user_only() {
     Store::open(&file).unwrap();
     assert_eq!(mode(&file), 0o600);
 }
+
+#[test]
+fn my_details_are_kept_across_opens_and_replaced_whole() {
+    use crate::domain::details::MyDetails;
+    let (dir, mut store) = fresh();
+    assert_eq!(
+        store.my_details().unwrap(),
+        MyDetails::default(),
+        "empty until saved"
+    );
+    let mine = MyDetails {
+        name: Some("张三".into()),
+        phone: Some("13800138000".into()),
+        accounts: [("douyin_dou_plus".to_owned(), "抖音号 zhang".to_owned())].into(),
+        ..MyDetails::default()
+    };
+    store
+        .save_my_details(&mine, t("2026-12-06T20:00:00+08:00"))
+        .unwrap();
+    drop(store);
+    let mut again = Store::open(&dir.path().join(FILE_NAME)).unwrap();
+    assert_eq!(again.my_details().unwrap(), mine, "kept in the case file");
+    let fewer = MyDetails {
+        name: Some("张三".into()),
+        ..MyDetails::default()
+    };
+    again
+        .save_my_details(&fewer, t("2026-12-06T20:05:00+08:00"))
+        .unwrap();
+    assert_eq!(
+        again.my_details().unwrap(),
+        fewer,
+        "a save replaces, it does not merge"
+    );
+}

@@ -19,6 +19,7 @@ import type { PresetView } from '$lib/bindings/PresetView';
 import type { RawCase } from '$lib/bindings/RawCase';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
 import type { SourceSettings } from '$lib/bindings/SourceSettings';
+import type { MyDetails } from '$lib/bindings/MyDetails';
 import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BatchPreview } from '$lib/bindings/BatchPreview';
 import type { BatchProgress } from '$lib/bindings/BatchProgress';
@@ -133,6 +134,15 @@ export interface Backend {
   acceptEvidence(id: string, picks: number[], now?: string | null): Promise<number>;
   /** Listens to `evidence-progress` while a file is read. */
   onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten>;
+
+  /** "My details": told once, filled into every complaint where a case leaves them out. */
+  myDetails(): Promise<MyDetails>;
+  /**
+   * Replaces "my details"; resolves to what was kept (trimmed, blanks dropped).
+   * Rejects with `invalid_case` and `details.fields` when a field is wrong
+   * (nothing is saved then).
+   */
+  saveMyDetails(details: MyDetails): Promise<MyDetails>;
 
   /** Every live source's settings form and state; secret values never come back. */
   listSources(): Promise<SourceSettings[]>;
@@ -357,6 +367,13 @@ export class TauriBackend implements Backend {
   async onEvidenceProgress(handler: (progress: EvidenceProgress) => void): Promise<Unlisten> {
     const { listen } = await import('@tauri-apps/api/event');
     return call(() => listen<EvidenceProgress>(EVIDENCE_PROGRESS, (event) => handler(event.payload)));
+  }
+
+  myDetails() {
+    return this.invoke<MyDetails>('my_details');
+  }
+  saveMyDetails(details: MyDetails) {
+    return this.invoke<MyDetails>('save_my_details', { details });
   }
 
   listSources() {

@@ -48,6 +48,7 @@ import type { Scalar } from '$lib/bindings/Scalar';
 import type { SourceKind } from '$lib/bindings/SourceKind';
 import type { SourceProgress } from '$lib/bindings/SourceProgress';
 import type { SourceSettings } from '$lib/bindings/SourceSettings';
+import type { MyDetails } from '$lib/bindings/MyDetails';
 import type { Bilingual } from '$lib/bindings/Bilingual';
 
 import checkDouyin from './fixtures/check-douyin.json';
@@ -1171,6 +1172,40 @@ export class FakeBackend implements Backend {
     form.problem = this.keychainProblem ? structuredClone(this.keychainProblem) : null;
     form.notice = null;
     return form;
+  }
+
+  /** What "my details" hold (the case file's row). */
+  details: MyDetails = { name: null, phone: null, email: null, address: null, accounts: {} };
+
+  myDetails(): Promise<MyDetails> {
+    return this.step('myDetails', [], () => structuredClone(this.details));
+  }
+
+  saveMyDetails(details: MyDetails): Promise<MyDetails> {
+    return this.step('saveMyDetails', [structuredClone(details)], () => {
+      // like MyDetails::validated: trimmed, blank is none, every wrong field named
+      const clean = (v: string | null | undefined) => (v ?? '').trim() || null;
+      const out: MyDetails = {
+        name: clean(details.name),
+        phone: clean(details.phone),
+        email: clean(details.email),
+        address: clean(details.address),
+        accounts: {},
+      };
+      for (const [k, v] of Object.entries(details.accounts)) {
+        const a = clean(v);
+        if (a) out.accounts[k] = a;
+      }
+      const fields: FieldError[] = [];
+      const digits = (out.phone ?? '').replace(/\D/g, '').length;
+      if (out.phone && (!/^[0-9 +\-()]+$/.test(out.phone) || digits < 5 || digits > 20))
+        fields.push({ field: 'phone', given: out.phone, expected: 'a phone number: 5 to 20 digits, with + - ( ) or spaces' });
+      if (out.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(out.email))
+        fields.push({ field: 'email', given: out.email, expected: 'an e-mail address such as name@example.com' });
+      if (fields.length > 0) throw err('invalid_case', `my details have ${fields.length} problem(s)`, { fields });
+      this.details = out;
+      return structuredClone(out);
+    });
   }
 
   listSources(): Promise<SourceSettings[]> {

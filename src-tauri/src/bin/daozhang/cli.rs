@@ -56,6 +56,32 @@ pub(crate) enum Command {
     Batch(BatchArgs),
     /// Check the three bundled example cases (no files needed).
     Demo,
+    /// Show or change "my details" (name, phone, e-mail, address, platform
+    /// accounts), filled into every complaint where a case leaves them out.
+    Details(DetailsArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct DetailsArgs {
+    /// Your name as in your real-name verification ("" clears it).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Your phone number ("" clears it).
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+    /// Your e-mail address ("" clears it).
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// Your address ("" clears it).
+    #[arg(long)]
+    pub(crate) address: Option<String>,
+    /// Your account on a platform, e.g. douyin_dou_plus="抖音号 creator_2026"
+    /// ("PLATFORM=" clears it); repeatable.
+    #[arg(long, value_name = "PLATFORM=ACCOUNT")]
+    pub(crate) account: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Args)]

@@ -11,7 +11,13 @@ use crate::cli::ComplaintArgs;
 use crate::input::{parse_now, target};
 use crate::{Result, output};
 
-pub(crate) fn complaint<F: Fn() -> Result<Store>>(a: ComplaintArgs, store: F) -> Result<()> {
+/// `existing` opens the case file only if it exists: a complaint from a
+/// file then still gets the saved details, and a first run creates nothing.
+pub(crate) fn complaint<F: Fn() -> Result<Store>>(
+    a: ComplaintArgs,
+    store: F,
+    existing: impl FnOnce() -> Option<Store>,
+) -> Result<()> {
     let audience = face::audience(&a.audience).map_err(face::named("--audience"))?;
     let lang: Lang = face::lang(&a.message_lang).map_err(face::named("--lang"))?;
     if a.save && a.target.case.is_none() {
@@ -23,7 +29,14 @@ pub(crate) fn complaint<F: Fn() -> Result<Store>>(a: ComplaintArgs, store: F) ->
     let (case, id, opened) = target(&a.target, &store)?;
     let now = parse_now(a.target.now.as_deref(), Some(&case))?;
     let report = CheckReport::check(&case, id.clone(), now);
-    let c = complaint::generate(&case, &report.analysis, audience, lang);
+    let details = match &opened {
+        Some(s) => s.my_details().map_err(BoundaryError::from)?,
+        None => existing()
+            .and_then(|s| s.my_details().ok())
+            .unwrap_or_default(),
+    };
+    let filled = case.clone().with_details(&details);
+    let c = complaint::generate(&filled, &report.analysis, audience, lang);
     if a.save
         && let (Some(mut s), Some(id)) = (opened, id)
     {

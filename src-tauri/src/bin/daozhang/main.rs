@@ -24,6 +24,7 @@ mod cli;
 mod complaint;
 mod creds;
 mod demo;
+mod details;
 mod evidence;
 mod follow;
 mod ids;
@@ -58,7 +59,10 @@ fn run(cli: Cli) -> Result<()> {
     let store = || open_store(cli.data_dir.as_deref());
     match cli.command {
         Command::Check(a) => check::check(a, lang, store),
-        Command::Complaint(a) => complaint::complaint(a, store),
+        Command::Complaint(a) => {
+            complaint::complaint(a, store, || existing_store(cli.data_dir.as_deref()))
+        }
+        Command::Details(a) => details::details(a, lang, store()?),
         Command::Id { id, json } => ids::id(&id, json, lang),
         Command::Case(c) => case::case(c, lang, store()?),
         Command::Evidence(EvidenceCommand::Import(a)) => evidence::import(a, lang, store()?),
@@ -75,6 +79,15 @@ fn open_store(dir: Option<&Path>) -> Result<Store> {
         None => Store::open_default(),
     };
     opened.map_err(BoundaryError::from)
+}
+
+/// The case file, if there is one already (nothing is created).
+fn existing_store(dir: Option<&Path>) -> Option<Store> {
+    let path = match dir {
+        Some(d) => d.join(daozhang::store::FILE_NAME),
+        None => Store::default_dir().ok()?.join(daozhang::store::FILE_NAME),
+    };
+    path.is_file().then(|| Store::open(&path).ok()).flatten()
 }
 
 /// A failure that is a bug, not the user's input.
