@@ -5,6 +5,9 @@
 use serde::Serialize;
 
 use crate::complaint;
+use chrono::NaiveDate;
+
+use crate::domain::case::Contact;
 use crate::domain::diagnosis::{Audience, analyze};
 use crate::domain::ladder::Rung;
 use crate::domain::text::Lang;
@@ -161,17 +164,88 @@ pub fn record_reply(
     id: &str,
     audience: Audience,
     at: Option<&str>,
-    text: &str,
+    reply: &Reply,
     now: Moment,
 ) -> Result<LadderView> {
-    let text = text.trim();
+    let text = reply.text.trim();
     if text.is_empty() {
         return Err(BoundaryError::new(
             ErrorCode::BadArgument,
             "the answer is empty: paste what they answered",
         ));
     }
-    record(store, id, audience, at, text, MessageKind::Answer, now)
+    let ticket = reply
+        .ticket
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if ticket.is_some_and(|t| t.chars().count() > 64 || t.chars().any(char::is_control)) {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            "the ticket number is at most 64 characters on one line",
+        ));
+    }
+    let promised_by = match reply.promised_by.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            BoundaryError::new(
+                ErrorCode::BadArgument,
+                format!("the promised day {d:?} is not a date such as 2026-11-28"),
+            )
+        })?),
+    };
+    let stored = store.get(id)?;
+    let zone = stored.case.zone();
+    let when = parse_day(at, &stored, now.with_timezone(&zone))?;
+    record(store, id, audience, at, text, MessageKind::Answer, now)?;
+    // The answer joins the case's contacts, so every later text quotes it
+    // with its date, ticket number and promise.
+    let contact = Contact {
+        at: when,
+        with: who(&stored.case, audience),
+        note: None,
+        answer: Some(text.to_owned()),
+        ticket: ticket.map(str::to_owned),
+        promised_by,
+    };
+    store.add_contact(&stored.id, &contact, now)?;
+    let stored = store.get(&stored.id)?;
+    Ok(view(&stored, now.with_timezone(&zone)))
+}
+
+/// What a channel answered: its words, and the ticket number and the day
+/// it promised, when it gave them.
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+pub struct Reply {
+    pub text: String,
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub promised_by: Option<String>,
+}
+
+/// Who answered, as a contact names them (in Chinese, as the case's
+/// channels are): the platform's support, the payer's, or the channel.
+fn who(case: &crate::domain::case::Case, audience: Audience) -> String {
+    match audience {
+        Audience::PlatformChat | Audience::PlatformTicket => {
+            format!("{}客服", case.platform.display().zh_cn)
+        }
+        Audience::PaymentProvider => {
+            let payer = case
+                .payments
+                .iter()
+                .find_map(|p| p.provider)
+                .filter(|p| *p != crate::domain::observation::SourceKind::Epay)
+                .or_else(|| case.method.provider());
+            match payer {
+                Some(p) => format!("{}客服", p.label().zh_cn),
+                None => audience.label().zh_cn,
+            }
+        }
+        other => other.label().zh_cn,
+    }
 }
 
 /// Closes the rung of `audience` on `at`, with the user's note (settled,
@@ -235,6 +309,13 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
+    fn said(text: &str) -> Reply {
+        Reply {
+            text: text.to_owned(),
+            ..Reply::default()
+        }
+    }
+
     fn rung(v: &LadderView, a: Audience) -> &Rung {
         v.rungs.iter().find(|r| r.audience == a).unwrap()
     }
@@ -275,7 +356,7 @@ mod tests {
             &id,
             Audience::PlatformChat,
             Some("2026-11-22"),
-            "  请耐心等待  ",
+            &said("  请耐心等待  "),
             now,
         )
         .unwrap();
@@ -329,12 +410,12 @@ mod tests {
         let id = s.create_case(&case, now).unwrap();
         let cases = [
             (
-                record_reply(&mut s, &id, Audience::PlatformChat, None, " ", now),
+                record_reply(&mut s, &id, Audience::PlatformChat, None, &said(" "), now),
                 "empty",
             ),
             (
                 parse_audience("the_boss")
-                    .and_then(|a| record_reply(&mut s, &id, a, None, "hi", now)),
+                    .and_then(|a| record_reply(&mut s, &id, a, None, &said("hi"), now)),
                 "unknown audience",
             ),
             (
@@ -343,7 +424,7 @@ mod tests {
                     &id,
                     Audience::PlatformChat,
                     Some("2026-11-25"),
-                    "hi",
+                    &said("hi"),
                     now,
                 ),
                 "in the future",
@@ -354,13 +435,20 @@ mod tests {
                     &id,
                     Audience::PlatformChat,
                     Some("2026-11-20"),
-                    "hi",
+                    &said("hi"),
                     now,
                 ),
                 "before the order",
             ),
             (
-                record_reply(&mut s, &id, Audience::PlatformChat, Some("soon"), "hi", now),
+                record_reply(
+                    &mut s,
+                    &id,
+                    Audience::PlatformChat,
+                    Some("soon"),
+                    &said("hi"),
+                    now,
+                ),
                 "not a date",
             ),
         ];
@@ -374,5 +462,89 @@ mod tests {
             );
         }
         assert!(s.get(&id).unwrap().messages.is_empty(), "nothing was kept");
+    }
+}
+
+#[cfg(test)]
+mod reply_tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::domain::case::parse_case_toml;
+    use crate::store::FILE_NAME;
+
+    #[test]
+    fn an_answer_with_a_ticket_and_a_promise_joins_the_cases_contacts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join(FILE_NAME)).unwrap();
+        let case =
+            parse_case_toml(include_str!("../../examples/douyin-dou-plus-alipay.toml")).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap();
+        let id = s.create_case(&case, now).unwrap();
+        let before = s.get(&id).unwrap().case.contacts.len();
+        let reply = Reply {
+            text: "已为您提交工单，请耐心等待".into(),
+            ticket: Some(" GD20261122001 ".into()),
+            promised_by: Some("2026-11-26".into()),
+        };
+        record_reply(
+            &mut s,
+            &id,
+            Audience::PlatformChat,
+            Some("2026-11-22"),
+            &reply,
+            now,
+        )
+        .unwrap();
+        let case = s.get(&id).unwrap().case;
+        assert_eq!(case.contacts.len(), before + 1);
+        let c = case.contacts.iter().find(|c| c.ticket.is_some()).unwrap();
+        assert_eq!(c.ticket.as_deref(), Some("GD20261122001"));
+        assert_eq!(c.promised_by, NaiveDate::from_ymd_opt(2026, 11, 26));
+        assert_eq!(c.with, "抖音 DOU+客服");
+        assert_eq!(c.answer.as_deref(), Some("已为您提交工单，请耐心等待"));
+
+        // The ladder waits out the promise, then gives its passing as the
+        // reason for the ticket.
+        let stored = s.get(&id).unwrap();
+        let ticket = |v: &LadderView| {
+            v.rungs
+                .iter()
+                .find(|r| r.audience == Audience::PlatformTicket)
+                .unwrap()
+                .clone()
+        };
+        let waiting = ticket(&view(&stored, now));
+        assert!(
+            waiting.earliest
+                >= Some(DateTime::parse_from_rfc3339("2026-11-26T23:59:59+08:00").unwrap()),
+            "{waiting:?}"
+        );
+        assert!(
+            waiting.why.zh_cn.contains("承诺 2026-11-26 前处理"),
+            "{}",
+            waiting.why.zh_cn
+        );
+        let later = DateTime::parse_from_rfc3339("2026-11-27T09:00:00+08:00").unwrap();
+        let due = ticket(&view(&stored, later));
+        assert!(
+            due.why.zh_cn.contains("已过期仍未处理"),
+            "{}",
+            due.why.zh_cn
+        );
+        assert!(due.why.en.contains("that day has passed"), "{}", due.why.en);
+
+        let bad = Reply {
+            promised_by: Some("next week".into()),
+            ..reply
+        };
+        let e = record_reply(&mut s, &id, Audience::PlatformChat, None, &bad, now).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadArgument);
+        assert!(e.message.contains("next week"), "{e:?}");
+        assert_eq!(
+            s.get(&id).unwrap().case.contacts.len(),
+            before + 1,
+            "nothing is kept from a refused answer"
+        );
     }
 }

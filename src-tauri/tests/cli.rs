@@ -829,3 +829,56 @@ fn my_details_are_told_once_and_fill_every_complaint() {
         "no phone in a public post"
     );
 }
+
+#[test]
+fn a_reply_with_a_ticket_and_a_promise_is_quoted_by_the_next_complaint() {
+    let run = Run::new();
+    let id = saved_douyin(&run);
+    let o = run.cmd_stdin(
+        &[
+            "case",
+            "reply",
+            &id,
+            "-a",
+            "platform_chat",
+            "--at",
+            "2026-11-21",
+            "--ticket",
+            "GD20261121001",
+            "--promised-by",
+            "2026-11-24",
+            "--now",
+            "2026-11-22 10:00",
+        ],
+        Some("已为您提交工单，请耐心等待".as_bytes()),
+    );
+    ok(&o);
+    let text = stdout(ok(&run.cmd(&[
+        "complaint",
+        "--case",
+        &id,
+        "-a",
+        "platform_ticket",
+        "--now",
+        "2026-11-26 10:00",
+    ])));
+    assert!(
+        text.contains("工单号 GD20261121001")
+            && text.contains("承诺 2026-11-24 前处理，至今仍未处理"),
+        "{text}"
+    );
+    let bad = run.cmd_stdin(
+        &[
+            "case",
+            "reply",
+            &id,
+            "-a",
+            "platform_chat",
+            "--promised-by",
+            "soon",
+        ],
+        Some(b"hi"),
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("soon"), "{}", stderr(&bad));
+}

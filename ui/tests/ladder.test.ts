@@ -41,6 +41,25 @@ describe('the escalation panel', () => {
     const entries = screen.getAllByTestId('history-entry');
     expect(entries.map((e) => e.dataset.kind)).toEqual(['complaint', 'answer']);
     expect(within(entries[1]).getByText('Please wait 24 hours.')).toBeInTheDocument();
+    expect(fake.callsTo('recordReply')[0].args.slice(3, 6), 'no ticket or promise given').toEqual([
+      'Please wait 24 hours.',
+      null,
+      null,
+    ]);
+  });
+
+  it('keeps a ticket number and a promised day with the answer', async () => {
+    const { user, fake } = await renderApp();
+    await exampleResult(user, 'douyin');
+    await screen.findByTestId('rung-platform_chat');
+    await user.click(screen.getByTestId('reply-platform_chat'));
+    await user.type(screen.getByTestId('rung-text'), '已提交工单');
+    await user.type(screen.getByTestId('rung-ticket'), ' GD20261121001 ');
+    await user.type(screen.getByTestId('rung-promised'), '2026-11-24');
+    expect(screen.getByTestId('rung-form')).toHaveTextContent('quotes the ticket number');
+    await user.click(screen.getByTestId('rung-save'));
+    await waitFor(() => expect(rung('platform_chat')).toHaveAttribute('data-status', 'answered'));
+    expect(fake.callsTo('recordReply')[0].args.slice(3, 6)).toEqual(['已提交工单', 'GD20261121001', '2026-11-24']);
   });
 
   it('needs an answer before saving it, and shows a failed save without losing the form', async () => {

@@ -358,19 +358,28 @@ pub fn mark_sent(
     escalation::mark_sent(&mut store, &id, audience, at.as_deref(), lang, now).map(|(_, v)| v)
 }
 
-/// Keeps the answer `audience` gave on `at` (default: now).
+/// Keeps the answer `audience` gave on `at` (default: now), with the
+/// ticket number and the day it promised when it gave them.
 #[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
 pub fn record_reply(
     state: State<'_, AppState>,
     id: String,
     audience: Audience,
     at: Option<String>,
     text: String,
+    ticket: Option<String>,
+    promised_by: Option<String>,
     now: Option<String>,
 ) -> Result<escalation::LadderView> {
     let mut store = state.store()?;
     let now = now_or(now, None)?;
-    escalation::record_reply(&mut store, &id, audience, at.as_deref(), &text, now)
+    let reply = escalation::Reply {
+        text,
+        ticket,
+        promised_by,
+    };
+    escalation::record_reply(&mut store, &id, audience, at.as_deref(), &reply, now)
 }
 
 /// Closes the rung of `audience`, with the user's note.

@@ -325,6 +325,9 @@ struct Told {
     deadline: Option<String>,
     /// The date the money is due back, when a refund or reversal is awaited.
     refund_by: Option<String>,
+    /// The check's day, in the case's zone (a promised day before it has
+    /// passed).
+    today: chrono::NaiveDate,
 }
 
 impl Told {
@@ -367,6 +370,7 @@ impl Told {
                 .find(|s| matches!(s.action.as_str(), "watch_refund" | "wait_for_reversal"))
                 .and_then(|s| s.due)
                 .map(short_date),
+            today: analysis.now.with_timezone(&zone).date_naive(),
         }
     }
 
@@ -599,7 +603,9 @@ fn event_values(case: &Case, told: &Told) -> Vec<Value> {
         .collect()
 }
 
-/// What the user already tried: when, with whom, and the answer.
+/// What the user already tried: when, with whom, and the answer, with
+/// the ticket number and the promised day it gave (`promise`, a clause to
+/// follow the answer: "，工单号 …，承诺 … 前处理，至今仍未处理").
 fn contact_values(case: &Case, told: &Told) -> Vec<Value> {
     case.contacts
         .iter()
@@ -609,9 +615,31 @@ fn contact_values(case: &Case, told: &Told) -> Vec<Value> {
                 with => c.with.clone(),
                 note => c.note.as_deref().map(|n| scrub(n, told.level)).unwrap_or_default(),
                 answer => c.answer.as_deref().map(|a| scrub(a, told.level)).unwrap_or_default(),
+                ticket => c.ticket.clone().unwrap_or_default(),
+                promise => both(promise(c, told.today)),
             }
         })
         .collect()
+}
+
+/// The ticket number and the promised day of a contact, as a clause.
+fn promise(c: &crate::domain::case::Contact, today: chrono::NaiveDate) -> Bilingual {
+    let mut zh = String::new();
+    let mut en = String::new();
+    if let Some(t) = &c.ticket {
+        zh.push_str(&format!("，工单号 {t}"));
+        en.push_str(&format!(", ticket {t}"));
+    }
+    if let Some(d) = c.promised_by {
+        let day = d.format("%Y-%m-%d");
+        zh.push_str(&format!("，承诺 {day} 前处理"));
+        en.push_str(&format!(", promising a fix by {day}"));
+        if d < today {
+            zh.push_str("，至今仍未处理");
+            en.push_str(", which has passed without one");
+        }
+    }
+    Bilingual::new(zh, en)
 }
 
 /// The subject line (where the audience has one), the text and the form

@@ -234,6 +234,8 @@ fn no_text_claims_a_demand_or_a_contact_the_case_does_not_hold() {
         with: "抖音客服".into(),
         note: None,
         answer: Some("请耐心等待".into()),
+        ticket: None,
+        promised_by: None,
     });
     let a = analyze(
         &case,
@@ -308,6 +310,8 @@ mod private_figures {
                 with: "抖音客服".into(),
                 note: Some(format!("客服让我报验证码 {code}")),
                 answer: Some(format!("请拨打 {phone} 联系我们")),
+                ticket: None,
+                promised_by: None,
             });
             let a = analyze(&case, DateTime::parse_from_rfc3339("2026-11-21T16:30:00+08:00").unwrap());
             for (audience, lang, text) in all_texts(&case, &a) {
@@ -368,6 +372,8 @@ fn with_a_contact() -> (Case, Analysis) {
         with: "抖音客服".into(),
         note: Some("在线客服".into()),
         answer: Some("已反馈，请耐心等待 1-3 个工作日".into()),
+        ticket: None,
+        promised_by: None,
     });
     let a = analyze(
         &case,
@@ -512,4 +518,63 @@ fn every_form_box_is_filled_from_the_case_and_within_its_limit() {
             }
         }
     }
+}
+
+/// The douyin example after the chat answered with a ticket number and a
+/// promised day that has passed by the check.
+fn answered_with_a_passed_promise() -> (Case, Analysis) {
+    let (mut case, _) = example("douyin");
+    case.contacts.push(crate::domain::case::Contact {
+        at: DateTime::parse_from_rfc3339("2026-11-21T16:00:00+08:00").unwrap(),
+        with: "抖音 DOU+客服".into(),
+        note: None,
+        answer: Some("已为您提交工单，请耐心等待".into()),
+        ticket: Some("GD20261121001".into()),
+        promised_by: chrono::NaiveDate::from_ymd_opt(2026, 11, 24),
+    });
+    let a = analyze(
+        &case,
+        DateTime::parse_from_rfc3339("2026-11-26T10:00:00+08:00").unwrap(),
+    );
+    (case, a)
+}
+
+#[test]
+fn a_recorded_ticket_and_a_passed_promise_are_quoted_everywhere() {
+    let (case, a) = answered_with_a_passed_promise();
+    for audience in Audience::ALL {
+        for lang in Lang::ALL {
+            let c = generate(&case, &a, audience, lang);
+            if audience != Audience::PlatformChat {
+                assert!(
+                    c.text.contains("GD20261121001"),
+                    "{audience:?}/{lang:?} quotes the ticket number:\n{}",
+                    c.text
+                );
+                let passed = match lang {
+                    Lang::ZhCn => "承诺 2026-11-24 前处理，至今仍未处理",
+                    Lang::En => "promising a fix by 2026-11-24, which has passed",
+                };
+                assert!(
+                    c.text.contains(passed),
+                    "{audience:?}/{lang:?}:\n{}",
+                    c.text
+                );
+            }
+            insta::assert_snapshot!(
+                format!("douyin_answered__{}__{}", audience.code(), lang.code()),
+                c.text
+            );
+        }
+    }
+    // Before the promised day it is only a promise.
+    let early = analyze(
+        &case,
+        DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap(),
+    );
+    let ticket = generate(&case, &early, Audience::PlatformTicket, Lang::ZhCn).text;
+    assert!(
+        ticket.contains("承诺 2026-11-24 前处理") && !ticket.contains("至今仍未处理"),
+        "{ticket}"
+    );
 }

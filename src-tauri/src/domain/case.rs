@@ -253,6 +253,14 @@ pub struct Contact {
     /// What they answered.
     #[serde(default)]
     pub answer: Option<String>,
+    /// The ticket (工单) number they gave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ticket: Option<String>,
+    /// The day they promised to have it solved by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "string")]
+    pub promised_by: Option<NaiveDate>,
 }
 
 /// One failed top-up, validated.
@@ -366,6 +374,10 @@ impl Case {
                     with: text(&c.with),
                     note: opt(&c.note),
                     answer: opt(&c.answer),
+                    ticket: opt(&c.ticket),
+                    promised_by: c
+                        .promised_by
+                        .and_then(|d| text(&d.format("%Y-%m-%d").to_string())),
                 })
                 .collect(),
         }
@@ -475,6 +487,13 @@ pub struct RawContact {
     pub with: Option<Scalar>,
     pub note: Option<Scalar>,
     pub answer: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ticket: Option<Scalar>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub promised_by: Option<Scalar>,
 }
 
 /// One field that did not validate: which, what was given, what is expected.
@@ -1017,11 +1036,27 @@ impl Checker {
         );
         let note = self.text(&format!("contact[{i}].note"), &k.note, 2000);
         let answer = self.text(&format!("contact[{i}].answer"), &k.answer, 2000);
+        let ticket = self.text(&format!("contact[{i}].ticket"), &k.ticket, 64);
+        let promised_by = self
+            .text(&format!("contact[{i}].promised_by"), &k.promised_by, 32)
+            .and_then(|t| match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.fail(
+                        format!("contact[{i}].promised_by"),
+                        Some(t),
+                        "a date such as 2026-11-28",
+                    );
+                    None
+                }
+            });
         Some(Contact {
             at: at?,
             with: with?,
             note,
             answer,
+            ticket,
+            promised_by,
         })
     }
 }

@@ -19,7 +19,7 @@ use super::diagnosis::{
 };
 use super::observation::SourceKind;
 use super::text::Bilingual;
-use super::time::Moment;
+use super::time::{Moment, end_of_day};
 use super::timeline::{self, source_name};
 use super::windows::Windows;
 
@@ -145,9 +145,25 @@ pub fn ladder(
     });
     // A rung's "turn" starts when it was contacted (or, not yet contacted,
     // at its own earliest day); an answer or a close ends the turn at once.
+    // The day an answer promised a fix by (a reply recorded with its
+    // promise joins the case's contacts at the answer's time).
+    let promise_of = |a: Audience| match status_of(a) {
+        RungStatus::Answered { at } => case
+            .contacts
+            .iter()
+            .filter(|c| c.at == at)
+            .find_map(|c| c.promised_by),
+        _ => None,
+    };
     let next_after = |prev: Audience, prev_earliest: &Day, days: u32| -> Day {
         match status_of(prev) {
-            RungStatus::Answered { at } | RungStatus::Closed { at, .. } => Ok(at),
+            // A promised day is waited out: its passing is the reason to
+            // go on.
+            RungStatus::Answered { at } => Ok(match promise_of(prev) {
+                Some(d) => at.max(end_of_day(d, at)),
+                None => at,
+            }),
+            RungStatus::Closed { at, .. } => Ok(at),
             RungStatus::Sent { at } => end_of_business_day_after(cal, at, days),
             RungStatus::NotYet => {
                 let from = prev_earliest.clone()?;
@@ -288,10 +304,38 @@ pub fn ladder(
                 _ => Some(Audience::PlatformTicket),
             };
             let reason = match prev.map(|p| (p, status_of(p))) {
-                Some((p, RungStatus::Answered { at })) => Bilingual::new(
-                    format!("{}已于 {} 答复", p.label().zh_cn, short_date(at)),
-                    format!("the {} answered on {}", p.label().en, short_date(at)),
-                ),
+                Some((p, RungStatus::Answered { at })) => match promise_of(p) {
+                    Some(d) if end_of_day(d, at) < now => Bilingual::new(
+                        format!(
+                            "{}承诺 {} 前处理，已过期仍未处理",
+                            p.label().zh_cn,
+                            d.format("%Y-%m-%d")
+                        ),
+                        format!(
+                            "the {} promised a fix by {}, and that day has passed",
+                            p.label().en,
+                            d.format("%Y-%m-%d")
+                        ),
+                    ),
+                    Some(d) => Bilingual::new(
+                        format!(
+                            "{}已于 {} 答复，承诺 {} 前处理",
+                            p.label().zh_cn,
+                            short_date(at),
+                            d.format("%Y-%m-%d")
+                        ),
+                        format!(
+                            "the {} answered on {}, promising a fix by {}",
+                            p.label().en,
+                            short_date(at),
+                            d.format("%Y-%m-%d")
+                        ),
+                    ),
+                    None => Bilingual::new(
+                        format!("{}已于 {} 答复", p.label().zh_cn, short_date(at)),
+                        format!("the {} answered on {}", p.label().en, short_date(at)),
+                    ),
+                },
                 Some((p, RungStatus::Closed { at, .. })) => Bilingual::new(
                     format!("{}已于 {} 结束", p.label().zh_cn, short_date(at)),
                     format!("the {} was closed on {}", p.label().en, short_date(at)),

@@ -350,6 +350,22 @@ impl Store {
         })
     }
 
+    /// Adds what a channel answered (with its ticket number and promised
+    /// day) to the case's contacts, in one transaction.
+    pub fn add_contact(
+        &mut self,
+        id: &str,
+        contact: &crate::domain::case::Contact,
+        now: Moment,
+    ) -> Result<(), StoreError> {
+        self.modify(id, now, |case| {
+            case.contacts.push(contact.clone());
+            case.contacts.sort_by_key(|c| c.at);
+            1
+        })
+        .map(|_| ())
+    }
+
     /// Reads a case, lets `change` edit it (returning how many things it
     /// changed) and writes it back if it changed anything, in one transaction.
     fn modify(

@@ -106,7 +106,16 @@ export interface Backend {
   /** The complaint to `audience` went out on `at` (a date; default: now); written in `lang` when none was saved. */
   markSent(id: string, audience: AudienceCode, at: string | null, lang: Lang, now?: string | null): Promise<LadderView>;
   /** Keeps the answer `audience` gave on `at`. */
-  recordReply(id: string, audience: AudienceCode, at: string | null, text: string, now?: string | null): Promise<LadderView>;
+  /** Keeps an answer, with the ticket number and the promised day (YYYY-MM-DD) when the channel gave them. */
+  recordReply(
+    id: string,
+    audience: AudienceCode,
+    at: string | null,
+    text: string,
+    ticket: string | null,
+    promisedBy: string | null,
+    now?: string | null,
+  ): Promise<LadderView>;
   /** Closes the rung of `audience`, with a note. */
   closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null): Promise<LadderView>;
   /** The case file as Markdown. */
@@ -308,8 +317,16 @@ export class TauriBackend implements Backend {
   markSent(id: string, audience: AudienceCode, at: string | null, lang: Lang, now?: string | null) {
     return this.invoke<LadderView>('mark_sent', { id, audience, at, lang, now: now ?? null });
   }
-  recordReply(id: string, audience: AudienceCode, at: string | null, text: string, now?: string | null) {
-    return this.invoke<LadderView>('record_reply', { id, audience, at, text, now: now ?? null });
+  recordReply(
+    id: string,
+    audience: AudienceCode,
+    at: string | null,
+    text: string,
+    ticket: string | null,
+    promisedBy: string | null,
+    now?: string | null,
+  ) {
+    return this.invoke<LadderView>('record_reply', { id, audience, at, text, ticket, promisedBy, now: now ?? null });
   }
   closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null) {
     return this.invoke<LadderView>('close_rung', { id, audience, at, note, now: now ?? null });

@@ -892,11 +892,21 @@ export class FakeBackend implements Backend {
     });
   }
 
-  recordReply(id: string, audience: AudienceCode, at: string | null, text: string, now?: string | null): Promise<LadderView> {
-    return this.step('recordReply', [id, audience, at, text, now ?? null], () => {
+  recordReply(
+    id: string,
+    audience: AudienceCode,
+    at: string | null,
+    text: string,
+    ticket: string | null,
+    promisedBy: string | null,
+    now?: string | null,
+  ): Promise<LadderView> {
+    return this.step('recordReply', [id, audience, at, text, ticket, promisedBy, now ?? null], () => {
       const c = this.stored(id);
       const n = now ?? this.now;
       if (!text.trim()) throw err('bad_argument', 'the answer is empty: paste what they answered');
+      if (promisedBy && !/^\d{4}-\d{2}-\d{2}$/.test(promisedBy))
+        throw err('bad_argument', `the promised day ${JSON.stringify(promisedBy)} is not a date such as 2026-11-28`);
       c.messages.push({ at: n, audience, lang: 'zh-CN', text: text.trim(), sent_at: this.day(at, n), kind: 'answer' });
       return fakeLadder(id, c.messages, n);
     });

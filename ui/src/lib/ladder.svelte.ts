@@ -31,6 +31,9 @@ export class LadderState {
   /** The form's date (`2026-11-21`) and text (the answer, or the closing note). */
   date = $state('');
   text = $state('');
+  /** A reply's ticket number and promised day (YYYY-MM-DD), when given. */
+  ticket = $state('');
+  promisedBy = $state('');
   /** The form is being saved. */
   busy = $state(false);
   /** What was last exported (the panel says "Saved."). */
@@ -71,6 +74,8 @@ export class LadderState {
     this.open = { audience, form };
     this.date = this.today;
     this.text = '';
+    this.ticket = '';
+    this.promisedBy = '';
     this.error = null;
   }
 
@@ -91,7 +96,15 @@ export class LadderState {
       if (open.form === 'sent') {
         this.view = await this.backend.markSent(id, open.audience, at, this.app.complaintLang, asOf);
       } else if (open.form === 'reply') {
-        this.view = await this.backend.recordReply(id, open.audience, at, this.text, asOf);
+        this.view = await this.backend.recordReply(
+          id,
+          open.audience,
+          at,
+          this.text,
+          this.ticket.trim() || null,
+          this.promisedBy || null,
+          asOf,
+        );
       } else {
         this.view = await this.backend.closeRung(id, open.audience, at, this.text, asOf);
       }

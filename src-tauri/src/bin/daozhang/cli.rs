@@ -387,6 +387,12 @@ pub(crate) struct ReplyArgs {
     /// The answer's text; `-` (the default) reads standard input.
     #[arg(long, value_name = "FILE|-", default_value = "-")]
     pub(crate) file: PathBuf,
+    /// The ticket (工单) number they gave.
+    #[arg(long)]
+    pub(crate) ticket: Option<String>,
+    /// The day they promised to solve it by (YYYY-MM-DD).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) promised_by: Option<String>,
 }
 
 #[derive(Args)]

@@ -74,7 +74,11 @@ pub(crate) fn reply(s: &mut Store, a: ReplyArgs, lang: Lang) -> Result<()> {
         &a.rec.id,
         escalation::parse_audience(&a.rec.audience)?,
         a.rec.at.as_deref(),
-        &text,
+        &escalation::Reply {
+            text,
+            ticket: a.ticket,
+            promised_by: a.promised_by,
+        },
         now,
     )?;
     done(&v, lang, a.rec.json, Done::ReplyKept)

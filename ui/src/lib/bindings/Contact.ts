@@ -11,4 +11,12 @@ with: string, note: string | null,
 /**
  * What they answered.
  */
-answer: string | null, };
+answer: string | null, 
+/**
+ * The ticket (工单) number they gave.
+ */
+ticket?: string, 
+/**
+ * The day they promised to have it solved by.
+ */
+promised_by?: string, };
