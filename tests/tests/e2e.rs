@@ -1042,5 +1042,42 @@ fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
     });
     show(&s, "ladder", "start");
     shot(&s, &dir.join("18-ladder-sent-en.png"));
+
+    // 4. The chat answers with a ticket number and a promised day; the
+    // ticket complaint quotes both, and goes to the phone as a QR code.
+    s.click("reply-platform_chat");
+    s.testid("rung-form");
+    s.paste("rung-text", "已为您提交工单，请耐心等待");
+    s.type_into("rung-ticket", "GD20261121001");
+    s.paste("rung-promised", "2026-11-23");
+    s.click("rung-save");
+    s.wait_for("the chat rung to show the answer", |s| {
+        s.attr("rung-platform_chat", "data-status") == "answered"
+    });
+    s.click("write-complaint");
+    s.select("audience-select", "platform_ticket");
+    s.wait_for(
+        "the ticket quoting the ticket number and the promise",
+        |s| {
+            let t = s.value("complaint-text");
+            t.contains("ticket GD20261121001") && t.contains("promising a fix by 2026-11-23")
+        },
+    );
+    s.click_for("qr-toggle", "the QR code", |s| s.exists("qr-code"));
+    show(&s, "qr-code", "center");
+    shot(&s, &dir.join("21-complaint-qr-en.png"));
+
+    // 5. 黑猫 in English: the form's boxes stay Chinese, and say so.
+    s.select("audience-select", "heimao");
+    s.wait_for("the 黑猫 form", |s| {
+        s.exists("form-fields") && s.text("form-fields").contains("expects Chinese")
+    });
+    assert!(
+        s.text("form-value-title").contains("抖音"),
+        "the title box is Chinese: {}",
+        s.text("form-value-title")
+    );
+    show(&s, "form-fields", "start");
+    shot(&s, &dir.join("22-form-heimao-en.png"));
     s.quit();
 }
