@@ -98,10 +98,7 @@ pub fn parse_day(input: Option<&str>, stored: &StoredCase, now: Moment) -> Resul
 
 /// `zh-CN` for text with Chinese characters in it, else `en`.
 fn lang_of(text: &str) -> Lang {
-    if text
-        .chars()
-        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c))
-    {
+    if crate::domain::text::has_han(text) {
         Lang::ZhCn
     } else {
         Lang::En

@@ -54,6 +54,9 @@ describe('the complaint editor', () => {
     const { user, fake } = await renderApp();
     await openComplaint(user, 'douyin');
     expect(screen.queryByTestId('form-fields'), 'a chat is not a form').not.toBeInTheDocument();
+    expect(screen.getByTestId('reader-note'), 'an English chat for Douyin says Chinese is expected').toHaveTextContent(
+      'Chinese is expected by Douyin DOU+',
+    );
     await user.selectOptions(screen.getByTestId('audience-select'), 'consumer_12315');
     const form = await screen.findByTestId('form-fields');
     const expected = complaintsDouyin['consumer_12315:en'].form!;
@@ -83,6 +86,7 @@ describe('the complaint editor', () => {
     await user.selectOptions(screen.getByTestId('complaint-lang'), 'zh-CN');
     await user.selectOptions(screen.getByTestId('audience-select'), 'heimao');
     const form = await screen.findByTestId('form-fields');
+    expect(screen.queryByTestId('reader-note'), 'a Chinese text needs no note').not.toBeInTheDocument();
     const title = complaintsDouyin['heimao:zh-CN'].form!.fields.find((f) => f.key === 'title')!;
     expect(within(form).getByTestId('form-value-title')).toHaveTextContent(title.value);
     expect(within(form).getByTestId('form-count-title')).toHaveTextContent(`${title.chars} / 30`);

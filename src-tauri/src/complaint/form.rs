@@ -178,12 +178,9 @@ pub fn fill(
         place: Bilingual::new(spec.place_zh.clone(), spec.place_en.clone()),
         notes: (lang == Lang::En)
             .then(|| {
-                Bilingual::new(
-                    format!("{}只收中文：下面各栏是中文，可直接粘贴；上方英文仅供你对照。", spec.name_zh),
-                    format!(
-                        "{} expects Chinese: the boxes below are in Chinese, ready to paste; the English text above is a translation for you.",
-                        spec.name_en
-                    ),
+                super::note(
+                    "form_chinese_expected",
+                    &Bilingual::new(spec.name_zh.clone(), spec.name_en.clone()),
                 )
             })
             .into_iter()

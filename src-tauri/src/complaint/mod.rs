@@ -48,6 +48,9 @@ pub struct Complaint {
     /// The channel's form box by box, where the channel is a form (12315,
     /// 黑猫): the same facts, each value to copy into its own box.
     pub form: Option<Form>,
+    /// What to know before sending the text (shown beside it, never in
+    /// it): an English text for a reader who works in Chinese.
+    pub notes: Vec<Bilingual>,
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -106,6 +109,29 @@ static DEMANDS: LazyLock<BTreeMap<String, Demand>> = LazyLock::new(|| {
     toml::from_str(include_str!("../../data/complaints/demands.toml"))
         .expect("data/complaints/demands.toml is valid (checked by tests)")
 });
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Note {
+    zh: String,
+    en: String,
+}
+
+static NOTES: LazyLock<BTreeMap<String, Note>> = LazyLock::new(|| {
+    toml::from_str(include_str!("../../data/complaints/notes.toml"))
+        .expect("data/complaints/notes.toml is valid (checked by tests)")
+});
+
+/// The note `key` of `data/complaints/notes.toml`, for `reader`.
+pub(crate) fn note(key: &str, reader: &Bilingual) -> Bilingual {
+    let n = NOTES
+        .get(key)
+        .unwrap_or_else(|| panic!("data/complaints/notes.toml has [{key}] (checked by tests)"));
+    Bilingual::new(
+        n.zh.replace("{reader}", &reader.zh_cn),
+        n.en.replace("{reader}", &reader.en),
+    )
+}
 
 static SUBJECTS: LazyLock<BTreeMap<String, BTreeMap<String, String>>> = LazyLock::new(|| {
     toml::from_str(include_str!("../../data/complaints/subjects.toml"))
@@ -289,6 +315,13 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
     let items = checklist(case, analysis, audience);
     let ctx = template_context(case, analysis, &told, asks, &items);
     let (subject, text, form) = render(case, audience, lang, ctx, told.payer_src);
+    // A form says so itself, box by box.
+    let notes = match chinese_reader(case, audience, told.payer_src) {
+        Some(reader) if lang == Lang::En && form.is_none() => {
+            vec![note("chinese_expected", &reader)]
+        }
+        _ => Vec::new(),
+    };
     let missing = items
         .iter()
         .filter(|i| !i.have)
@@ -303,6 +336,32 @@ pub fn generate(case: &Case, analysis: &Analysis, audience: Audience, lang: Lang
         missing,
         deadline: told.deadline,
         form,
+        notes,
+    }
+}
+
+/// Who reads `audience`'s text, when they work in Chinese: a mainland
+/// platform's support, a Chinese payment provider, the bank of a card not
+/// charged through an international acquirer.
+fn chinese_reader(case: &Case, audience: Audience, payer: Option<SourceKind>) -> Option<Bilingual> {
+    match audience {
+        Audience::PlatformChat | Audience::PlatformTicket => case
+            .platform
+            .reads_chinese()
+            .then(|| case.platform.display()),
+        Audience::PaymentProvider => payer
+            .filter(|p| {
+                matches!(
+                    p,
+                    SourceKind::Alipay | SourceKind::WechatPay | SourceKind::Epay
+                )
+            })
+            .map(SourceKind::label),
+        // Their forms say so box by box.
+        Audience::Consumer12315 | Audience::Heimao => None,
+        Audience::CardIssuer => {
+            (!international_card(case)).then(|| Bilingual::new("发卡行", "the card's bank"))
+        }
     }
 }
 

@@ -578,3 +578,64 @@ fn a_recorded_ticket_and_a_passed_promise_are_quoted_everywhere() {
         "{ticket}"
     );
 }
+
+#[test]
+fn an_english_text_for_a_reader_who_works_in_chinese_says_so_beside_it() {
+    for (name, _, _) in EXAMPLES {
+        let (case, a) = example(name);
+        for audience in Audience::ALL {
+            let en = generate(&case, &a, audience, Lang::En);
+            let zh = generate(&case, &a, audience, Lang::ZhCn);
+            assert!(
+                zh.notes.is_empty(),
+                "{name}/{audience:?}: a Chinese text needs no note"
+            );
+            let said = en
+                .notes
+                .iter()
+                .any(|n| n.en.contains("Chinese is expected"))
+                || en
+                    .form
+                    .as_ref()
+                    .is_some_and(|f| f.notes.iter().any(|n| n.en.contains("expects Chinese")));
+            if audience != Audience::CardIssuer || !international_card(&case) {
+                assert!(
+                    said,
+                    "{name}/{audience:?}: the English text does not say Chinese is expected"
+                );
+            }
+            for n in &en.notes {
+                assert!(
+                    !en.text.contains(&n.en),
+                    "{name}/{audience:?}: the note is beside the text, not in it"
+                );
+            }
+        }
+    }
+    let (mut case, a) = example("douyin");
+    case.payments[0].provider = Some(SourceKind::Stripe);
+    case.platform = crate::domain::case::Platform {
+        preset: "stripe_site".into(),
+        name: None,
+    };
+    for audience in [
+        Audience::PlatformChat,
+        Audience::PlatformTicket,
+        Audience::CardIssuer,
+    ] {
+        let en = generate(&case, &a, audience, Lang::En);
+        assert!(
+            en.notes.is_empty(),
+            "a Stripe site and a card charged through Stripe read English: {:?}",
+            en.notes
+        );
+    }
+    case.platform.preset = "other".into();
+    case.platform.name = Some("某某直播".into());
+    let en = generate(&case, &a, Audience::PlatformChat, Lang::En);
+    assert!(
+        en.notes.iter().any(|n| n.en.contains("某某直播")),
+        "a platform named in Chinese: {:?}",
+        en.notes
+    );
+}

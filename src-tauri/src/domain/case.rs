@@ -37,6 +37,9 @@ pub struct PlatformPreset {
     /// consumption: 12315 may refuse such a complaint.
     #[serde(default)]
     pub business_use: bool,
+    /// Its support works in Chinese (a mainland platform).
+    #[serde(default)]
+    pub reads_chinese: bool,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +97,16 @@ impl Platform {
 
     pub fn preset(&self) -> &'static PlatformPreset {
         preset(&self.preset)
+    }
+
+    /// Whether its support works in Chinese: a mainland preset, or a name
+    /// the user wrote in Chinese.
+    pub fn reads_chinese(&self) -> bool {
+        self.preset().reads_chinese
+            || self
+                .name
+                .as_deref()
+                .is_some_and(crate::domain::text::has_han)
     }
 
     /// The name to use in texts.

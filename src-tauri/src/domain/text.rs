@@ -53,3 +53,9 @@ impl Bilingual {
         }
     }
 }
+
+/// Whether `text` has a Chinese (Han) character in it.
+pub fn has_han(text: &str) -> bool {
+    text.chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c))
+}

@@ -24,6 +24,9 @@ pub(crate) fn print(c: &Complaint, lang: Lang) -> Result<()> {
     }
     out.write_all(text.as_bytes())
         .map_err(|e| BoundaryError::new(ErrorCode::Io, e.to_string()))?;
+    for n in &c.notes {
+        eprintln!("\n! {}", n.get(lang));
+    }
     if !c.missing.is_empty() {
         eprintln!(
             "\n{}",
