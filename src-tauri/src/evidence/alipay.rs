@@ -10,13 +10,29 @@ use std::sync::LazyLock;
 use chrono::FixedOffset;
 use regex::Regex;
 
-use super::table::{Cols, Layout, RowIssues, Table, read_csv};
-use super::{Direction, EvidenceError, Format, Record, Sink, Summary, bill_amount, local_time};
+use super::matching::Interest;
+use super::rows::read_csv;
+use super::table::{Cols, Layout, Table, Text};
+use super::{Direction, EvidenceError, Format, Record, Sink, Summary};
 
-/// Reads an Alipay export of `format` (already decoded to UTF-8).
+/// Reads an Alipay export of `format` (already decoded to UTF-8), every
+/// row into `sink`.
 pub fn parse<R: Read>(
     format: Format,
     input: R,
+    zone: FixedOffset,
+    sink: &mut Sink<'_>,
+) -> Result<Summary, EvidenceError> {
+    read(format, input, Text::Utf8, None, zone, sink)
+}
+
+/// Reads an Alipay export of `format` from its bytes; with an `interest`,
+/// only the rows it wants reach `sink`.
+pub(crate) fn read<R: Read>(
+    format: Format,
+    input: R,
+    text: Text,
+    interest: Option<&Interest>,
     zone: FixedOffset,
     sink: &mut Sink<'_>,
 ) -> Result<Summary, EvidenceError> {
@@ -24,7 +40,7 @@ pub fn parse<R: Read>(
         Format::AlipayWeb => &WEB,
         _ => &APP,
     };
-    read_csv(input, Table::new(layout, zone, sink))
+    read_csv(input, Table::new(layout, zone, text, interest, sink))
 }
 
 static CARD_TAIL: LazyLock<Regex> =
@@ -77,16 +93,21 @@ static APP: Layout = Layout {
         "备注",
     ],
     required: 5,
+    time: COMMON_TIME,
+    amount: A_AMOUNT,
+    numbers: COMMON_NUMBERS,
     build: build_common,
 };
+
+/// Where `build_common`'s layouts have their time and numbers.
+pub(crate) const COMMON_TIME: &[usize] = &[A_TIME];
+pub(crate) const COMMON_AMOUNT: usize = A_AMOUNT;
+pub(crate) const COMMON_NUMBERS: [usize; 2] = [A_TRADE_NO, A_MERCHANT_NO];
 
 /// Builds a record from a layout whose first nine columns are, in order:
 /// time, status, trade no., amount, in/out, payee, item, method, merchant
 /// order no. (Alipay's app export and WeChat's bill).
-pub(crate) fn build_common(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
-    let (time, amount) = (c.get(A_TIME), c.get(A_AMOUNT));
-    r.at = time.as_deref().and_then(|t| local_time(t, zone));
-    r.amount = amount.as_deref().and_then(bill_amount);
+pub(crate) fn build_common(c: &Cols<'_>, r: &mut Record) {
     r.status = c.get(A_STATUS).unwrap_or_default();
     r.direction = direction(c.get(A_IN_OUT).as_deref(), &r.status);
     r.trade_no = c.get(A_TRADE_NO);
@@ -95,10 +116,6 @@ pub(crate) fn build_common(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> R
     r.item = c.get(A_ITEM);
     r.method = c.get(A_METHOD);
     r.card_tail = r.method.as_deref().and_then(card_tail);
-    RowIssues {
-        bad_time: r.at.is_none(),
-        bad_amount: r.amount.is_none(),
-    }
 }
 
 // ---- the old web export
@@ -135,13 +152,14 @@ static WEB: Layout = Layout {
         "备注",
     ],
     required: 4,
+    // The time paid, or when it was never paid the time created.
+    time: &[W_PAID, W_CREATED],
+    amount: W_AMOUNT,
+    numbers: [W_TRADE_NO, W_MERCHANT_NO],
     build: build_web,
 };
 
-fn build_web(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
-    let time = c.get(W_PAID).or_else(|| c.get(W_CREATED));
-    r.at = time.as_deref().and_then(|t| local_time(t, zone));
-    r.amount = c.get(W_AMOUNT).as_deref().and_then(bill_amount);
+fn build_web(c: &Cols<'_>, r: &mut Record) {
     r.status = c.get(W_STATUS).unwrap_or_default();
     let in_out = c.get(W_IN_OUT).or_else(|| c.get(W_FUNDS));
     r.direction = direction(in_out.as_deref(), &r.status);
@@ -149,8 +167,4 @@ fn build_web(c: &Cols<'_>, r: &mut Record, zone: FixedOffset) -> RowIssues {
     r.merchant_order_no = c.get(W_MERCHANT_NO);
     r.counterparty = c.get(W_PARTY);
     r.item = c.get(W_ITEM);
-    RowIssues {
-        bad_time: r.at.is_none(),
-        bad_amount: r.amount.is_none(),
-    }
 }

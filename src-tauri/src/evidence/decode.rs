@@ -7,6 +7,7 @@ use std::io::{self, Read};
 use encoding_rs::{DecoderResult, Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+use super::table::Text;
 use super::{EvidenceError, Progress};
 
 /// The message of the I/O error a cancelled read turns into.
@@ -42,6 +43,41 @@ pub(crate) fn decoder<R: Read>(head: &[u8], inner: R) -> Result<impl Read, Evide
         .encoding(Some(enc))
         .bom_override(true)
         .build(inner))
+}
+
+/// A bill's bytes as its CSV reader takes them: UTF-8 and GB18030 as they
+/// are (the reader splits first and decodes only the cells it looks at);
+/// anything else a BOM announces (UTF-16) decoded to UTF-8 first.
+pub(crate) fn bill_bytes<R: Read>(
+    head: &[u8],
+    inner: R,
+) -> Result<(BillBytes<R>, Text), EvidenceError> {
+    let enc = sniff(head)?;
+    Ok(if enc == UTF_8 {
+        (BillBytes::AsIs(inner), Text::Utf8)
+    } else if enc == GB18030 {
+        (BillBytes::AsIs(inner), Text::Gb18030)
+    } else {
+        let decoded = DecodeReaderBytesBuilder::new()
+            .encoding(Some(enc))
+            .bom_override(true)
+            .build(inner);
+        (BillBytes::Decoded(Box::new(decoded)), Text::Utf8)
+    })
+}
+
+pub(crate) enum BillBytes<R: Read> {
+    AsIs(R),
+    Decoded(Box<encoding_rs_io::DecodeReaderBytes<R, Vec<u8>>>),
+}
+
+impl<R: Read> Read for BillBytes<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            BillBytes::AsIs(r) => r.read(buf),
+            BillBytes::Decoded(r) => r.read(buf),
+        }
+    }
 }
 
 /// Counts the bytes read and reports them; the report may cancel the read.

@@ -5,6 +5,7 @@
 //! in bounded memory.
 
 use chrono::Duration;
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{Direction, Record};
@@ -38,8 +39,7 @@ pub const KEEP_DIRECT: usize = 50;
 
 pub struct Matcher<'c> {
     case: &'c Case,
-    /// The case's numbers: normalised, as the case writes them, and which.
-    ids: Vec<(String, String, IdKind)>,
+    interest: Interest,
     hints: Vec<String>,
     direct: Vec<EvidenceCandidate>,
     ranked: Vec<EvidenceCandidate>,
@@ -52,8 +52,26 @@ enum IdKind {
     Payment,
 }
 
-impl<'c> Matcher<'c> {
-    pub fn new(case: &'c Case) -> Self {
+/// What can make a record the case's: its numbers and its amount. A bill
+/// row that has neither is counted and checked but never built into a
+/// [`Record`] — most of a year's bill — which is what keeps reading a
+/// large bill close to the cost of splitting it.
+#[derive(Debug, Clone)]
+pub struct Interest {
+    /// The case's numbers: normalised, as the case writes them, and which.
+    ids: Vec<(String, String, IdKind)>,
+    amount: Decimal,
+}
+
+enum IdHit<'a> {
+    Exact(IdKind),
+    /// Alipay's refund rows: `<trade_no>_<refund suffix>`; the payment's
+    /// number as the case writes it.
+    Refund(&'a str),
+}
+
+impl Interest {
+    pub fn of(case: &Case) -> Self {
         let mut ids = vec![(norm(&case.order_id), case.order_id.clone(), IdKind::Order)];
         ids.extend(
             case.payments
@@ -61,13 +79,47 @@ impl<'c> Matcher<'c> {
                 .map(|p| (norm(&p.id), p.id.trim().to_owned(), IdKind::Payment)),
         );
         ids.retain(|(id, _, _)| !id.is_empty());
+        Interest {
+            ids,
+            amount: case.amount.amount,
+        }
+    }
+
+    /// Whether [`Matcher::consider`] could keep a record with this amount
+    /// and these numbers (trade number, merchant order number), as read
+    /// from the bill: only then is the record worth building.
+    pub fn wants(&self, amount: Option<Decimal>, numbers: &[Option<&str>]) -> bool {
+        amount == Some(self.amount) || numbers.iter().flatten().any(|n| self.id_hit(n).is_some())
+    }
+
+    fn id_hit(&self, field: &str) -> Option<IdHit<'_>> {
+        let f = field.trim();
+        for (id, own, kind) in &self.ids {
+            if f.eq_ignore_ascii_case(id) {
+                return Some(IdHit::Exact(*kind));
+            }
+            if *kind == IdKind::Payment
+                && f.len() > id.len()
+                && f.is_char_boundary(id.len())
+                && f[..id.len()].eq_ignore_ascii_case(id)
+                && f[id.len()..].starts_with('_')
+            {
+                return Some(IdHit::Refund(own));
+            }
+        }
+        None
+    }
+}
+
+impl<'c> Matcher<'c> {
+    pub fn new(case: &'c Case) -> Self {
         let mut hints: Vec<String> = case.platform.preset().merchants.clone();
         hints.extend(case.merchant.iter().cloned());
         hints.extend(case.platform.name.iter().cloned());
         hints.retain(|h| h.chars().count() >= 2);
         Matcher {
             case,
-            ids,
+            interest: Interest::of(case),
             hints,
             direct: Vec::new(),
             ranked: Vec::new(),
@@ -150,32 +202,28 @@ impl<'c> Matcher<'c> {
 
     fn direct_reason(&self, r: &Record) -> Option<Bilingual> {
         for field in [&r.trade_no, &r.merchant_order_no].into_iter().flatten() {
-            let f = norm(field);
-            for (id, own, kind) in &self.ids {
-                if f == *id {
-                    return Some(match kind {
-                        IdKind::Order => Bilingual::new(
-                            format!("带有本案的订单号 {field}"),
-                            format!("carries the case's order number {field}"),
-                        ),
-                        IdKind::Payment => Bilingual::new(
-                            format!("带有本案的支付单号 {field}"),
-                            format!("carries the case's payment number {field}"),
-                        ),
-                    });
+            match self.interest.id_hit(field) {
+                Some(IdHit::Exact(IdKind::Order)) => {
+                    return Some(Bilingual::new(
+                        format!("带有本案的订单号 {field}"),
+                        format!("carries the case's order number {field}"),
+                    ));
                 }
-                // Alipay's refund rows: `<trade_no>_<refund suffix>`.
-                if *kind == IdKind::Payment
-                    && f.strip_prefix(id.as_str())
-                        .is_some_and(|rest| rest.starts_with('_'))
-                {
-                    // Named as the case writes it: the record's own text
-                    // need not have the same length as its normalised form.
+                Some(IdHit::Exact(IdKind::Payment)) => {
+                    return Some(Bilingual::new(
+                        format!("带有本案的支付单号 {field}"),
+                        format!("carries the case's payment number {field}"),
+                    ));
+                }
+                // Named as the case writes it: the record's own text need
+                // not have the same length as its normalised form.
+                Some(IdHit::Refund(own)) => {
                     return Some(Bilingual::new(
                         format!("是支付单号 {own} 的退款记录"),
                         format!("a refund of payment {own}"),
                     ));
                 }
+                None => {}
             }
         }
         None

@@ -13,6 +13,7 @@ mod detect;
 pub mod error;
 pub mod matching;
 pub mod receipt;
+mod rows;
 pub mod sms;
 mod table;
 pub mod wechat;
@@ -32,7 +33,8 @@ use crate::domain::time::Moment;
 
 pub use detect::detect;
 pub use error::EvidenceError;
-pub use matching::{EvidenceCandidate, Matcher};
+pub use matching::{EvidenceCandidate, Interest, Matcher};
+use table::Text;
 
 /// The formats Daozhang reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
@@ -265,15 +267,17 @@ impl EvidenceScan {
     }
 }
 
-/// Reads one record stream into a scan of `case`.
+/// Reads one record stream into a scan of `case`; `parse` is told what can
+/// make a record the case's, so it may skip building the others.
 fn scan_with(
     format: Format,
     bytes: u64,
     case: &Case,
-    parse: impl FnOnce(&mut Sink<'_>) -> Result<Summary, EvidenceError>,
+    parse: impl FnOnce(&Interest, &mut Sink<'_>) -> Result<Summary, EvidenceError>,
 ) -> Result<EvidenceScan, EvidenceError> {
     let mut matcher = Matcher::new(case);
-    let mut summary = parse(&mut |r| {
+    let interest = Interest::of(case);
+    let mut summary = parse(&interest, &mut |r| {
         matcher.consider(r);
         Ok(())
     })?;
@@ -345,15 +349,21 @@ fn scan_input<R: Read + Seek>(
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let zone = case.zone();
     match format {
-        Format::WechatXlsx => scan_with(format, size, case, |sink| {
-            wechat::parse_xlsx(BufReader::new(file), size, zone, sink, progress)
+        Format::WechatXlsx => scan_with(format, size, case, |interest, sink| {
+            wechat::read_xlsx(
+                BufReader::new(file),
+                size,
+                zone,
+                Some(interest),
+                sink,
+                progress,
+            )
         }),
         Format::AlipayApp | Format::AlipayWeb | Format::WechatCsv => {
             let counted = decode::Counting::new(file, size, progress);
-            let text = decode::decoder(&head, counted)?;
-            scan_with(format, size, case, |sink| match format {
-                Format::WechatCsv => wechat::parse_csv(text, zone, sink),
-                _ => alipay::parse(format, text, zone, sink),
+            let (bytes, text) = decode::bill_bytes(&head, counted)?;
+            scan_with(format, size, case, |interest, sink| {
+                read_bill(format, bytes, text, interest, zone, sink)
             })
         }
         Format::BankSms | Format::Receipt => {
@@ -370,6 +380,21 @@ fn scan_input<R: Read + Seek>(
                 .map_err(io)?;
             scan_text_as(format, &text, case)
         }
+    }
+}
+
+/// Reads a CSV bill of `format` from its bytes.
+fn read_bill<R: Read>(
+    format: Format,
+    input: R,
+    text: Text,
+    interest: &Interest,
+    zone: FixedOffset,
+    sink: &mut Sink<'_>,
+) -> Result<Summary, EvidenceError> {
+    match format {
+        Format::WechatCsv => wechat::read_csv_bill(input, text, Some(interest), zone, sink),
+        _ => alipay::read(format, input, text, Some(interest), zone, sink),
     }
 }
 
@@ -392,9 +417,8 @@ pub fn scan_text(text: &str, case: &Case) -> Result<EvidenceScan, EvidenceError>
         Format::AlipayApp | Format::AlipayWeb | Format::WechatCsv => {
             let bytes = text.len() as u64;
             let zone = case.zone();
-            scan_with(format, bytes, case, |sink| match format {
-                Format::WechatCsv => wechat::parse_csv(text.as_bytes(), zone, sink),
-                _ => alipay::parse(format, text.as_bytes(), zone, sink),
+            scan_with(format, bytes, case, |interest, sink| {
+                read_bill(format, text.as_bytes(), Text::Utf8, interest, zone, sink)
             })
         }
         Format::WechatXlsx => Err(EvidenceError::Unrecognised {
@@ -407,7 +431,7 @@ fn scan_text_as(format: Format, text: &str, case: &Case) -> Result<EvidenceScan,
     let bytes = text.len() as u64;
     let zone = case.zone();
     let day = case.submitted_at.date_naive();
-    scan_with(format, bytes, case, |sink| match format {
+    scan_with(format, bytes, case, |_, sink| match format {
         Format::Receipt => receipt::parse(text, zone, sink),
         _ => sms::parse(text, zone, day, sink),
     })
@@ -419,11 +443,21 @@ fn scan_text_as(format: Format, text: &str, case: &Case) -> Result<EvidenceScan,
 /// WeChat end IDs with a tab so Excel keeps them as text), and `/` or `-`
 /// that stand for "empty".
 pub(crate) fn clean(s: &str) -> Option<String> {
-    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    trimmed(s).map(str::to_owned)
+}
+
+/// [`clean`], borrowed.
+pub(crate) fn trimmed(s: &str) -> Option<&str> {
+    let mut t = s.trim_ascii();
+    if !t.as_bytes().first().is_some_and(u8::is_ascii)
+        || !t.as_bytes().last().is_some_and(u8::is_ascii)
+    {
+        t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    }
     if t.is_empty() || t == "/" || t == "-" {
         None
     } else {
-        Some(t.to_owned())
+        Some(t)
     }
 }
 
@@ -431,6 +465,11 @@ pub(crate) fn clean(s: &str) -> Option<String> {
 /// `2026/11/21 15:15`, with or without seconds) in `zone`.
 pub(crate) fn local_time(s: &str, zone: FixedOffset) -> Option<Moment> {
     let s = s.trim();
+    // Every row of a bill has a time, nearly always in this one shape:
+    // read it digit by digit rather than through a format string.
+    if let Some(n) = plain_time(s.as_bytes()) {
+        return zone.from_local_datetime(&n).single();
+    }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%d %H:%M",
@@ -447,10 +486,62 @@ pub(crate) fn local_time(s: &str, zone: FixedOffset) -> Option<Moment> {
     None
 }
 
+/// `2026-11-21 15:15:12` exactly; `None` for any other shape (the format
+/// strings then decide) or an impossible date or time.
+pub(crate) fn plain_time(b: &[u8]) -> Option<NaiveDateTime> {
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b' ',
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+    ] = *b
+    else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |d: &[u8]| d.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(n(&digits[0..4])).ok()?,
+        n(&digits[4..6]),
+        n(&digits[6..8]),
+    )?;
+    date.and_hms_opt(n(&digits[8..10]), n(&digits[10..12]), n(&digits[12..14]))
+}
+
 /// Reads an amount as bills write it: `200.00`, `¥28.16`, `￥1,234.50`,
 /// `-11.00`, `200.00元`. The sign is the direction's business, not the
 /// amount's. `None` for anything that is not a plain decimal.
 pub(crate) fn bill_amount(s: &str) -> Option<Decimal> {
+    // The usual shape, `28.16` or `¥28.16`, without building a new string.
+    let bare = s
+        .trim()
+        .trim_start_matches(['+', '-'])
+        .trim_start_matches(['¥', '￥']);
+    if !bare.is_empty()
+        && bare.len() <= 20
+        && bare.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && bare.bytes().filter(|&b| b == b'.').count() <= 1
+    {
+        return bare.parse::<Decimal>().ok();
+    }
     let t: String = s
         .trim()
         .trim_start_matches(['+', '-'])

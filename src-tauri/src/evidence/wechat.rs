@@ -9,14 +9,19 @@ use calamine::{DataRef, Reader, Xlsx};
 use chrono::{FixedOffset, TimeZone};
 use rust_decimal::Decimal;
 
-use super::alipay::build_common;
-use super::table::{Layout, Table, read_csv};
+use super::alipay::{COMMON_AMOUNT, COMMON_NUMBERS, COMMON_TIME, build_common};
+use super::matching::Interest;
+use super::rows::read_csv;
+use super::table::{Layout, Table, Text};
 use super::{EvidenceError, Format, Progress, Sink, Summary};
 
 static CSV: Layout = Layout {
     format: Format::WechatCsv,
     columns: COLUMNS,
     required: 5,
+    time: COMMON_TIME,
+    amount: COMMON_AMOUNT,
+    numbers: COMMON_NUMBERS,
     build: build_common,
 };
 
@@ -24,6 +29,9 @@ static XLSX: Layout = Layout {
     format: Format::WechatXlsx,
     columns: COLUMNS,
     required: 5,
+    time: COMMON_TIME,
+    amount: COMMON_AMOUNT,
+    numbers: COMMON_NUMBERS,
     build: build_common,
 };
 
@@ -49,7 +57,19 @@ pub fn parse_csv<R: Read>(
     zone: FixedOffset,
     sink: &mut Sink<'_>,
 ) -> Result<Summary, EvidenceError> {
-    read_csv(input, Table::new(&CSV, zone, sink))
+    read_csv_bill(input, Text::Utf8, None, zone, sink)
+}
+
+/// Reads the CSV bill from its bytes; with an `interest`, only the rows it
+/// wants reach `sink`.
+pub(crate) fn read_csv_bill<R: Read>(
+    input: R,
+    text: Text,
+    interest: Option<&Interest>,
+    zone: FixedOffset,
+    sink: &mut Sink<'_>,
+) -> Result<Summary, EvidenceError> {
+    read_csv(input, Table::new(&CSV, zone, text, interest, sink))
 }
 
 /// Reads the Excel bill cell by cell (the sheet is never held whole). A
@@ -62,22 +82,35 @@ pub fn parse_xlsx<R: Read + Seek>(
     sink: &mut Sink<'_>,
     progress: &mut Progress<'_>,
 ) -> Result<Summary, EvidenceError> {
+    read_xlsx(input, size, zone, None, sink, progress)
+}
+
+/// [`parse_xlsx`]; with an `interest`, only the rows it wants reach `sink`.
+pub(crate) fn read_xlsx<R: Read + Seek>(
+    input: R,
+    size: u64,
+    zone: FixedOffset,
+    interest: Option<&Interest>,
+    sink: &mut Sink<'_>,
+    progress: &mut Progress<'_>,
+) -> Result<Summary, EvidenceError> {
     let not_a_bill = || EvidenceError::Unrecognised {
         looks_like: crate::domain::text::Bilingual::new(
             "不是微信支付账单的 Excel 表格",
             "an Excel sheet that is not a WeChat Pay bill",
         ),
     };
-    match read_xlsx(input, size, zone, sink, progress) {
+    match read_sheet(input, size, zone, interest, sink, progress) {
         Err(EvidenceError::NoHeader { .. }) => Err(not_a_bill()),
         other => other,
     }
 }
 
-fn read_xlsx<R: Read + Seek>(
+fn read_sheet<R: Read + Seek>(
     input: R,
     size: u64,
     zone: FixedOffset,
+    interest: Option<&Interest>,
     sink: &mut Sink<'_>,
     progress: &mut Progress<'_>,
 ) -> Result<Summary, EvidenceError> {
@@ -99,11 +132,11 @@ fn read_xlsx<R: Read + Seek>(
         .worksheet_cells_reader(&sheet)
         .map_err(workbook_error)?;
     let last_row = u64::from(cells.dimensions().end.0).max(1);
-    let mut table = Table::new(&XLSX, zone, sink);
+    let mut table = Table::new(&XLSX, zone, Text::Utf8, interest, sink);
     let mut row: Vec<String> = Vec::new();
     let mut row_no: Option<u32> = None;
     let flush = |table: &mut Table<'_, '_>, n: u32, row: &mut Vec<String>| {
-        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+        let refs: Vec<&[u8]> = row.iter().map(String::as_bytes).collect();
         let r = table.feed(u64::from(n) + 1, &refs);
         row.clear();
         r
