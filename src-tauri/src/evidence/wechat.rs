@@ -3,6 +3,7 @@
 //! Excel workbook (the same table on `Sheet1`, amounts as plain numbers).
 //! See shared/reference/providers.md §6.3.
 
+use std::borrow::Cow;
 use std::io::{Read, Seek};
 
 use calamine::{DataRef, Reader, Xlsx};
@@ -133,10 +134,11 @@ fn read_sheet<R: Read + Seek>(
         .map_err(workbook_error)?;
     let last_row = u64::from(cells.dimensions().end.0).max(1);
     let mut table = Table::new(&XLSX, zone, Text::Utf8, interest, sink);
-    let mut row: Vec<String> = Vec::new();
+    // Shared strings (most cells) are borrowed from the workbook, not copied.
+    let mut row: Vec<Cow<'_, str>> = Vec::new();
     let mut row_no: Option<u32> = None;
-    let flush = |table: &mut Table<'_, '_>, n: u32, row: &mut Vec<String>| {
-        let refs: Vec<&[u8]> = row.iter().map(String::as_bytes).collect();
+    let flush = |table: &mut Table<'_, '_>, n: u32, row: &mut Vec<Cow<'_, str>>| {
+        let refs: Vec<&[u8]> = row.iter().map(|c| c.as_bytes()).collect();
         let r = table.feed(u64::from(n) + 1, &refs);
         row.clear();
         r
@@ -163,9 +165,9 @@ fn read_sheet<R: Read + Seek>(
             continue;
         }
         if row.len() <= c {
-            row.resize(c + 1, String::new());
+            row.resize(c + 1, Cow::Borrowed(""));
         }
-        row[c] = cell_text(&cell.value, zone);
+        row[c] = cell_text(cell.value, zone);
     }
     if let Some(n) = row_no {
         flush(&mut table, n, &mut row)?;
@@ -255,15 +257,15 @@ fn cell_name(row: u32, col: u32) -> String {
 }
 
 /// A cell as the text the CSV bill would carry.
-fn cell_text(v: &DataRef<'_>, zone: FixedOffset) -> String {
-    match v {
-        DataRef::String(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
+fn cell_text(v: DataRef<'_>, zone: FixedOffset) -> Cow<'_, str> {
+    Cow::Owned(match v {
+        DataRef::String(s) => s,
+        DataRef::SharedString(s) => return Cow::Borrowed(s),
         DataRef::Int(i) => i.to_string(),
         // Amounts are stored as numbers: the shortest text that reads back
         // as the same number is what Excel shows ("28.16"), and it goes
         // through Decimal, never through arithmetic on the float.
-        DataRef::Float(f) => Decimal::from_f64_retain(*f)
+        DataRef::Float(f) => Decimal::from_f64_retain(f)
             .map(|d| d.round_dp(8).normalize().to_string())
             .unwrap_or_else(|| f.to_string()),
         DataRef::DateTime(d) => d
@@ -274,7 +276,7 @@ fn cell_text(v: &DataRef<'_>, zone: FixedOffset) -> String {
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.replace('T', " "),
         DataRef::Bool(b) => b.to_string(),
         DataRef::Error(_) | DataRef::Empty => String::new(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -298,8 +300,8 @@ mod tests {
     #[test]
     fn float_amounts_read_as_excel_shows_them() {
         let z = crate::domain::time::china();
-        assert_eq!(cell_text(&DataRef::Float(28.16), z), "28.16");
-        assert_eq!(cell_text(&DataRef::Float(200.0), z), "200");
-        assert_eq!(cell_text(&DataRef::Float(0.1 + 0.2), z), "0.3");
+        assert_eq!(cell_text(DataRef::Float(28.16), z), "28.16");
+        assert_eq!(cell_text(DataRef::Float(200.0), z), "200");
+        assert_eq!(cell_text(DataRef::Float(0.1 + 0.2), z), "0.3");
     }
 }
