@@ -85,11 +85,17 @@ impl Interest {
         }
     }
 
-    /// Whether [`Matcher::consider`] could keep a record with this amount
-    /// and these numbers (trade number, merchant order number), as read
-    /// from the bill: only then is the record worth building.
-    pub fn wants(&self, amount: Option<Decimal>, numbers: &[Option<&str>]) -> bool {
-        amount == Some(self.amount) || numbers.iter().flatten().any(|n| self.id_hit(n).is_some())
+    /// [`Matcher::consider`] keeps a record only if it has the case's
+    /// amount or carries one of its numbers (as read from the bill): only
+    /// then is the record worth building.
+    pub fn has_amount(&self, amount: Option<Decimal>) -> bool {
+        amount == Some(self.amount)
+    }
+
+    /// One of the case's numbers, or a refund of its payment (see
+    /// [`Interest::has_amount`]).
+    pub fn has_number(&self, number: &str) -> bool {
+        self.id_hit(number).is_some()
     }
 
     fn id_hit(&self, field: &str) -> Option<IdHit<'_>> {

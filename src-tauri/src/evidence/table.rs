@@ -259,11 +259,15 @@ impl<'s, 'a> Table<'s, 'a> {
             self.bad_amount.1.get_or_insert(line);
         }
         self.summary.rows += 1;
-        if let Some(interest) = self.interest {
-            let [a, b] = layout.numbers.map(|i| cols.number(i));
-            if !interest.wants(amount, &[a.as_deref(), b.as_deref()]) {
-                return Ok(());
-            }
+        // The amount first: it is already read, the numbers are not.
+        if let Some(interest) = self.interest
+            && !interest.has_amount(amount)
+            && !layout
+                .numbers
+                .iter()
+                .any(|&i| cols.number(i).is_some_and(|n| interest.has_number(&n)))
+        {
+            return Ok(());
         }
         let source = match layout.format {
             Format::AlipayApp | Format::AlipayWeb => crate::domain::observation::SourceKind::Alipay,
