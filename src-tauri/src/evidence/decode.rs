@@ -38,11 +38,18 @@ pub(crate) fn sniff(head: &[u8]) -> Result<&'static Encoding, EvidenceError> {
 
 /// A UTF-8 reader over `inner`, in the encoding its `head` shows.
 pub(crate) fn decoder<R: Read>(head: &[u8], inner: R) -> Result<impl Read, EvidenceError> {
-    let enc = sniff(head)?;
-    Ok(DecodeReaderBytesBuilder::new()
+    Ok(transcoder(sniff(head)?, inner))
+}
+
+/// A UTF-8 reader over `inner`, which is in `enc` (a BOM wins).
+fn transcoder<R: Read>(
+    enc: &'static Encoding,
+    inner: R,
+) -> encoding_rs_io::DecodeReaderBytes<R, Vec<u8>> {
+    DecodeReaderBytesBuilder::new()
         .encoding(Some(enc))
         .bom_override(true)
-        .build(inner))
+        .build(inner)
 }
 
 /// A bill's bytes as its CSV reader takes them: UTF-8 and GB18030 as they
@@ -58,11 +65,10 @@ pub(crate) fn bill_bytes<R: Read>(
     } else if enc == GB18030 {
         (BillBytes::AsIs(inner), Text::Gb18030)
     } else {
-        let decoded = DecodeReaderBytesBuilder::new()
-            .encoding(Some(enc))
-            .bom_override(true)
-            .build(inner);
-        (BillBytes::Decoded(Box::new(decoded)), Text::Utf8)
+        (
+            BillBytes::Decoded(Box::new(transcoder(enc, inner))),
+            Text::Utf8,
+        )
     })
 }
 
