@@ -851,9 +851,24 @@ pub fn wechat_xlsx_with(
     rows: &[Row],
     edit: impl FnOnce(&mut Worksheet) -> Result<(), XlsxError>,
 ) -> Vec<u8> {
+    wechat_xlsx_written(rows, false, edit)
+}
+
+/// [`wechat_xlsx_with`]; with `inline`, the sheet is written row by row as
+/// a streaming writer does, its texts as inline strings (`<is><t>`) rather
+/// than shared ones, and `edit` can only add to the rows after the bill's.
+pub fn wechat_xlsx_written(
+    rows: &[Row],
+    inline: bool,
+    edit: impl FnOnce(&mut Worksheet) -> Result<(), XlsxError>,
+) -> Vec<u8> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
+        let sheet = if inline {
+            book.add_worksheet_with_constant_memory()?
+        } else {
+            book.add_worksheet()
+        };
         sheet.set_name("Sheet1")?;
         for (i, line) in wechat_preamble(&Totals::of(rows), &window(rows))
             .iter()

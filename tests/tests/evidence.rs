@@ -11,7 +11,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration};
 use daozhang::domain::case::{Case, parse_case_toml};
 use daozhang::domain::observation::{Claim, SourceKind, Via};
-use daozhang::evidence::{EvidenceError, EvidenceScan, Format, scan_file, scan_reader};
+use daozhang::evidence::{EvidenceError, EvidenceScan, Format, Record, scan_file, scan_reader};
 use daozhang::store::Store;
 use daozhang_tests::bills::{self, Row};
 use rust_decimal::{Decimal, dec};
@@ -977,6 +977,89 @@ mod any_workbook {
             )
     }
 
+    /// The first sheet of `book` as CSV text, read by calamine (a general
+    /// workbook reader): each cell as the CSV export carries it — numbers
+    /// as Excel shows them, dates as `2026-11-21 20:30:19`.
+    fn csv_by_calamine(book: &[u8]) -> String {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(book)).expect("calamine opens it");
+        let range = wb
+            .worksheet_range_at(0)
+            .expect("a sheet")
+            .expect("it reads");
+        assert_eq!(
+            range.start().map(|s| s.1),
+            Some(0),
+            "the sheet starts in column A"
+        );
+        let mut out = String::new();
+        for _ in 0..range.start().map_or(0, |s| s.0) {
+            out.push('\n');
+        }
+        for row in range.rows() {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| {
+                    let text = match c {
+                        Data::String(s) => s.clone(),
+                        Data::Float(f) => Decimal::from_f64_retain(*f)
+                            .map(|d| d.round_dp(8).normalize().to_string())
+                            .unwrap_or_default(),
+                        Data::Int(i) => i.to_string(),
+                        Data::Bool(b) => b.to_string(),
+                        Data::DateTime(d) => d
+                            .as_datetime()
+                            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                            .unwrap_or_default(),
+                        Data::DateTimeIso(s) | Data::DurationIso(s) => s.replace('T', " "),
+                        Data::Error(_) | Data::Empty => String::new(),
+                    };
+                    format!("\"{}\"", text.replace('"', "\"\""))
+                })
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Every record of `book` read as Excel, and of its CSV as calamine
+    /// sees it, with where each came from (a line or a row) set aside.
+    fn both_ways(book: &[u8]) -> (Vec<Record>, Vec<Record>) {
+        use daozhang::evidence::wechat;
+        let zone = live().zone();
+        let plain = |mut r: Record| {
+            r.location = 0;
+            r.format = Format::WechatCsv;
+            r
+        };
+        let mut excel = Vec::new();
+        let mut sink = |r: Record| {
+            excel.push(plain(r));
+            Ok(())
+        };
+        let read = wechat::parse_xlsx(
+            std::io::Cursor::new(book),
+            book.len() as u64,
+            zone,
+            &mut sink,
+            &mut |_, _| true,
+        );
+        let mut csv = Vec::new();
+        let mut sink = |r: Record| {
+            csv.push(plain(r));
+            Ok(())
+        };
+        let text = csv_by_calamine(book);
+        let via_csv = wechat::parse_csv(text.as_bytes(), zone, &mut sink);
+        match (&read, &via_csv) {
+            (Ok(a), Ok(b)) => assert_eq!(a.rows, b.rows, "{text}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("one way reads, the other does not: {read:?} / {via_csv:?}\n{text}"),
+        }
+        (excel, csv)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -987,6 +1070,53 @@ mod any_workbook {
             let _g = shared();
             let book = bills::wechat_xlsx(&rows);
             let _ = scan(&book, &live());
+        }
+
+        /// The Excel bill reads as the same bill exported as CSV, whether
+        /// its texts are shared or inline, its times text or dates with a
+        /// date format, a counterparty in rich text.
+        #[test]
+        fn an_excel_bill_reads_as_its_csv(
+            rows in proptest::collection::vec(row(), 0..6),
+            inline in any::<bool>(),
+            dates in any::<bool>(),
+        ) {
+            let _g = shared();
+            let mut rows = rows;
+            rows.push(live_row(&live()));
+            let head = bills::WECHAT_XLSX_HEADER_ROW;
+            let typed: Vec<(u32, chrono::NaiveDateTime)> = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| {
+                    chrono::NaiveDateTime::parse_from_str(&r.time, "%Y-%m-%d %H:%M:%S")
+                        .ok()
+                        .map(|t| (head + 1 + k as u32, t))
+                })
+                .collect();
+            let book = bills::wechat_xlsx_written(&rows, inline, |sheet| {
+                if inline {
+                    return Ok(());
+                }
+                let when = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+                for (row, t) in &typed {
+                    if dates {
+                        let d = rust_xlsxwriter::ExcelDateTime::parse_from_str(
+                            &t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                        )?;
+                        sheet.write_datetime_with_format(*row, 0, &d, &when)?;
+                    }
+                    let bold = rust_xlsxwriter::Format::new().set_bold();
+                    sheet.write_rich_string(
+                        *row,
+                        2,
+                        &[(&bold, "商户"), (&rust_xlsxwriter::Format::default(), " & <店>")],
+                    )?;
+                }
+                Ok(())
+            });
+            let (excel, csv) = both_ways(&book);
+            prop_assert_eq!(excel, csv);
         }
 
         /// A real workbook with arbitrary bytes changed, or cut anywhere:

@@ -39,9 +39,9 @@ pub enum EvidenceError {
     /// A cell holds a formula instead of the exported value.
     #[error("cell {cell} holds the formula {formula} instead of the exported value")]
     Formula { cell: String, formula: String },
-    /// The workbook cannot be opened.
-    #[error("the Excel file cannot be read: {detail}")]
-    Workbook { detail: String },
+    /// The workbook cannot be opened: `part` says where it is broken.
+    #[error("the Excel file cannot be read ({})", part.label().en)]
+    Workbook { part: WorkbookPart },
     #[error("{} is too large to paste ({bytes} bytes, at most {limit})", what.en)]
     TooLarge {
         bytes: u64,
@@ -59,6 +59,35 @@ pub enum EvidenceError {
     WorkbookTooLarge { part: String, limit: u64 },
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Where a workbook is broken, named by its part inside the zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkbookPart {
+    /// The zip itself: cut short or not a zip at all.
+    Archive,
+    /// A part that is there but cannot be unpacked or read.
+    Part(String),
+    /// A part the workbook names that is not in the zip.
+    Missing(String),
+}
+
+impl WorkbookPart {
+    pub fn label(&self) -> Bilingual {
+        match self {
+            WorkbookPart::Archive => {
+                Bilingual::new("压缩包的目录读不出来", "its zip directory cannot be read")
+            }
+            WorkbookPart::Part(p) => Bilingual::new(
+                format!("其中的 {p} 读不出来"),
+                format!("its part {p} cannot be read"),
+            ),
+            WorkbookPart::Missing(p) => Bilingual::new(
+                format!("缺少其中的 {p}"),
+                format!("its part {p} is missing"),
+            ),
+        }
+    }
 }
 
 impl EvidenceError {
@@ -163,12 +192,14 @@ impl EvidenceError {
                     "Cell {cell} holds a formula ({formula}) instead of the exported value: the file was edited after export. Use the file exactly as WeChat exported it."
                 ),
             ),
-            EvidenceError::Workbook { detail } => Bilingual::new(
+            EvidenceError::Workbook { part } => Bilingual::new(
                 format!(
-                    "无法打开这个 Excel 文件：文件已损坏或不完整（{detail}）。请重新下载或导出。"
+                    "无法打开这个 Excel 文件：文件已损坏或不完整（{}）。请重新下载或导出。",
+                    part.label().zh_cn
                 ),
                 format!(
-                    "This Excel file cannot be opened: it is damaged or incomplete ({detail}). Download or export it again."
+                    "This Excel file cannot be opened: it is damaged or incomplete ({}). Download or export it again.",
+                    part.label().en
                 ),
             ),
             EvidenceError::TooLarge { bytes, limit, what } => Bilingual::new(

@@ -17,6 +17,7 @@ mod rows;
 pub mod sms;
 mod table;
 pub mod wechat;
+mod xlsx;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
