@@ -765,7 +765,7 @@ fn column(r: &[u8]) -> Option<usize> {
 }
 
 /// `(0, 0)` → `A1`.
-pub(crate) fn cell_name(row: u32, col: usize) -> String {
+fn cell_name(row: u32, col: usize) -> String {
     let mut col = col + 1;
     let mut letters = Vec::new();
     while col > 0 {
@@ -894,15 +894,15 @@ impl<'a, 'p> Tags<'a, 'p> {
             return Ok(if !plain.iter().any(|&b| b == b'&' || b == b'_') {
                 Cow::Borrowed(plain)
             } else {
-                Cow::Owned(self.unescape(plain)?)
+                Cow::Owned(unescape(plain, self.part)?)
             });
         }
         // Text in pieces (CDATA, comments between).
-        let mut out = self.unescape(plain)?;
+        let mut out = unescape(plain, self.part)?;
         self.pos = lt;
         loop {
             let lt = near(b'<', &xml[self.pos..]).ok_or_else(|| self.broken())? + self.pos;
-            out.extend(self.unescape(&xml[self.pos..lt])?);
+            out.extend(unescape(&xml[self.pos..lt], self.part)?);
             let rest = &xml[lt + 1..];
             if let Some(r) = rest.strip_prefix(b"![CDATA[") {
                 let end = memmem::find(r, b"]]>").ok_or_else(|| self.broken())?;
@@ -977,71 +977,64 @@ impl<'a, 'p> Tags<'a, 'p> {
         }
         Err(self.broken())
     }
-
-    fn unescape(&self, text: &[u8]) -> Result<Vec<u8>, EvidenceError> {
-        unescape(text, self.part)
-    }
 }
 
 /// Text with entities and `_xHHHH_` escapes resolved.
 fn unescape(text: &[u8], part: &str) -> Result<Vec<u8>, EvidenceError> {
-    {
-        let mut out = Vec::with_capacity(text.len());
-        let mut i = 0;
-        while i < text.len() {
-            match text[i] {
-                b'&' => {
-                    let semi = memchr(b';', &text[i..]).ok_or_else(|| damaged(part))? + i;
-                    let ent = &text[i + 1..semi];
-                    let c = match ent {
-                        b"amp" => '&',
-                        b"lt" => '<',
-                        b"gt" => '>',
-                        b"quot" => '"',
-                        b"apos" => '\'',
-                        _ => {
-                            let n = if let Some(h) =
-                                ent.strip_prefix(b"#x").or(ent.strip_prefix(b"#X"))
-                            {
-                                std::str::from_utf8(h)
-                                    .ok()
-                                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                            } else if let Some(d) = ent.strip_prefix(b"#") {
-                                std::str::from_utf8(d).ok().and_then(|d| d.parse().ok())
-                            } else {
-                                None
-                            };
-                            n.and_then(char::from_u32).ok_or_else(|| damaged(part))?
-                        }
-                    };
-                    let mut b = [0; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-                    i = semi + 1;
-                }
-                // Excel writes control characters as `_x000D_`, and a
-                // literal `_x…_` as `_x005F_x…_`.
-                b'_' if text.len() - i >= 7
-                    && text[i + 1] == b'x'
-                    && text[i + 6] == b'_'
-                    && text[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) =>
-                {
-                    let h = std::str::from_utf8(&text[i + 2..i + 6]).unwrap_or("0");
-                    let c = u32::from_str_radix(h, 16)
-                        .ok()
-                        .and_then(char::from_u32)
-                        .unwrap_or('\u{fffd}');
-                    let mut b = [0; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-                    i += 7;
-                }
-                b => {
-                    out.push(b);
-                    i += 1;
-                }
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'&' => {
+                let semi = memchr(b';', &text[i..]).ok_or_else(|| damaged(part))? + i;
+                let ent = &text[i + 1..semi];
+                let c = match ent {
+                    b"amp" => '&',
+                    b"lt" => '<',
+                    b"gt" => '>',
+                    b"quot" => '"',
+                    b"apos" => '\'',
+                    _ => {
+                        let n = if let Some(h) = ent.strip_prefix(b"#x").or(ent.strip_prefix(b"#X"))
+                        {
+                            std::str::from_utf8(h)
+                                .ok()
+                                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        } else if let Some(d) = ent.strip_prefix(b"#") {
+                            std::str::from_utf8(d).ok().and_then(|d| d.parse().ok())
+                        } else {
+                            None
+                        };
+                        n.and_then(char::from_u32).ok_or_else(|| damaged(part))?
+                    }
+                };
+                let mut b = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                i = semi + 1;
+            }
+            // Excel writes control characters as `_x000D_`, and a
+            // literal `_x…_` as `_x005F_x…_`.
+            b'_' if text.len() - i >= 7
+                && text[i + 1] == b'x'
+                && text[i + 6] == b'_'
+                && text[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) =>
+            {
+                let h = std::str::from_utf8(&text[i + 2..i + 6]).unwrap_or("0");
+                let c = u32::from_str_radix(h, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .unwrap_or('\u{fffd}');
+                let mut b = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                i += 7;
+            }
+            b => {
+                out.push(b);
+                i += 1;
             }
         }
-        Ok(out)
     }
+    Ok(out)
 }
 
 /// The attribute `name` (local name, any prefix) of a tag, unescaped.
