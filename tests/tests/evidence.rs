@@ -88,6 +88,19 @@ fn scan(bytes: &[u8], case: &Case) -> Result<EvidenceScan, EvidenceError> {
     scan_file(f.path(), case, &mut |_, _| true)
 }
 
+/// [`scan_file`], checking that the progress only grows and never passes
+/// the total; the scan and the last progress reported.
+fn scan_watching_progress(path: &std::path::Path, case: &Case) -> (EvidenceScan, u64) {
+    let mut last = 0;
+    let s = scan_file(path, case, &mut |done, total| {
+        assert!(done >= last && done <= total, "progress only grows");
+        last = done;
+        true
+    })
+    .expect("the bill reads");
+    (s, last)
+}
+
 fn at(rfc3339: &str) -> DateTime<chrono::FixedOffset> {
     DateTime::parse_from_rfc3339(rfc3339).expect("a valid time")
 }
@@ -371,20 +384,24 @@ fn an_alipay_refund_row_is_a_direct_refund() {
     );
 }
 
-#[test]
-fn a_wechat_refund_row_is_a_direct_refund() {
-    let _g = shared();
-    let case = live();
-    let paid = live_row(&case);
-    // WeChat lists a refund with its own number (503…), the merchant's
-    // order number, 收入 and 已全额退款.
-    let refund = Row {
+/// The refund of `paid` as WeChat lists it: its own number (503…), the
+/// merchant's order number, 收入 and 已全额退款.
+fn wechat_refund(paid: &Row) -> Row {
+    Row {
         time: "2026-11-22 09:12:05".into(),
         in_out: "收入".into(),
         status: "已全额退款".into(),
         trade_no: "50300002345202611220045678901".into(),
         ..paid.clone()
-    };
+    }
+}
+
+#[test]
+fn a_wechat_refund_row_is_a_direct_refund() {
+    let _g = shared();
+    let case = live();
+    let paid = live_row(&case);
+    let refund = wechat_refund(&paid);
     let rows = wechat_rows(50, 10, &[refund, paid]);
     let s = scan(&bills::wechat_csv(&rows), &case).expect("reads");
     assert_eq!(s.candidates.len(), 2);
@@ -396,6 +413,53 @@ fn a_wechat_refund_row_is_a_direct_refund() {
     );
     assert_eq!(r.observation.claim, Claim::Refunded, "已全额退款, 收入");
     assert_eq!(r.observation.amount, Some(dec!(68.00)));
+}
+
+/// A bill large enough to be read on two cores (its second half on
+/// another thread) gives exactly what reading it in one go gives: the
+/// same candidates with the same lines, counts and warnings.
+#[test]
+fn a_large_bill_read_on_two_cores_is_the_bill_read_in_one_go() {
+    let _g = shared();
+    let case = live();
+    let paid = live_row(&case);
+    let refund = wechat_refund(&paid);
+    let unreadable = |i: usize| Row {
+        amount: "两元".into(),
+        time: "昨天".into(),
+        ..Row::wechat_filler(i)
+    };
+    let n = 40_000;
+    let mut rows = wechat_rows(n, n / 4, &[paid.clone(), unreadable(1)]);
+    rows.splice(3 * n / 4..3 * n / 4, [refund, unreadable(2), paid]);
+    let bill = bills::wechat_csv(&rows);
+    assert!(
+        bill.len() > 5 << 20,
+        "large enough to be cut: {} bytes",
+        bill.len()
+    );
+    let f = temp(&bill);
+    let (halves, last) = scan_watching_progress(f.path(), &case);
+    assert_eq!(last, bill.len() as u64, "progress reaches the end");
+    let whole = scan_reader(
+        std::io::Cursor::new(&bill),
+        bill.len() as u64,
+        &case,
+        &mut |_, _| true,
+    )
+    .expect("reads");
+    assert_eq!(halves, whole);
+    assert_eq!(halves.candidates.len(), 3, "{:?}", halves.candidates);
+    assert_eq!(
+        halves.candidates.iter().map(|c| c.record.location).max(),
+        // The header is line 17; the paid row is the third put in at 3n/4.
+        Some(18 + 3 * n as u64 / 4 + 2),
+        "the second half's lines are the file's"
+    );
+    assert_eq!(warnings(&halves).len(), 2, "{:?}", warnings(&halves));
+    // Cancelled halfway, it stops.
+    let r = scan_file(f.path(), &case, &mut |done, total| done < total / 2);
+    assert!(matches!(r, Err(EvidenceError::Cancelled)), "{r:?}");
 }
 
 #[test]
@@ -785,13 +849,7 @@ fn a_200_mb_alipay_export_is_read_in_bounded_memory() {
         status_kib("VmHWM:")
     };
     let t = Instant::now();
-    let mut last = 0;
-    let s = scan_file(file.path(), &case, &mut |done, total| {
-        assert!(done >= last && done <= total, "progress only grows");
-        last = done;
-        true
-    })
-    .expect("a 200 MB export reads");
+    let (s, last) = scan_watching_progress(file.path(), &case);
     let read = t.elapsed();
     let peak = status_kib("VmHWM:");
     let growth_mib = peak.saturating_sub(base) / 1024;

@@ -11,7 +11,7 @@ use chrono::FixedOffset;
 use regex::Regex;
 
 use super::matching::Interest;
-use super::rows::read_csv;
+use super::rows::{Again, read_csv};
 use super::table::{Cols, Layout, Table, Text};
 use super::{Direction, EvidenceError, Format, Record, Sink, Summary};
 
@@ -23,11 +23,11 @@ pub fn parse<R: Read>(
     zone: FixedOffset,
     sink: &mut Sink<'_>,
 ) -> Result<Summary, EvidenceError> {
-    read(format, input, Text::Utf8, None, zone, sink)
+    read(format, input, Text::Utf8, None, zone, sink, None)
 }
 
 /// Reads an Alipay export of `format` from its bytes; with an `interest`,
-/// only the rows it wants reach `sink`.
+/// only the rows it wants reach `sink`; with `again`, on two cores.
 pub(crate) fn read<R: Read>(
     format: Format,
     input: R,
@@ -35,12 +35,13 @@ pub(crate) fn read<R: Read>(
     interest: Option<&Interest>,
     zone: FixedOffset,
     sink: &mut Sink<'_>,
+    again: Option<Again<'_>>,
 ) -> Result<Summary, EvidenceError> {
     let layout = match format {
         Format::AlipayWeb => &WEB,
         _ => &APP,
     };
-    read_csv(input, Table::new(layout, zone, text, interest, sink))
+    read_csv(input, Table::new(layout, zone, text, interest, sink), again)
 }
 
 static CARD_TAIL: LazyLock<Regex> =

@@ -3,6 +3,7 @@
 //! the file; the rest is decoded as it is read.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use encoding_rs::{DecoderResult, Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
@@ -93,6 +94,8 @@ pub(crate) struct Counting<'p, 'a, R> {
     size: u64,
     reported: u64,
     progress: &'p mut Progress<'a>,
+    /// Bytes a second reader of the same input has read.
+    ahead: Option<&'p AtomicU64>,
 }
 
 impl<'p, 'a, R> Counting<'p, 'a, R> {
@@ -103,6 +106,15 @@ impl<'p, 'a, R> Counting<'p, 'a, R> {
             size,
             reported: 0,
             progress,
+            ahead: None,
+        }
+    }
+
+    /// Also reports what a second reader of the same input has read.
+    pub(crate) fn with_ahead(self, ahead: &'p AtomicU64) -> Self {
+        Counting {
+            ahead: Some(ahead),
+            ..self
         }
     }
 }
@@ -116,7 +128,8 @@ impl<R: Read> Read for Counting<'_, '_, R> {
         self.read += n as u64;
         if n == 0 || self.read - self.reported >= REPORT_EVERY {
             self.reported = self.read;
-            if !(self.progress)(self.read, self.size.max(self.read)) {
+            let done = self.read + self.ahead.map_or(0, |a| a.load(Ordering::Relaxed));
+            if !(self.progress)(done.min(self.size.max(self.read)), self.size.max(self.read)) {
                 return Err(io::Error::new(io::ErrorKind::Interrupted, CANCELLED));
             }
         }

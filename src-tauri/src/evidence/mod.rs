@@ -22,6 +22,7 @@ mod xlsx;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 
 use chrono::{FixedOffset, NaiveDateTime, TimeZone};
 use rust_decimal::Decimal;
@@ -318,7 +319,10 @@ fn scan_path(
         return Err(EvidenceError::NotAFile);
     }
     let file = File::open(path).map_err(io)?;
-    scan_input(file, meta.len(), case, progress)
+    // A large bill's second half is read from a second handle.
+    let again =
+        || -> std::io::Result<Box<dyn rows::ReadSeek + Send>> { Ok(Box::new(File::open(path)?)) };
+    scan_input(file, meta.len(), case, progress, Some(&again))
 }
 
 /// Reads `input` of `size` bytes (a file, or anything else that reads and
@@ -331,14 +335,18 @@ pub fn scan_reader<R: Read + Seek>(
     case: &Case,
     progress: &mut Progress<'_>,
 ) -> Result<EvidenceScan, EvidenceError> {
-    scan_input(input, size, case, progress)
+    scan_input(input, size, case, progress, None)
 }
+
+/// Opens the input again from its start, for a second reader.
+type Reopen<'x> = &'x (dyn Fn() -> std::io::Result<Box<dyn rows::ReadSeek + Send>> + Sync);
 
 fn scan_input<R: Read + Seek>(
     mut file: R,
     size: u64,
     case: &Case,
     progress: &mut Progress<'_>,
+    reopen: Option<Reopen<'_>>,
 ) -> Result<EvidenceScan, EvidenceError> {
     let io = |e: std::io::Error| EvidenceError::io(Path::new(""), e);
     let mut head = Vec::with_capacity(detect::HEAD_BYTES);
@@ -361,11 +369,24 @@ fn scan_input<R: Read + Seek>(
             )
         }),
         Format::AlipayApp | Format::AlipayWeb | Format::WechatCsv => {
-            let counted = decode::Counting::new(file, size, progress);
+            let ahead = AtomicU64::new(0);
+            let counted = decode::Counting::new(file, size, &mut *progress).with_ahead(&ahead);
             let (bytes, text) = decode::bill_bytes(&head, counted)?;
-            scan_with(format, size, case, |interest, sink| {
-                read_bill(format, bytes, text, interest, zone, sink)
-            })
+            // Bytes as they are on disk can be cut at a line break.
+            let again = reopen
+                .filter(|_| matches!(bytes, decode::BillBytes::AsIs(_)))
+                .map(|open| rows::Again {
+                    open,
+                    size,
+                    read: &ahead,
+                    at: None,
+                });
+            let scan = scan_with(format, size, case, |interest, sink| {
+                read_bill(format, bytes, text, interest, zone, sink, again)
+            })?;
+            // Read on two cores, neither reader reaches the end alone.
+            progress(size, size);
+            Ok(scan)
         }
         Format::BankSms | Format::Receipt => {
             if size > MAX_TEXT_BYTES {
@@ -392,10 +413,11 @@ fn read_bill<R: Read>(
     interest: &Interest,
     zone: FixedOffset,
     sink: &mut Sink<'_>,
+    again: Option<rows::Again<'_>>,
 ) -> Result<Summary, EvidenceError> {
     match format {
-        Format::WechatCsv => wechat::read_csv_bill(input, text, Some(interest), zone, sink),
-        _ => alipay::read(format, input, text, Some(interest), zone, sink),
+        Format::WechatCsv => wechat::read_csv_bill(input, text, Some(interest), zone, sink, again),
+        _ => alipay::read(format, input, text, Some(interest), zone, sink, again),
     }
 }
 
@@ -419,7 +441,15 @@ pub fn scan_text(text: &str, case: &Case) -> Result<EvidenceScan, EvidenceError>
             let bytes = text.len() as u64;
             let zone = case.zone();
             scan_with(format, bytes, case, |interest, sink| {
-                read_bill(format, text.as_bytes(), Text::Utf8, interest, zone, sink)
+                read_bill(
+                    format,
+                    text.as_bytes(),
+                    Text::Utf8,
+                    interest,
+                    zone,
+                    sink,
+                    None,
+                )
             })
         }
         Format::WechatXlsx => Err(EvidenceError::Unrecognised {

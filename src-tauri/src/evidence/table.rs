@@ -181,6 +181,13 @@ pub(crate) struct Table<'s, 'a> {
     /// The cells a row needs for its required columns.
     needed: usize,
     in_footer: bool,
+    counts: Counts,
+}
+
+/// What a table has counted of its rows, so that two tables reading the
+/// two halves of one bill add up to the table that read it whole.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
     summary: Summary,
     /// Lines with too few columns: how many, the first and the last. A
     /// count, not a list: a file of millions of short lines stays small.
@@ -188,6 +195,42 @@ pub(crate) struct Table<'s, 'a> {
     bad_time: (u64, Option<u64>),
     bad_amount: (u64, Option<u64>),
     last_line: u64,
+}
+
+impl Counts {
+    /// Adds the counts of the lines after these, whose line numbers are
+    /// `lines` too small.
+    fn absorb(&mut self, later: Counts, lines: u64) {
+        let at = |l: u64| l + lines;
+        self.summary.rows += later.summary.rows;
+        self.summary.expected_rows = self.summary.expected_rows.or(later.summary.expected_rows);
+        if later.short.0 > 0 {
+            self.short.0 += later.short.0;
+            self.short.1 = self.short.1.or(later.short.1.map(at));
+            self.short.2 = at(later.short.2);
+        }
+        for (mine, theirs) in [
+            (&mut self.bad_time, later.bad_time),
+            (&mut self.bad_amount, later.bad_amount),
+        ] {
+            mine.0 += theirs.0;
+            mine.1 = mine.1.or(theirs.1.map(at));
+        }
+        if later.last_line > 0 {
+            self.last_line = at(later.last_line);
+        }
+    }
+}
+
+/// What a second table needs to read the rows after the header: the
+/// first table's layout and the columns its header named.
+pub(crate) struct Plan<'s> {
+    layout: &'static Layout,
+    zone: FixedOffset,
+    text: Text,
+    interest: Option<&'s Interest>,
+    map: Vec<Option<usize>>,
+    needed: usize,
 }
 
 impl<'s, 'a> Table<'s, 'a> {
@@ -209,17 +252,69 @@ impl<'s, 'a> Table<'s, 'a> {
             map: None,
             needed: 0,
             in_footer: false,
-            summary: Summary::default(),
-            short: (0, None, 0),
-            bad_time: (0, None),
-            bad_amount: (0, None),
-            last_line: 0,
+            counts: Counts::default(),
         }
+    }
+
+    /// A table that reads on from a row of this one's body, when this one
+    /// is in its body (past the header, before the footer).
+    pub fn plan(&self) -> Option<Plan<'s>> {
+        let map = self.map.clone().filter(|_| !self.in_footer)?;
+        Some(Plan {
+            layout: self.layout,
+            zone: self.zone,
+            text: self.text,
+            interest: self.interest,
+            map,
+            needed: self.needed,
+        })
+    }
+
+    /// Past the header and not yet in the footer.
+    pub fn in_body(&self) -> bool {
+        self.map.is_some() && !self.in_footer
+    }
+
+    /// The table of a [`Plan`], handing its records to `sink`.
+    pub fn of_plan(plan: Plan<'s>, sink: &'s mut Sink<'a>) -> Self {
+        Table {
+            layout: plan.layout,
+            zone: plan.zone,
+            text: plan.text,
+            interest: plan.interest,
+            sink,
+            map: Some(plan.map),
+            needed: plan.needed,
+            in_footer: false,
+            counts: Counts::default(),
+        }
+    }
+
+    /// What this table counted, when it read the part after another's.
+    pub fn into_counts(self) -> Counts {
+        self.counts
+    }
+
+    /// Takes what a table of this one's [`Plan`] read of the lines after
+    /// these, whose line numbers are `lines` too small: its counts, then
+    /// its records in order.
+    pub fn absorb(
+        &mut self,
+        later: Counts,
+        records: Vec<Record>,
+        lines: u64,
+    ) -> Result<(), EvidenceError> {
+        self.counts.absorb(later, lines);
+        for mut r in records {
+            r.location += lines;
+            (self.sink)(r)?;
+        }
+        Ok(())
     }
 
     /// Takes the cells of input line (or row) `line`.
     pub fn feed(&mut self, line: u64, cells: &[&[u8]]) -> Result<(), EvidenceError> {
-        self.last_line = line;
+        self.counts.last_line = line;
         let text = self.text;
         let Some(map) = &self.map else {
             let cells: Vec<Cow<'_, str>> = cells.iter().map(|c| text.decode(c)).collect();
@@ -235,9 +330,10 @@ impl<'s, 'a> Table<'s, 'a> {
             return Ok(());
         }
         if cells.len() < self.needed {
-            self.short.0 += 1;
-            self.short.1.get_or_insert(line);
-            self.short.2 = line;
+            let short = &mut self.counts.short;
+            short.0 += 1;
+            short.1.get_or_insert(line);
+            short.2 = line;
             return Ok(());
         }
         let cols = Cols { cells, map, text };
@@ -251,14 +347,14 @@ impl<'s, 'a> Table<'s, 'a> {
         };
         let amount = cols.amount(layout.amount);
         if at.is_none() {
-            self.bad_time.0 += 1;
-            self.bad_time.1.get_or_insert(line);
+            self.counts.bad_time.0 += 1;
+            self.counts.bad_time.1.get_or_insert(line);
         }
         if amount.is_none() {
-            self.bad_amount.0 += 1;
-            self.bad_amount.1.get_or_insert(line);
+            self.counts.bad_amount.0 += 1;
+            self.counts.bad_amount.1.get_or_insert(line);
         }
-        self.summary.rows += 1;
+        self.counts.summary.rows += 1;
         // The amount first: it is already read, the numbers are not.
         if let Some(interest) = self.interest
             && !interest.has_amount(amount)
@@ -326,27 +422,34 @@ impl<'s, 'a> Table<'s, 'a> {
 
     /// `共N笔记录` in the preamble or the footer: what the export announces.
     fn count_in(&mut self, cells: &[Cow<'_, str>]) {
-        if self.summary.expected_rows.is_some() {
+        if self.counts.summary.expected_rows.is_some() {
             return;
         }
         for c in cells {
             if let Some(n) = COUNT.captures(c).and_then(|m| m[1].parse::<u64>().ok()) {
-                self.summary.expected_rows = Some(n);
+                self.counts.summary.expected_rows = Some(n);
                 return;
             }
         }
     }
 
     /// Ends the table: the summary with a warning for each kind of problem.
-    pub fn finish(mut self) -> Result<Summary, EvidenceError> {
+    pub fn finish(self) -> Result<Summary, EvidenceError> {
         if self.map.is_none() {
             return Err(EvidenceError::NoHeader {
                 format: self.layout.format,
             });
         }
-        let s = &mut self.summary;
-        if let (n, Some(first), last) = self.short {
-            if last == self.last_line && n == 1 {
+        let Counts {
+            mut summary,
+            short,
+            bad_time,
+            bad_amount,
+            last_line,
+        } = self.counts;
+        let s = &mut summary;
+        if let (n, Some(first), last) = short {
+            if last == last_line && n == 1 {
                 s.warn(
                     format!("最后一行（第 {last} 行）不完整：文件可能在导出或复制时被截断，之前的记录已读取。"),
                     format!("The last line ({last}) is cut short: the file seems truncated. The records before it were read."),
@@ -360,19 +463,19 @@ impl<'s, 'a> Table<'s, 'a> {
                 );
             }
         }
-        if let (n, Some(first)) = self.bad_time {
+        if let (n, Some(first)) = bad_time {
             s.warn(
                 format!("{n} 行的时间读不出来（第一处：第 {first} 行），这些行只能按单号和金额匹配。"),
                 format!("{n} rows have a time Daozhang cannot read (first: line {first}); they match by number and amount only."),
             );
         }
-        if let (n, Some(first)) = self.bad_amount {
+        if let (n, Some(first)) = bad_amount {
             s.warn(
                 format!("{n} 行的金额读不出来（第一处：第 {first} 行），这些行只能按单号和时间匹配。"),
                 format!("{n} rows have an amount Daozhang cannot read (first: line {first}); they match by number and time only."),
             );
         }
-        Ok(self.summary)
+        Ok(summary)
     }
 }
 

@@ -10,11 +10,11 @@ use chrono::FixedOffset;
 use super::alipay::{COMMON_AMOUNT, COMMON_NUMBERS, COMMON_TIME, build_common};
 use super::error::WorkbookPart;
 use super::matching::Interest;
-use super::rows::read_csv;
+use super::rows::{Again, read_csv};
 use super::table::{Layout, Table, Text};
 use super::{EvidenceError, Format, Progress, Sink, Summary, xlsx};
 
-static CSV: Layout = Layout {
+pub(crate) static CSV: Layout = Layout {
     format: Format::WechatCsv,
     columns: COLUMNS,
     required: 5,
@@ -56,19 +56,20 @@ pub fn parse_csv<R: Read>(
     zone: FixedOffset,
     sink: &mut Sink<'_>,
 ) -> Result<Summary, EvidenceError> {
-    read_csv_bill(input, Text::Utf8, None, zone, sink)
+    read_csv_bill(input, Text::Utf8, None, zone, sink, None)
 }
 
 /// Reads the CSV bill from its bytes; with an `interest`, only the rows it
-/// wants reach `sink`.
+/// wants reach `sink`; with `again`, on two cores.
 pub(crate) fn read_csv_bill<R: Read>(
     input: R,
     text: Text,
     interest: Option<&Interest>,
     zone: FixedOffset,
     sink: &mut Sink<'_>,
+    again: Option<Again<'_>>,
 ) -> Result<Summary, EvidenceError> {
-    read_csv(input, Table::new(&CSV, zone, text, interest, sink))
+    read_csv(input, Table::new(&CSV, zone, text, interest, sink), again)
 }
 
 /// Reads the Excel bill cell by cell (the sheet is never held whole). A
