@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Start-up benchmark: the app against a blank Tauri 2 window.
 
+    (cd ui && npm run build && npm run build:blank)
     cargo build --release -p daozhang --features custom-protocol --bin daozhang-app
     cargo build --release -p daozhang-blank-window --features custom-protocol
     dbus-run-session -- python3 scripts/bench-startup.py [RUNS]
 
 Starts a private Xvfb, then the blank window (tests/blank-window: the same
-tauri, wry and WebKitGTK, a one-line page) and the app alternately, RUNS
+tauri, wry and WebKitGTK, a one-line Svelte 5 page built by the same Vite
+from ui/blank/) and the app alternately, RUNS
 times each (default 7), each in a fresh HOME with the example cases already
 saved when the CLI (target/release/daozhang or target/debug/daozhang) is
 there, so the app's first screen lists recent cases. It times exec → the
