@@ -259,7 +259,7 @@ impl<'s, 'a> Table<'s, 'a> {
     /// A table that reads on from a row of this one's body, when this one
     /// is in its body (past the header, before the footer).
     pub fn plan(&self) -> Option<Plan<'s>> {
-        let map = self.map.clone().filter(|_| !self.in_footer)?;
+        let map = self.map.clone().filter(|_| self.in_body())?;
         Some(Plan {
             layout: self.layout,
             zone: self.zone,
