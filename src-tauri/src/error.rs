@@ -36,6 +36,11 @@ pub enum ErrorCode {
     /// An evidence file or paste could not be read (`details.text` says
     /// why, in both languages).
     UnreadableEvidence,
+    /// A bill zip is locked: `details.lock` says with what (`zip_crypto`:
+    /// WeChat Pay's, `aes`: Alipay's), `details.wrong` whether the password
+    /// given failed, `details.hint` where the password was sent and
+    /// `details.text` the whole message, both in both languages.
+    Password,
     /// Credentials could not be read, saved or parsed, or the keychain is
     /// unavailable (`details.text` says why, in both languages).
     Credentials,
@@ -80,6 +85,46 @@ impl BoundaryError {
         }
     }
 
+    /// An error whose words are `text` in both languages (`details.text`;
+    /// `message` is the English).
+    pub fn bilingual(code: ErrorCode, text: crate::domain::text::Bilingual) -> Self {
+        BoundaryError::new(code, text.en.clone()).with_details(serde_json::json!({ "text": text }))
+    }
+
+    /// The words of the error in `lang`: `details.text` when it has them,
+    /// else the message.
+    pub fn text_in(&self, lang: crate::domain::text::Lang) -> &str {
+        let key = match lang {
+            crate::domain::text::Lang::ZhCn => "zh-CN",
+            crate::domain::text::Lang::En => "en",
+        };
+        self.details
+            .as_ref()
+            .and_then(|d| d.get("text"))
+            .and_then(|t| t.get(key))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(&self.message)
+    }
+
+    /// Puts `prefix` (a file's name) before the message in every language.
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}: {}", self.message);
+        if let Some(text) = self
+            .details
+            .as_mut()
+            .and_then(|d| d.get_mut("text"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for (key, value) in text.iter_mut() {
+                if let Some(v) = value.as_str() {
+                    let sep = if key == "zh-CN" { "：" } else { ": " };
+                    *value = serde_json::Value::String(format!("{prefix}{sep}{v}"));
+                }
+            }
+        }
+        self
+    }
+
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
         self.details = Some(details);
         self
@@ -122,10 +167,24 @@ impl From<EvidenceError> for BoundaryError {
             }
             EvidenceError::Io { .. } => ErrorCode::Io,
             EvidenceError::Cancelled => ErrorCode::Cancelled,
+            EvidenceError::PasswordNeeded { .. } | EvidenceError::WrongPassword { .. } => {
+                ErrorCode::Password
+            }
             _ => ErrorCode::UnreadableEvidence,
         };
         let text = e.text();
-        BoundaryError::new(code, text.en.clone()).with_details(serde_json::json!({ "text": text }))
+        let details = match &e {
+            EvidenceError::PasswordNeeded { lock } | EvidenceError::WrongPassword { lock } => {
+                serde_json::json!({
+                    "text": text,
+                    "lock": lock,
+                    "wrong": matches!(e, EvidenceError::WrongPassword { .. }),
+                    "hint": lock.hint(),
+                })
+            }
+            _ => serde_json::json!({ "text": text }),
+        };
+        BoundaryError::new(code, text.en.clone()).with_details(details)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod keyring;
 pub mod memstore;
 pub mod notifications;
 pub mod webdriver;
+pub mod zips;
 
 /// The `daozhang` CLI the tests run: `DAOZHANG_TEST_CLI` when set (the
 /// test script points it at the CLI of the one build every suite shares),

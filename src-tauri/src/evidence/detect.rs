@@ -105,15 +105,11 @@ fn binary_kind(head: &[u8]) -> Option<Result<Format, EvidenceError>> {
         }))
     };
     if head.starts_with(b"PK\x03\x04") {
-        // An Office Open XML workbook (or another zip): the workbook reader
-        // tells which.
+        // An Office Open XML workbook, or a bill zip: `archive` tells which.
         return Some(Ok(Format::WechatXlsx));
     }
     if head.starts_with(b"%PDF") {
-        return unrecognised(
-            "PDF 文件（请导出 CSV 或 Excel 格式的账单，而不是 PDF 版）",
-            "a PDF (export the bill as CSV or Excel, not as the PDF version)",
-        );
+        return Some(Err(EvidenceError::ProofPdf));
     }
     if head.starts_with(b"\x89PNG")
         || head.starts_with(b"\xff\xd8\xff")
@@ -133,8 +129,8 @@ fn binary_kind(head: &[u8]) -> Option<Result<Format, EvidenceError>> {
     if head.starts_with(b"Rar!") || head.starts_with(b"7z\xbc\xaf") || head.starts_with(b"\x1f\x8b")
     {
         return unrecognised(
-            "压缩包（请先解压，再选择里面的账单文件；微信账单压缩包的密码在微信里）",
-            "an archive (unpack it first and pick the bill inside; WeChat shows the archive's password in the app)",
+            "RAR、7z 或 gz 压缩包（请先解压，再选择里面的账单文件）",
+            "a RAR, 7z or gz archive (unpack it first and choose the bill inside)",
         );
     }
     if head.contains(&0) {
@@ -205,7 +201,6 @@ mod tests {
     #[test]
     fn what_it_is_not_is_said() {
         for (input, word) in [
-            (&b"%PDF-1.7 ..."[..], "PDF"),
             (&b"\x89PNG\r\n\x1a\n...."[..], "image"),
             (
                 &b"date,description,amount,balance\n2026-11-21,x,1,2\n"[..],
@@ -225,5 +220,9 @@ mod tests {
             }
         }
         assert!(matches!(detect(b"  \n\t"), Err(EvidenceError::Empty)));
+        assert!(matches!(
+            detect(b"%PDF-1.7 ..."),
+            Err(EvidenceError::ProofPdf)
+        ));
     }
 }

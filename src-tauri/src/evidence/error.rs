@@ -5,6 +5,7 @@ use std::path::Path;
 use crate::domain::text::Bilingual;
 
 use super::Format;
+use super::archive::Lock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -57,6 +58,28 @@ pub enum EvidenceError {
     /// before the workbook reader opens it.
     #[error("the Excel file's part {part} would unpack to more than {limit} bytes")]
     WorkbookTooLarge { part: String, limit: u64 },
+    /// The bill zip's entries are locked and no password was given.
+    #[error("the zip is locked with a password")]
+    PasswordNeeded { lock: Lock },
+    /// The password does not open the bill zip.
+    #[error("the password does not open the zip")]
+    WrongPassword { lock: Lock },
+    /// A 「用于证明材料」 PDF, not the 对账 table.
+    #[error("a PDF statement, not the bill's table")]
+    ProofPdf,
+    /// A zip with no bill in it; `names` are the files it holds.
+    #[error("a zip with no bill in it ({})", names.join(", "))]
+    NoBillInArchive { names: Vec<String> },
+    /// An entry of the zip would unpack to more than a bill needs, or
+    /// compresses like a zip bomb.
+    #[error("{entry} in the zip would unpack to more than {limit} bytes")]
+    ArchiveTooLarge { entry: String, limit: u64 },
+    /// The zip's directory or an entry cannot be read.
+    #[error("the zip is damaged or incomplete")]
+    DamagedArchive,
+    /// The zip uses a compression or encryption Daozhang does not read.
+    #[error("the zip uses a method Daozhang does not read")]
+    UnsupportedArchive,
     #[error("cancelled")]
     Cancelled,
 }
@@ -117,10 +140,13 @@ impl EvidenceError {
     /// What the user reads: what is wrong and what to do, in both languages.
     pub fn text(&self) -> Bilingual {
         match self {
-            EvidenceError::Io { path, source } => Bilingual::new(
-                format!("无法读取 {path}：{source}"),
-                format!("Cannot read {path}: {source}"),
-            ),
+            EvidenceError::Io { path, source } => {
+                let why = io_reason(source);
+                Bilingual::new(
+                    format!("无法读取 {path}：{}", why.zh_cn),
+                    format!("Cannot read {path}: {}", why.en),
+                )
+            }
             EvidenceError::NotAFile => Bilingual::new(
                 "这是一个文件夹，请选择账单文件本身。",
                 "That is a folder: choose the bill file itself.",
@@ -236,7 +262,105 @@ impl EvidenceError {
                     limit >> 20
                 ),
             ),
+            EvidenceError::PasswordNeeded { lock } => {
+                let hint = lock.hint();
+                Bilingual::new(
+                    format!("这个账单压缩包有密码，请输入解压密码。{}", hint.zh_cn),
+                    format!("This bill zip is locked: enter its password. {}", hint.en),
+                )
+            }
+            EvidenceError::WrongPassword { lock } => {
+                let hint = lock.hint();
+                Bilingual::new(
+                    format!("密码不对，压缩包没有打开。{}请核对后重新输入。", hint.zh_cn),
+                    format!(
+                        "That password does not open the zip. {} Check it and enter it again.",
+                        hint.en
+                    ),
+                )
+            }
+            EvidenceError::ProofPdf => Bilingual::new(
+                format!(
+                    "这是 PDF 版的交易流水（用途「用于证明材料」），里面没有可以读取的表格。请重新申请对账用的账单：{}",
+                    exports().zh_cn
+                ),
+                format!(
+                    "This is the PDF statement (made 「用于证明材料」, as proof), which holds no table to read. Ask for the bill made for checking instead: {}",
+                    exports().en
+                ),
+            ),
+            EvidenceError::NoBillInArchive { names } => {
+                let (zh, en) = if names.is_empty() {
+                    ("压缩包是空的".to_owned(), "The zip is empty".to_owned())
+                } else {
+                    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+                    let more = if names.len() > 5 { " …" } else { "" };
+                    (
+                        format!("压缩包里没有账单（里面是：{}{more}）", shown.join("、")),
+                        format!(
+                            "The zip holds no bill (it holds {}{more})",
+                            shown.join(", ")
+                        ),
+                    )
+                };
+                Bilingual::new(
+                    format!("{zh}。请选择支付宝或微信发给你的账单压缩包，或里面的账单文件。"),
+                    format!(
+                        "{en}. Choose the bill zip Alipay or WeChat Pay sent you, or the bill file inside it."
+                    ),
+                )
+            }
+            EvidenceError::ArchiveTooLarge { entry, limit } => Bilingual::new(
+                format!(
+                    "压缩包里的 {entry} 解压后超过 {} MB，或压缩比异常：不是支付 App 发送的账单（可能是恶意构造的压缩包），已拒绝读取。",
+                    limit >> 20
+                ),
+                format!(
+                    "{entry} in this zip would unpack to more than {} MB, or compresses far better than any bill: it is not a bill as the payment app sends it (it may be a crafted archive) and was not opened.",
+                    limit >> 20
+                ),
+            ),
+            EvidenceError::DamagedArchive => Bilingual::new(
+                "压缩包已损坏或没有下载完整，打不开。请重新下载（微信账单的下载链接 7 天内有效）。",
+                "The zip is damaged or was not downloaded completely, and cannot be opened. Download it again (a WeChat Pay bill's download link is valid for 7 days).",
+            ),
+            EvidenceError::UnsupportedArchive => Bilingual::new(
+                "这个压缩包用了到账不支持的压缩或加密方式：请先用解压软件解开，再选择里面的账单文件。",
+                "This zip uses a compression or encryption Daozhang does not read: unpack it with an archive tool first and choose the bill file inside.",
+            ),
             EvidenceError::Cancelled => Bilingual::new("已取消读取。", "Reading was cancelled."),
         }
+    }
+}
+
+/// Where each app makes the bill for checking (the 对账 export).
+fn exports() -> Bilingual {
+    Bilingual::new(
+        "微信：我 → 服务 → 钱包 → 账单 → 常见问题 → 下载账单 → 用于个人对账；支付宝：我的 → 账单 → ··· → 开具交易流水证明 → 用于个人对账。",
+        "in WeChat, Me → Services → Wallet → Bills → FAQ → Download bill → 「用于个人对账」 (for personal reconciliation); in Alipay, Me → Bills → ··· → 「开具交易流水证明」 (issue a statement) → 「用于个人对账」.",
+    )
+}
+
+/// Why a file cannot be read, in the user's words (never the system's text).
+fn io_reason(e: &std::io::Error) -> Bilingual {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => Bilingual::new(
+            "文件不存在（可能已被移动或删除）",
+            "the file is not there (it may have been moved or deleted)",
+        ),
+        K::PermissionDenied => Bilingual::new(
+            "没有读取这个文件的权限",
+            "you are not allowed to read this file",
+        ),
+        K::UnexpectedEof => Bilingual::new("文件不完整", "the file is incomplete"),
+        K::InvalidData => Bilingual::new("文件内容已损坏", "its content is damaged"),
+        _ => match e.raw_os_error() {
+            Some(code) => Bilingual::new(
+                format!("系统读取出错（错误码 {code}）"),
+                format!("the system could not read it (error {code})"),
+            ),
+            None => Bilingual::new("读取时出错", "reading it failed"),
+        },
     }
 }

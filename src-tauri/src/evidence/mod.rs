@@ -8,6 +8,7 @@
 //! of a bill is kept except the rows the user accepts.
 
 pub mod alipay;
+pub mod archive;
 mod decode;
 mod detect;
 pub mod error;
@@ -33,6 +34,7 @@ use crate::domain::observation::{Observation, SourceKind, Via};
 use crate::domain::text::Bilingual;
 use crate::domain::time::Moment;
 
+pub use archive::{Lock, Password};
 pub use detect::detect;
 pub use error::EvidenceError;
 pub use matching::{EvidenceCandidate, Interest, Matcher};
@@ -305,11 +307,23 @@ pub fn scan_file(
     case: &Case,
     progress: &mut Progress<'_>,
 ) -> Result<EvidenceScan, EvidenceError> {
-    scan_path(path, case, progress).map_err(|e| e.at(path))
+    scan_locked_file(path, None, case, progress)
+}
+
+/// [`scan_file`] of a bill zip that may be locked with `password`
+/// (without one, a locked zip is [`EvidenceError::PasswordNeeded`]).
+pub fn scan_locked_file(
+    path: &Path,
+    password: Option<&Password>,
+    case: &Case,
+    progress: &mut Progress<'_>,
+) -> Result<EvidenceScan, EvidenceError> {
+    scan_path(path, password, case, progress).map_err(|e| e.at(path))
 }
 
 fn scan_path(
     path: &Path,
+    password: Option<&Password>,
     case: &Case,
     progress: &mut Progress<'_>,
 ) -> Result<EvidenceScan, EvidenceError> {
@@ -322,7 +336,13 @@ fn scan_path(
     // A large bill's second half is read from a second handle.
     let again =
         || -> std::io::Result<Box<dyn rows::ReadSeek + Send>> { Ok(Box::new(File::open(path)?)) };
-    scan_input(file, meta.len(), case, progress, Some(&again))
+    let input = Input {
+        size: meta.len(),
+        password,
+        reopen: Some(&again),
+        unpacked: false,
+    };
+    scan_input(file, input, case, progress)
 }
 
 /// Reads `input` of `size` bytes (a file, or anything else that reads and
@@ -335,19 +355,51 @@ pub fn scan_reader<R: Read + Seek>(
     case: &Case,
     progress: &mut Progress<'_>,
 ) -> Result<EvidenceScan, EvidenceError> {
-    scan_input(input, size, case, progress, None)
+    scan_locked_reader(input, size, None, case, progress)
+}
+
+/// [`scan_reader`] of a bill zip that may be locked with `password`.
+pub fn scan_locked_reader<R: Read + Seek>(
+    input: R,
+    size: u64,
+    password: Option<&Password>,
+    case: &Case,
+    progress: &mut Progress<'_>,
+) -> Result<EvidenceScan, EvidenceError> {
+    let how = Input {
+        size,
+        password,
+        reopen: None,
+        unpacked: false,
+    };
+    scan_input(input, how, case, progress)
 }
 
 /// Opens the input again from its start, for a second reader.
 type Reopen<'x> = &'x (dyn Fn() -> std::io::Result<Box<dyn rows::ReadSeek + Send>> + Sync);
 
+/// What is known of an input besides its bytes.
+struct Input<'x> {
+    size: u64,
+    /// Opens a locked bill zip.
+    password: Option<&'x Password>,
+    reopen: Option<Reopen<'x>>,
+    /// Unpacked from a zip already (a zip inside is not opened).
+    unpacked: bool,
+}
+
 fn scan_input<R: Read + Seek>(
     mut file: R,
-    size: u64,
+    how: Input<'_>,
     case: &Case,
     progress: &mut Progress<'_>,
-    reopen: Option<Reopen<'_>>,
 ) -> Result<EvidenceScan, EvidenceError> {
+    let Input {
+        size,
+        password,
+        reopen,
+        unpacked,
+    } = how;
     let io = |e: std::io::Error| EvidenceError::io(Path::new(""), e);
     let mut head = Vec::with_capacity(detect::HEAD_BYTES);
     (&mut file)
@@ -358,6 +410,30 @@ fn scan_input<R: Read + Seek>(
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let zone = case.zone();
     match format {
+        Format::WechatXlsx if !unpacked => {
+            match archive::open(BufReader::new(file), size, password, progress)? {
+                archive::Zip::Workbook(file) => scan_with(format, size, case, |interest, sink| {
+                    wechat::read_xlsx(file, size, zone, Some(interest), sink, progress)
+                }),
+                archive::Zip::Bill(bill) => {
+                    let inner = Input {
+                        size: bill.len() as u64,
+                        password: None,
+                        reopen: None,
+                        unpacked: true,
+                    };
+                    let scan = {
+                        let mut rest = archive::second_half(size, progress);
+                        scan_input(std::io::Cursor::new(bill), inner, case, &mut rest)?
+                    };
+                    progress(size, size);
+                    Ok(EvidenceScan {
+                        bytes: size,
+                        ..scan
+                    })
+                }
+            }
+        }
         Format::WechatXlsx => scan_with(format, size, case, |interest, sink| {
             wechat::read_xlsx(
                 BufReader::new(file),

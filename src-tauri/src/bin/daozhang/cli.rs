@@ -309,6 +309,11 @@ pub(crate) struct ImportArgs {
     /// Only list the matches; keep nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// A bill zip's password, read from this file or from standard input
+    /// with `-` (never given as an argument). Without it, a locked zip's
+    /// password is asked for on the terminal.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "sms")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Print one JSON object (docs/cli.md).
     #[arg(long)]
     pub(crate) json: bool,

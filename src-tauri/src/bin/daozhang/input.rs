@@ -65,10 +65,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
 
 /// Names the file in front of a parse error.
 pub(crate) fn in_file(path: &Path) -> impl FnOnce(BoundaryError) -> BoundaryError + '_ {
-    move |mut b| {
-        b.message = format!("{}: {}", path.display(), b.message);
-        b
-    }
+    move |b| b.prefixed(&path.display().to_string())
 }
 
 pub(crate) fn load_file(path: &Path) -> Result<Case> {

@@ -42,10 +42,16 @@ fn main() -> ExitCode {
     unsafe { daozhang::sources::capture_credential_env() };
     let cli = Cli::parse();
     let json = cli.json();
+    // The language errors are told in, even when --lang itself is wrong.
+    let lang = cli
+        .lang
+        .as_deref()
+        .and_then(|l| face::lang(l).ok())
+        .unwrap_or_else(face::lang_from_env);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            output::error(&e, json);
+            output::error(&e, json, lang);
             ExitCode::from(if e.code.is_user_error() { 2 } else { 1 })
         }
     }

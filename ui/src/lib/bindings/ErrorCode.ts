@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes.
  */
-export type ErrorCode = "invalid_case" | "syntax" | "bad_argument" | "not_found" | "ambiguous" | "exists" | "io" | "cancelled" | "store" | "unreadable_evidence" | "credentials" | "source_failed" | "changed" | "busy" | "not_chosen" | "internal";
+export type ErrorCode = "invalid_case" | "syntax" | "bad_argument" | "not_found" | "ambiguous" | "exists" | "io" | "cancelled" | "store" | "unreadable_evidence" | "password" | "credentials" | "source_failed" | "changed" | "busy" | "not_chosen" | "internal";

@@ -1,6 +1,6 @@
 //! What a scan of the user's evidence found, and what was kept.
 
-use anstream::println;
+use anstream::{eprintln, println};
 use anstyle::AnsiColor;
 
 use daozhang::domain::diagnosis::short_time;
@@ -12,6 +12,11 @@ use super::{bold, dim, style};
 /// Reading a large file: `percent` done, redrawn in place on stderr.
 pub(crate) fn reading(percent: u64, lang: Lang) {
     eprint!("\r{} {}%", dim(say!(lang, "evidence.reading")), percent);
+}
+
+/// Why a password is asked for, and where it was sent, on stderr.
+pub(crate) fn password_hint(text: &daozhang::domain::text::Bilingual, lang: Lang) {
+    eprintln!("{}", text.get(lang));
 }
 
 /// Clears the line [`reading`] drew.

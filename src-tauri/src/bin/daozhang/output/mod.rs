@@ -31,13 +31,14 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 }
 
 /// A failed command on stderr: one JSON object with `--json`, else a line.
-pub(crate) fn error(e: &BoundaryError, json: bool) {
+pub(crate) fn error(e: &BoundaryError, json: bool, lang: Lang) {
     if json {
         let text = serde_json::to_string(e).unwrap_or_else(|_| e.message.clone());
         eprintln!("{text}");
     } else {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
-        eprintln!("{red}error:{red:#} {}", e.message);
+        let label = by_lang(lang, "错误：", "error: ");
+        eprintln!("{red}{label}{red:#}{}", e.text_in(lang));
     }
 }
 
