@@ -407,6 +407,56 @@ fn unreadable_evidence_says_why_in_both_languages() {
 }
 
 #[test]
+fn a_locked_bill_zip_asks_for_its_password_through_ipc() {
+    use std::io::Write;
+    let h = harness();
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }))["id"].clone();
+    let mut text = String::from("导出信息：\n共1笔记录\n");
+    text.push_str("交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,\n");
+    text.push_str("2026-11-21 15:15:12,文化休闲,北京微播视界科技有限公司,/,DOU+,支出,200.00,余额,交易成功,2026112122001412341408157613\t,7439201234567890123\t,,\n");
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let locked = zip::write::SimpleFileOptions::default()
+        .with_aes_encryption(zip::AesMode::Aes256, "k7Q2m9");
+    zip.start_file("alipay_record_20261130_101502.csv", locked)
+        .unwrap();
+    zip.write_all(&gbk).unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("支付宝交易流水.zip");
+    std::fs::write(&file, bytes).unwrap();
+    let path = h.chosen_to_read(&file);
+
+    let err = h
+        .call("scan_evidence_file", json!({ "id": id, "path": path }))
+        .unwrap_err();
+    assert_eq!(err["code"], "password", "{err}");
+    assert_eq!(err["details"]["lock"], "aes");
+    assert_eq!(err["details"]["wrong"], false);
+    assert!(
+        err["details"]["hint"]["zh-CN"]
+            .as_str()
+            .unwrap()
+            .contains("服务消息"),
+        "{err}"
+    );
+    let err = h
+        .call(
+            "scan_evidence_file",
+            json!({ "id": id, "path": path, "password": "k7q2m9" }),
+        )
+        .unwrap_err();
+    assert_eq!(err["details"]["wrong"], true, "{err}");
+    let scan = h.ok(
+        "scan_evidence_file",
+        json!({ "id": id, "path": path, "password": "k7Q2m9" }),
+    );
+    assert_eq!(scan["format"], "alipay_app");
+    assert_eq!(scan["candidates"][0]["direct"], true);
+    assert_eq!(h.ok("accept_evidence", json!({ "id": id, "picks": [] })), 1);
+}
+
+#[test]
 fn the_ladder_records_sent_answer_close_and_exports_through_ipc() {
     let h = harness();
     let id = h.ok(

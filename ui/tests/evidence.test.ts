@@ -6,7 +6,7 @@ import { APP_KEY, AppState } from '$lib/app.svelte';
 import { BACKEND_KEY } from '$lib/backend';
 import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { RawCase } from '$lib/bindings/RawCase';
-import { EVIDENCE_TEXT, FakeBackend, SCANS } from '$lib/fake-backend';
+import { EVIDENCE_TEXT, FAKE_ZIP_PASSWORD, FakeBackend, SCANS } from '$lib/fake-backend';
 import { fromRaw } from '$lib/form';
 import { i18n } from '$lib/i18n.svelte';
 import typed from '$lib/fixtures/check-douyin-typed.json';
@@ -189,13 +189,66 @@ describe('the evidence panel', () => {
     expect(e).toHaveAttribute('role', 'alert');
     expect(e, 'the sentence for the code').toHaveTextContent('This file or text could not be read as a bill, bank SMS or receipt.');
     expect(screen.getByTestId('evidence-error-detail'), 'what is wrong and what to do').toHaveTextContent(
-      'it looks like a PDF (export the bill as CSV or Excel, not as the PDF version)',
+      'This is the PDF statement (made 「用于证明材料」, as proof), which holds no table to read. Ask for the bill made for checking instead',
     );
     expect(document.body.textContent, 'never the code').not.toContain('unreadable_evidence');
     expect(screen.getByTestId('evidence-choose'), 'another file can be chosen').toBeInTheDocument();
 
     i18n.reset('zh-CN');
-    await waitFor(() => expect(screen.getByTestId('evidence-error-detail')).toHaveTextContent('请导出 CSV 或 Excel 格式的账单'));
+    await waitFor(() => expect(screen.getByTestId('evidence-error-detail')).toHaveTextContent('请重新申请对账用的账单：微信：我 → 服务 → 钱包 → 账单'));
+  });
+
+  it('asks for a bill zip’s password, says where it was sent, says a wrong one and opens it with the right one', async () => {
+    const { fake, user } = await showTyped();
+    fake.evidencePath = '/home/user/Downloads/微信支付账单(20261101-20261130).zip';
+    await user.click(screen.getByTestId('evidence-choose'));
+    const ask = await screen.findByTestId('evidence-password');
+    expect(ask).toHaveAttribute('role', 'dialog');
+    expect(ask).toHaveAttribute('data-lock', 'zip_crypto');
+    expect(ask).toHaveTextContent('Enter the zip\'s password');
+    expect(ask, 'which file').toHaveTextContent('微信支付账单(20261101-20261130).zip');
+    expect(screen.getByTestId('evidence-password-hint'), 'where the password was sent').toHaveTextContent(
+      "A WeChat Pay bill zip's password is 6 digits, sent by the 「微信支付」 (WeChat Pay) official account",
+    );
+    expect(ask, 'and that it is not kept').toHaveTextContent('is not kept');
+    expect(screen.queryByTestId('evidence-error'), 'a question, not an error').toBeNull();
+    const input = screen.getByLabelText('Password') as HTMLInputElement;
+    expect(input).toHaveAttribute('type', 'password');
+    expect(input).toHaveFocus();
+    expect(screen.getByTestId('evidence-password-open'), 'nothing typed yet').toBeDisabled();
+
+    await user.type(input, '111111{Enter}');
+    const wrong = await screen.findByTestId('evidence-password-wrong');
+    expect(wrong).toHaveTextContent('That password is not right');
+    expect(screen.getByTestId('evidence-password')).toHaveAttribute('data-wrong', 'true');
+    expect(screen.getByLabelText('Password'), 'emptied for the next try').toHaveValue('');
+
+    i18n.reset('zh-CN');
+    await waitFor(() => expect(screen.getByTestId('evidence-password-hint')).toHaveTextContent('由「微信支付」公众号'));
+    expect(screen.getByTestId('evidence-password-wrong')).toHaveTextContent('密码不对');
+    i18n.reset('en');
+    await waitFor(() => expect(screen.getByTestId('evidence-password-wrong')).toHaveTextContent('not right'));
+
+    await user.type(screen.getByLabelText('Password'), FAKE_ZIP_PASSWORD);
+    await user.click(screen.getByTestId('evidence-password-open'));
+    await screen.findByTestId('evidence-result');
+    expect(screen.queryByTestId('evidence-password')).toBeNull();
+    const calls = fake.callsTo('scanEvidenceFile');
+    expect(calls).toHaveLength(3);
+    expect(JSON.stringify(calls), 'no password is recorded').not.toContain(FAKE_ZIP_PASSWORD);
+    expect(document.body.textContent, 'nor shown').not.toContain(FAKE_ZIP_PASSWORD);
+  });
+
+  it('puts a locked zip away on Cancel', async () => {
+    const { fake, user } = await showTyped();
+    fake.evidencePath = '/home/user/Downloads/bill.zip';
+    await user.click(screen.getByTestId('evidence-choose'));
+    await screen.findByTestId('evidence-password');
+    await user.type(screen.getByLabelText('Password'), '12');
+    await user.click(screen.getByTestId('evidence-password-cancel'));
+    expect(screen.queryByTestId('evidence-password')).toBeNull();
+    expect(screen.getByTestId('evidence-choose'), 'another file can be chosen').toBeInTheDocument();
+    expect(fake.callsTo('scanEvidenceFile')).toHaveLength(1);
   });
 
   it('says what to paste when the text is no SMS or receipt', async () => {

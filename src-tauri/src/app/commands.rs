@@ -474,7 +474,7 @@ pub enum OpenKind {
 impl OpenKind {
     fn extensions(self) -> Vec<String> {
         let exts: &[&str] = match self {
-            OpenKind::Evidence => &["csv", "xlsx", "txt", "CSV", "XLSX", "TXT"],
+            OpenKind::Evidence => &["csv", "xlsx", "zip", "txt", "CSV", "XLSX", "ZIP", "TXT"],
             OpenKind::Orders => &["csv", "CSV", "txt", "TXT"],
         };
         exts.iter().map(|e| (*e).to_owned()).collect()
@@ -627,16 +627,20 @@ fn pending(state: &AppState, id: &str, scan: EvidenceScan) -> Result<EvidenceSca
     Ok(scan)
 }
 
-/// Reads a bill export (or a text file of SMS) against the case, off the
-/// main thread, with `evidence-progress` events; `cancel_evidence` stops it.
+/// Reads a bill export (or a text file of SMS, or a bill zip opened with
+/// `password`) against the case, off the main thread, with
+/// `evidence-progress` events; `cancel_evidence` stops it. A locked zip
+/// without a password, or with a wrong one, is the `password` error.
 #[tauri::command]
 pub async fn scan_evidence_file<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     id: String,
     path: String,
+    password: Option<String>,
 ) -> Result<EvidenceScan> {
     let path = state.grants.read(&path)?;
+    let password = password.and_then(evidence::Password::new);
     let stored = state.store()?.get(&id)?;
     state.cancel_evidence.store(false, Ordering::SeqCst);
     let handle = app.clone();
@@ -649,7 +653,7 @@ pub async fn scan_evidence_file<R: Runtime>(
             );
             !state.cancel_evidence.load(Ordering::SeqCst)
         };
-        evidence::scan_file(&path, &stored.case, &mut progress)
+        evidence::scan_locked_file(&path, password.as_ref(), &stored.case, &mut progress)
     })
     .await
     .map_err(joined)??;

@@ -129,9 +129,11 @@ export interface Backend {
    * Reads a bill export (or a text file of SMS) against the case; its
    * format is told from the content. Progress as `evidence-progress`;
    * rejects with `cancelled` after `cancelEvidence`, with
-   * `unreadable_evidence` (and `details.text`) for a file it cannot read.
+   * `unreadable_evidence` (and `details.text`) for a file it cannot read,
+   * with `password` (`details.lock`, `details.wrong`, `details.hint`) for a
+   * bill zip that is locked and was given no password or a wrong one.
    */
-  scanEvidenceFile(id: string, path: string): Promise<EvidenceScan>;
+  scanEvidenceFile(id: string, path: string, password?: string | null): Promise<EvidenceScan>;
   /** Reads pasted text: bank SMS (one or many) or a receipt's text. */
   scanEvidenceText(id: string, text: string): Promise<EvidenceScan>;
   /** Stops the file being read. */
@@ -369,8 +371,8 @@ export class TauriBackend implements Backend {
     return call(() => listen<string>(OPEN_CASE, (event) => handler(event.payload)));
   }
 
-  scanEvidenceFile(id: string, path: string) {
-    return this.invoke<EvidenceScan>('scan_evidence_file', { id, path });
+  scanEvidenceFile(id: string, path: string, password?: string | null) {
+    return this.invoke<EvidenceScan>('scan_evidence_file', { id, path, password: password ?? null });
   }
   scanEvidenceText(id: string, text: string) {
     return this.invoke<EvidenceScan>('scan_evidence_text', { id, text });

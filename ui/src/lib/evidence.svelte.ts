@@ -7,11 +7,34 @@
 import type { AppState } from '$lib/app.svelte';
 import type { Backend, EvidenceProgress, FileDrop, Unlisten } from '$lib/backend';
 import { toBoundaryError } from '$lib/backend';
+import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import { Task } from '$lib/task.svelte';
 
-export type EvidencePhase = 'idle' | 'reading' | 'result' | 'adding';
+export type EvidencePhase = 'idle' | 'reading' | 'password' | 'result' | 'adding';
+
+/** A bill zip waiting for its password: which file, its lock, where the password was sent. */
+export interface LockedZip {
+  path: string;
+  lock: 'zip_crypto' | 'aes';
+  /** A password was given and did not open it. */
+  wrong: boolean;
+  hint: Bilingual;
+}
+
+/** The locked zip a `password` error names, or null for any other error. */
+export function lockedZip(path: string, e: BoundaryError): LockedZip | null {
+  if (e.code !== 'password') return null;
+  const d = (e.details ?? {}) as Record<string, unknown>;
+  const h = (d.hint ?? {}) as Record<string, unknown>;
+  return {
+    path,
+    lock: d.lock === 'aes' ? 'aes' : 'zip_crypto',
+    wrong: d.wrong === true,
+    hint: { 'zh-CN': typeof h['zh-CN'] === 'string' ? h['zh-CN'] : '', en: typeof h.en === 'string' ? h.en : '' },
+  };
+}
 
 /** What the panel needs of the app: the open case, and adding to it. */
 export type EvidenceApp = Pick<AppState, 'caseId' | 'evidenceAdded' | 'acceptEvidence'>;
@@ -38,6 +61,10 @@ export class EvidenceState {
   note = $state<'cancelled' | 'several' | null>(null);
   /** The text in the paste box. */
   pasted = $state('');
+  /** The bill zip asking for its password (phase `password`). */
+  locked = $state<LockedZip | null>(null);
+  /** What is typed in the password box; cleared once used. */
+  password = $state('');
   /** Files are being dragged over the window. */
   dragging = $state(false);
   /** The file or text being read: bytes read of all, and Cancel. */
@@ -62,9 +89,9 @@ export class EvidenceState {
     return this.reading.cancelling;
   }
 
-  /** Reading or adding: no other input is taken. */
+  /** Reading, adding or asking for a password: no other input is taken. */
   get busy(): boolean {
-    return this.phase === 'reading' || this.phase === 'adding';
+    return this.phase === 'reading' || this.phase === 'adding' || this.phase === 'password';
   }
 
   /** How much of the file is read, 0 to 100. */
@@ -142,24 +169,54 @@ export class EvidenceState {
     await this.shown();
   }
 
-  private failed(err: BoundaryError, cancelled: boolean) {
+  private failed(err: BoundaryError, cancelled: boolean, path: string | null = null) {
+    const locked = path ? lockedZip(path, err) : null;
+    if (locked) {
+      this.locked = locked;
+      this.phase = 'password';
+      return;
+    }
     this.phase = 'idle';
     if (cancelled) this.note = 'cancelled';
     else this.error = err;
   }
 
-  /** Reads a bill export (or a text file of SMS) with its progress; with `several`, says only this one is read. */
+  /** Reads a bill export (or a text file of SMS, or a bill zip) with its progress; with `several`, says only this one is read. */
   async readFile(path: string, several = false) {
+    this.locked = null;
+    await this.scanFile(path, null, several);
+  }
+
+  private async scanFile(path: string, password: string | null, several = false) {
     const id = this.app.caseId;
     if (!id) return;
     this.begin(baseName(path));
     if (several) this.note = 'several';
     await this.reading.run({
       listen: (handler) => this.backend.onEvidenceProgress(handler),
-      work: () => this.backend.scanEvidenceFile(id, path),
-      done: (s) => this.show(s),
-      failed: (e, cancelled) => this.failed(e, cancelled),
+      work: () => this.backend.scanEvidenceFile(id, path, password),
+      done: (s) => {
+        this.locked = null;
+        return this.show(s);
+      },
+      failed: (e, cancelled) => this.failed(e, cancelled, path),
     });
+  }
+
+  /** Opens the locked zip with the typed password (which is then forgotten). */
+  async unlock() {
+    const locked = this.locked;
+    const password = this.password;
+    if (!locked || !password) return;
+    this.password = '';
+    await this.scanFile(locked.path, password);
+  }
+
+  /** Gives up on the locked zip. */
+  cancelPassword() {
+    this.locked = null;
+    this.password = '';
+    this.phase = 'idle';
   }
 
   /** Asks for a file and reads it. */
@@ -218,6 +275,8 @@ export class EvidenceState {
   /** Puts the scan away, ready for another file or text. */
   discard() {
     this.reading.forget();
+    this.locked = null;
+    this.password = '';
     this.phase = 'idle';
     this.scan = null;
     this.picks = [];

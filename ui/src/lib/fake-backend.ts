@@ -95,11 +95,19 @@ const TEXT_SCANS = new Map<string, EvidenceScan>([
   [EVIDENCE_TEXT.sms.trim(), SCANS.sms],
   [EVIDENCE_TEXT.receipt.trim(), SCANS.receipt],
 ]);
-/** The backend's errors for a PDF chosen as a bill, and for text that is no SMS or receipt. */
+/**
+ * The backend's errors for a PDF chosen as a bill, for text that is no SMS
+ * or receipt, and for WeChat Pay's locked bill zip without its password and
+ * with a wrong one.
+ */
 export const EVIDENCE_ERRORS = {
   file: evidenceErrors.file as unknown as BoundaryError,
   text: evidenceErrors.text as unknown as BoundaryError,
+  password: evidenceErrors.password as unknown as BoundaryError,
+  wrongPassword: evidenceErrors.wrong_password as unknown as BoundaryError,
 };
+/** The password of every `.zip` the fake reads (a WeChat Pay bill zip's 6 digits). */
+export const FAKE_ZIP_PASSWORD = '382716';
 
 /**
  * The backend's batch of `fixtures/cases/batch-orders.csv` (10 orders, two
@@ -1058,8 +1066,9 @@ export class FakeBackend implements Backend {
     return s;
   }
 
-  async scanEvidenceFile(id: string, path: string): Promise<EvidenceScan> {
-    this.calls.push({ method: 'scanEvidenceFile', args: [id, path] });
+  async scanEvidenceFile(id: string, path: string, password?: string | null): Promise<EvidenceScan> {
+    // The password itself is never recorded, only whether one was given.
+    this.calls.push({ method: 'scanEvidenceFile', args: password ? [id, path, '(password)'] : [id, path] });
     this.evidenceCancelled = false;
     const c = this.cases.get(id);
     if (!c) throw err('not_found', `no case ${id}`);
@@ -1077,6 +1086,9 @@ export class FakeBackend implements Backend {
       const e = structuredClone(EVIDENCE_ERRORS.file);
       e.message = `${path}: ${e.message.replace(/^.*?: /, '')}`;
       throw e;
+    }
+    if (/\.zip$/i.test(path) && password !== FAKE_ZIP_PASSWORD) {
+      throw structuredClone(password ? EVIDENCE_ERRORS.wrongPassword : EVIDENCE_ERRORS.password);
     }
     const total = SCANS.bill.bytes;
     const steps = 4;

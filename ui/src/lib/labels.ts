@@ -217,6 +217,7 @@ export const ERROR_MESSAGE: Record<ErrorCode, Key> = {
   store: 'error.store',
   cancelled: 'error.cancelled',
   unreadable_evidence: 'error.unreadable_evidence',
+  password: 'error.password',
   credentials: 'error.credentials',
   source_failed: 'error.source_failed',
   changed: 'error.changed',
