@@ -117,7 +117,9 @@ pub(crate) fn open<R: Read + Seek>(
     let mut pdf = false;
     for i in 0..zip.len().min(MAX_ENTRIES) {
         let (name, lock) = {
-            let entry = zip.by_index_raw(i).map_err(|_| damaged())?;
+            let entry = zip
+                .by_index_raw(i)
+                .map_err(|_| EvidenceError::DamagedArchive)?;
             if !entry.is_file() {
                 continue;
             }
@@ -145,11 +147,11 @@ pub(crate) fn open<R: Read + Seek>(
             (None, _) => unpack(zip.by_index(i), None, size, progress)?,
         };
         match detect::detect(&bytes[..bytes.len().min(detect::HEAD_BYTES)]) {
-            Ok(Format::AlipayApp | Format::AlipayWeb | Format::WechatCsv | Format::WechatXlsx)
-                if !bytes.starts_with(b"PK") || has_workbook_parts(&bytes) =>
-            {
+            Ok(Format::AlipayApp | Format::AlipayWeb | Format::WechatCsv) => {
                 return Ok(Zip::Bill(bytes));
             }
+            // A zip inside is a bill only when it is a workbook.
+            Ok(Format::WechatXlsx) if has_workbook_parts(&bytes) => return Ok(Zip::Bill(bytes)),
             Err(EvidenceError::ProofPdf) => pdf = true,
             _ => {}
         }
@@ -195,12 +197,8 @@ fn unreadable<R: Read + Seek>(input: &mut R) -> EvidenceError {
             part: super::error::WorkbookPart::Archive,
         }
     } else {
-        damaged()
+        EvidenceError::DamagedArchive
     }
-}
-
-fn damaged() -> EvidenceError {
-    EvidenceError::DamagedArchive
 }
 
 /// An entry's name as the user's unzip tool shows it: UTF-8, or GBK as
@@ -243,12 +241,12 @@ fn unpack<R: Read>(
 ) -> Result<Vec<u8>, EvidenceError> {
     let wrong = |lock: Option<Lock>| match lock {
         Some(lock) => EvidenceError::WrongPassword { lock },
-        None => damaged(),
+        None => EvidenceError::DamagedArchive,
     };
     let mut entry = match opened {
         Ok(entry) => entry,
-        Err(ZipError::InvalidPassword) => return Err(wrong(lock)),
         Err(ZipError::UnsupportedArchive(_)) => return Err(EvidenceError::UnsupportedArchive),
+        // InvalidPassword, or a header a wrong key garbled.
         Err(_) => return Err(wrong(lock)),
     };
     let total = entry.size().max(1);
