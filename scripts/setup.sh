@@ -11,12 +11,16 @@ want_tests=0
 
 # Tauri 2 on Linux: WebKitGTK 4.1 and friends; CJK fonts so Chinese renders.
 # libdbus-1-dev: the OS keychain (Secret Service) client.
+# Tesseract 5 with its simplified Chinese and English models reads
+# screenshots offline; libclang-dev lets its Rust binding generate the C API.
 packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev fonts-noto-cjk)
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev fonts-noto-cjk
+  libtesseract-dev libleptonica-dev libclang-dev tesseract-ocr-chi-sim tesseract-ocr-eng)
 if [ $want_tests -eq 1 ]; then
   # gnome-keyring + dbus: a real Secret Service for the keychain tests.
   # python3-dbus + python3-gi: the end-to-end test's notification server.
-  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth dbus gnome-keyring python3-dbus python3-gi)
+  # chromium: renders the phone-screen mock-ups the OCR tests read.
+  packages+=(xvfb webkit2gtk-driver dbus-x11 xauth dbus gnome-keyring python3-dbus python3-gi chromium)
 fi
 
 missing=()

@@ -5,6 +5,7 @@ pub mod fakes;
 pub mod keyring;
 pub mod memstore;
 pub mod notifications;
+pub mod screens;
 pub mod webdriver;
 pub mod zips;
 

@@ -20,6 +20,9 @@ use tempfile::NamedTempFile;
 #[path = "evidence/zips.rs"]
 mod zips;
 
+#[path = "evidence/screenshots.rs"]
+mod screenshots;
+
 // ---------------------------------------------------------------- helpers
 
 /// The memory test measures the whole process's peak: it runs alone, the

@@ -38,7 +38,7 @@ pub(crate) const RECEIPT_KEYS: &[&str] = &[
     "支付金额",
 ];
 
-static SMS_MARK: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static SMS_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(尾号|账户|卡号|借记卡|信用卡|储蓄卡)[^\d\n]{0,6}\*?\d{4}|[【\[][^】\]\n]{1,12}银行[】\]]")
         .expect("the SMS mark is a valid regex")
 });
@@ -113,11 +113,24 @@ fn binary_kind(head: &[u8]) -> Option<Result<Format, EvidenceError>> {
     }
     if head.starts_with(b"\x89PNG")
         || head.starts_with(b"\xff\xd8\xff")
-        || head.starts_with(b"GIF8")
+        || (head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP"))
+    {
+        return Some(Ok(Format::Screenshot));
+    }
+    if head.get(4..8) == Some(b"ftyp")
+        && head
+            .get(8..11)
+            .is_some_and(|b| b.starts_with(b"hei") || b.starts_with(b"mif"))
     {
         return unrecognised(
-            "图片（截图请作为附件保存；这里需要账单文件或文字）",
-            "an image (keep screenshots as attachments; this needs the bill file or text)",
+            "HEIC 照片（请在手机上截图，或把图片存为 JPEG / PNG 后再选择）",
+            "a HEIC photo (use a screenshot, or save the picture as JPEG or PNG and choose that)",
+        );
+    }
+    if head.starts_with(b"GIF8") {
+        return unrecognised(
+            "GIF 动图（请选择截图：PNG 或 JPEG）",
+            "a GIF animation (choose a screenshot: PNG or JPEG)",
         );
     }
     if head.starts_with(b"\xd0\xcf\x11\xe0") {
@@ -201,7 +214,7 @@ mod tests {
     #[test]
     fn what_it_is_not_is_said() {
         for (input, word) in [
-            (&b"\x89PNG\r\n\x1a\n...."[..], "image"),
+            (&b"GIF89a...."[..], "GIF"),
             (
                 &b"date,description,amount,balance\n2026-11-21,x,1,2\n"[..],
                 "date, description",

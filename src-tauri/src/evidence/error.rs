@@ -80,6 +80,18 @@ pub enum EvidenceError {
     /// The zip uses a compression or encryption Daozhang does not read.
     #[error("the zip uses a method Daozhang does not read")]
     UnsupportedArchive,
+    /// The image cannot be decoded (cut short, or not the image it claims).
+    #[error("the image is damaged or incomplete")]
+    DamagedImage,
+    /// An image far larger than any phone screenshot.
+    #[error("the image is {width}×{height} pixels, larger than any screenshot")]
+    ImageTooLarge { width: u32, height: u32 },
+    /// The OCR engine or its Chinese and English models are not installed.
+    #[error("the text recognition (Tesseract with chi_sim and eng) is not installed")]
+    OcrUnavailable,
+    /// A screenshot of a screen Daozhang does not read.
+    #[error("the screenshot shows no bill details, order page or bank SMS")]
+    ScreenUnrecognised,
     #[error("cancelled")]
     Cancelled,
 }
@@ -327,6 +339,24 @@ impl EvidenceError {
             EvidenceError::UnsupportedArchive => Bilingual::new(
                 "这个压缩包用了到账不支持的压缩或加密方式：请先用解压软件解开，再选择里面的账单文件。",
                 "This zip uses a compression or encryption Daozhang does not read: unpack it with an archive tool first and choose the bill file inside.",
+            ),
+            EvidenceError::DamagedImage => Bilingual::new(
+                "图片已损坏或不完整，打不开：请重新截图，或保存原图后再选择。",
+                "The image is damaged or incomplete and cannot be opened: take the screenshot again, or save the original image and choose that.",
+            ),
+            EvidenceError::ImageTooLarge { width, height } => Bilingual::new(
+                format!("图片有 {width}×{height} 像素，比手机截图大得多：请选择手机上的截图原图。"),
+                format!(
+                    "The image is {width}×{height} pixels, far larger than a phone screenshot: choose the screenshot as the phone saved it."
+                ),
+            ),
+            EvidenceError::OcrUnavailable => Bilingual::new(
+                "这台电脑上没有安装文字识别组件（Tesseract 及其简体中文、英文数据），无法读取截图。请重新安装到账，或安装 tesseract-ocr、tesseract-ocr-chi-sim 和 tesseract-ocr-eng。",
+                "Text recognition (Tesseract with its simplified Chinese and English data) is not installed on this computer, so screenshots cannot be read. Reinstall Daozhang, or install tesseract-ocr, tesseract-ocr-chi-sim and tesseract-ocr-eng.",
+            ),
+            EvidenceError::ScreenUnrecognised => Bilingual::new(
+                "这张截图里没有找到账单详情、订单信息或银行短信。可读取的截图：支付宝或微信的「账单详情」、平台的订单详情页、银行扣款短信。请截取完整的页面。",
+                "No bill details, order page or bank SMS was found on this screenshot. Daozhang reads screenshots of Alipay's or WeChat Pay's bill details (账单详情), the platform's order page and bank debit SMS. Take a screenshot of the whole page.",
             ),
             EvidenceError::Cancelled => Bilingual::new("已取消读取。", "Reading was cancelled."),
         }

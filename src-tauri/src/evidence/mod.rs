@@ -15,6 +15,7 @@ pub mod error;
 pub mod matching;
 pub mod receipt;
 mod rows;
+pub mod screen;
 pub mod sms;
 mod table;
 pub mod wechat;
@@ -56,6 +57,8 @@ pub enum Format {
     BankSms,
     /// A payment app's transaction detail page, copied as text.
     Receipt,
+    /// A phone screenshot (PNG, JPEG, WebP), read by OCR.
+    Screenshot,
 }
 
 impl Format {
@@ -74,6 +77,7 @@ impl Format {
             }
             Format::BankSms => Bilingual::new("银行短信", "bank SMS"),
             Format::Receipt => Bilingual::new("交易详情页文字", "transaction detail text"),
+            Format::Screenshot => Bilingual::new("截图", "screenshot"),
         }
     }
 
@@ -84,7 +88,7 @@ impl Format {
                 Via::BillExport
             }
             Format::BankSms => Via::Sms,
-            Format::Receipt => Via::Receipt,
+            Format::Receipt | Format::Screenshot => Via::Receipt,
         }
     }
 
@@ -97,6 +101,7 @@ impl Format {
             Format::WechatXlsx => Bilingual::new("行", "row"),
             Format::BankSms => Bilingual::new("条短信", "SMS"),
             Format::Receipt => Bilingual::new("份详情", "receipt"),
+            Format::Screenshot => Bilingual::new("张截图", "screenshot"),
         }
     }
 }
@@ -147,6 +152,11 @@ pub struct Record {
     pub card_tail: Option<String>,
     /// The bank that sent the SMS.
     pub bank: Option<String>,
+    /// Read from a screenshot: where each value is on it, and the values
+    /// left out as doubtful.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<screen::Mark>>")]
+    pub marks: Vec<screen::Mark>,
 }
 
 impl Record {
@@ -168,6 +178,7 @@ impl Record {
             method: None,
             card_tail: None,
             bank: None,
+            marks: Vec::new(),
         }
     }
 
@@ -175,7 +186,7 @@ impl Record {
     pub fn place(&self) -> Bilingual {
         let (f, u) = (self.format.label(), self.format.unit());
         match self.format {
-            Format::BankSms | Format::Receipt => Bilingual::new(
+            Format::BankSms | Format::Receipt | Format::Screenshot => Bilingual::new(
                 format!("第 {} {}", self.location, u.zh_cn),
                 format!("{} {}", u.en, self.location),
             ),
@@ -464,6 +475,20 @@ fn scan_input<R: Read + Seek>(
             progress(size, size);
             Ok(scan)
         }
+        Format::Screenshot => {
+            if size > screen::MAX_IMAGE_BYTES {
+                return Err(EvidenceError::TooLarge {
+                    bytes: size,
+                    limit: screen::MAX_IMAGE_BYTES,
+                    what: Bilingual::new("截图", "screenshot"),
+                });
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            file.take(screen::MAX_IMAGE_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            scan_screenshot(&bytes, &screen::Tesseract::default(), case, progress)
+        }
         Format::BankSms | Format::Receipt => {
             if size > MAX_TEXT_BYTES {
                 return Err(EvidenceError::TooLarge {
@@ -528,10 +553,32 @@ pub fn scan_text(text: &str, case: &Case) -> Result<EvidenceScan, EvidenceError>
                 )
             })
         }
-        Format::WechatXlsx => Err(EvidenceError::Unrecognised {
+        Format::WechatXlsx | Format::Screenshot => Err(EvidenceError::Unrecognised {
             looks_like: Bilingual::new("二进制数据", "binary data"),
         }),
     }
+}
+
+/// Reads a screenshot with `engine` against `case`. `progress` is told
+/// 0–100 and may cancel.
+pub fn scan_screenshot(
+    bytes: &[u8],
+    engine: &dyn screen::Engine,
+    case: &Case,
+    progress: &mut Progress<'_>,
+) -> Result<EvidenceScan, EvidenceError> {
+    let zone = case.zone();
+    let day = case.submitted_at.date_naive();
+    let mut seen = None;
+    let mut scan = scan_with(Format::Screenshot, bytes.len() as u64, case, |_, sink| {
+        let reading = screen::read(bytes, engine, zone, day, sink, progress)?;
+        seen = Some((reading.screen, reading.source));
+        Ok(reading.summary)
+    })?;
+    if let Some((screen, source)) = seen {
+        scan.format_label = screen.label(source);
+    }
+    Ok(scan)
 }
 
 fn scan_text_as(format: Format, text: &str, case: &Case) -> Result<EvidenceScan, EvidenceError> {

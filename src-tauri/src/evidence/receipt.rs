@@ -36,7 +36,7 @@ const OTHER_KEYS: &[&str] = &[
 ];
 
 /// All the keys, longest first (`商品说明` before `商品`).
-static KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+pub(crate) static KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     let mut keys: Vec<&'static str> = RECEIPT_KEYS.iter().chain(OTHER_KEYS).copied().collect();
     keys.sort_by_key(|k| std::cmp::Reverse(k.chars().count()));
     keys
@@ -56,7 +56,7 @@ const WECHAT_WORDS: &[&str] = &["微信", "零钱", "财付通"];
 const ALIPAY_WORDS: &[&str] = &["支付宝", "花呗", "余额宝"];
 
 /// Status words a page may show alone on a line (`交易成功`).
-const STATUS_WORDS: &[&str] = &[
+pub(crate) const STATUS_WORDS: &[&str] = &[
     "成功",
     "失败",
     "关闭",
@@ -240,7 +240,7 @@ fn mark(
 // ---------------------------------------------------------------- values
 
 /// An amount and the direction its sign gives.
-fn signed_amount(value: &str) -> Option<(Decimal, Option<Direction>)> {
+pub(crate) fn signed_amount(value: &str) -> Option<(Decimal, Option<Direction>)> {
     // `¥200.00 (已退款)`: the figure is the first word.
     let first = value
         .split(|c: char| c.is_whitespace() || c == '(' || c == '（')
@@ -279,7 +279,7 @@ fn looks_like_status(line: &str) -> bool {
 
 /// Reads a time as the pages write it (`2026年11月21日 15:15:12`,
 /// `2026-11-21 15:15:12`, full-width colons, no space after 日).
-fn page_time(value: &str, zone: FixedOffset) -> Option<Moment> {
+pub(crate) fn page_time(value: &str, zone: FixedOffset) -> Option<Moment> {
     let s = value.replace('：', ":");
     let s = match s.find('日') {
         Some(i) if s[i + '日'.len_utf8()..].starts_with(|c: char| c.is_ascii_digit()) => {
