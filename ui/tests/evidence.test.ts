@@ -72,15 +72,15 @@ const pickBox = (i: number) => screen.getByTestId(`evidence-pick-${i}`) as HTMLI
 describe('the evidence panel', () => {
   it('is on the result screen, in both languages, with a drop zone, a file button and a paste box', async () => {
     await showTyped();
-    expect(panel()).toHaveTextContent('Add evidence: bill export, bank SMS, receipt');
-    expect(screen.getByTestId('evidence-drop')).toHaveTextContent('Drop a bill export here');
+    expect(panel()).toHaveTextContent('Add evidence: screenshots, bill export, bank SMS');
+    expect(screen.getByTestId('evidence-drop')).toHaveTextContent('Drop a screenshot or a bill export here');
     expect(screen.getByTestId('evidence-choose')).toHaveTextContent('Choose a file…');
     expect(screen.getByLabelText("Or paste bank SMS or a payment's detail page")).toBe(
       screen.getByTestId('evidence-text'),
     );
     expect(screen.getByTestId('evidence-read'), 'nothing pasted: nothing to read').toBeDisabled();
     i18n.reset('zh-CN');
-    await waitFor(() => expect(panel()).toHaveTextContent('添加证据：账单、银行短信、交易详情'));
+    await waitFor(() => expect(panel()).toHaveTextContent('添加证据：截图、账单、银行短信'));
   });
 
   it('reads pasted SMS and lists the one that fits, unticked, with where and why', async () => {

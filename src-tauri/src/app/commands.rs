@@ -474,7 +474,10 @@ pub enum OpenKind {
 impl OpenKind {
     fn extensions(self) -> Vec<String> {
         let exts: &[&str] = match self {
-            OpenKind::Evidence => &["csv", "xlsx", "zip", "txt", "CSV", "XLSX", "ZIP", "TXT"],
+            OpenKind::Evidence => &[
+                "csv", "xlsx", "zip", "txt", "png", "jpg", "jpeg", "webp", "CSV", "XLSX", "ZIP", "TXT",
+                "PNG", "JPG", "JPEG", "WEBP",
+            ],
             OpenKind::Orders => &["csv", "CSV", "txt", "TXT"],
         };
         exts.iter().map(|e| (*e).to_owned()).collect()

@@ -106,11 +106,6 @@ export class EvidenceState {
     return s ? s.candidates.filter((c, i) => !c.already_in_case && (c.direct || this.picks.includes(i))).length : 0;
   }
 
-  /** The scan was of pasted text (SMS or a receipt), not of a bill. */
-  get textInput(): boolean {
-    return this.scan ? this.scan.format === 'bank_sms' || this.scan.format === 'receipt' : false;
-  }
-
   get directCount(): number {
     return this.scan ? this.scan.candidates.filter((c) => c.direct).length : 0;
   }

@@ -69,6 +69,18 @@ export const EVIDENCE_PLACE: Record<Format, Key> = {
   wechat_xlsx: 'evidence.place.row',
   bank_sms: 'evidence.place.sms',
   receipt: 'evidence.place.receipt',
+  screenshot: 'evidence.place.screenshot',
+};
+
+/** What to check when nothing in an input fits the order, by what was read. */
+export const EVIDENCE_NONE: Record<Format, Key> = {
+  alipay_app: 'evidence.none.bill',
+  alipay_web: 'evidence.none.bill',
+  wechat_csv: 'evidence.none.bill',
+  wechat_xlsx: 'evidence.none.bill',
+  bank_sms: 'evidence.none.text',
+  receipt: 'evidence.none.text',
+  screenshot: 'evidence.none.screenshot',
 };
 
 /** The sources an observation row offers, in this order. */

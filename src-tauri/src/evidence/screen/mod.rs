@@ -141,7 +141,7 @@ pub fn read_lines(
                 Ok(())
             })?;
             for mut r in out {
-                r.format = Format::Receipt;
+                r.format = Format::Screenshot;
                 mark(&mut r, &rows, day, &mut summary);
                 source = source.or(Some(r.source));
                 sink(r)?;
@@ -160,7 +160,7 @@ pub fn read_lines(
         }
         Screen::SmsThread => {
             let text = bubbles(lines);
-            let summary = sms::parse(&text, zone, day, &mut |mut r| {
+            sms::parse(&text, zone, day, &mut |mut r| {
                 if let Some(cell) = lines
                     .iter()
                     .flat_map(|l| &l.cells)
@@ -175,8 +175,7 @@ pub fn read_lines(
                 }
                 source = Some(SourceKind::Bank);
                 sink(r)
-            })?;
-            summary
+            })?
         }
     };
     if summary.rows == 0 {
@@ -578,7 +577,7 @@ fn order_page(rows: &[Row], zone: FixedOffset) -> Option<Record> {
     if status.is_none() && amount.is_none() {
         return None;
     }
-    let mut r = Record::new(Format::Receipt, 1, SourceKind::Platform);
+    let mut r = Record::new(Format::Screenshot, 1, SourceKind::Platform);
     r.status = status.unwrap_or_default();
     r.amount = amount.map(|(a, _)| a);
     r.direction = Some(Direction::Out);

@@ -3,4 +3,4 @@
 /**
  * The formats Daozhang reads.
  */
-export type Format = "alipay_app" | "alipay_web" | "wechat_csv" | "wechat_xlsx" | "bank_sms" | "receipt";
+export type Format = "alipay_app" | "alipay_web" | "wechat_csv" | "wechat_xlsx" | "bank_sms" | "receipt" | "screenshot";

@@ -5,7 +5,7 @@ use anstyle::AnsiColor;
 
 use daozhang::domain::diagnosis::short_time;
 use daozhang::domain::text::Lang;
-use daozhang::evidence::EvidenceScan;
+use daozhang::evidence::{EvidenceScan, Format};
 
 use super::{bold, dim, style};
 
@@ -41,7 +41,12 @@ pub(crate) fn print_scan(scan: &EvidenceScan, picks: &[usize], lang: Lang) {
     }
     println!();
     if scan.candidates.is_empty() {
-        println!("{}", say!(lang, "evidence.no_match"));
+        let hint = match scan.format {
+            Format::Screenshot => say!(lang, "evidence.no_match_screenshot"),
+            Format::BankSms | Format::Receipt => say!(lang, "evidence.no_match_text"),
+            _ => say!(lang, "evidence.no_match"),
+        };
+        println!("{hint}");
         return;
     }
     println!("{}", bold(say!(lang, "evidence.matches")));
