@@ -475,8 +475,8 @@ impl OpenKind {
     fn extensions(self) -> Vec<String> {
         let exts: &[&str] = match self {
             OpenKind::Evidence => &[
-                "csv", "xlsx", "zip", "txt", "png", "jpg", "jpeg", "webp", "CSV", "XLSX", "ZIP", "TXT",
-                "PNG", "JPG", "JPEG", "WEBP",
+                "csv", "xlsx", "zip", "txt", "png", "jpg", "jpeg", "webp", "CSV", "XLSX", "ZIP",
+                "TXT", "PNG", "JPG", "JPEG", "WEBP",
             ],
             OpenKind::Orders => &["csv", "CSV", "txt", "TXT"],
         };

@@ -356,20 +356,7 @@ impl Case {
                     },
                 })
                 .collect(),
-            observation: self
-                .observations
-                .iter()
-                .map(|o| RawObservation {
-                    at: o.at.as_ref().and_then(time),
-                    source: text(o.source.code()),
-                    status: text(&o.raw),
-                    means: serde_json::to_value(o.claim).ok().and_then(code),
-                    via: serde_json::to_value(o.via).ok().and_then(code),
-                    amount: o.amount.map(|a| Scalar::Text(a.to_string())),
-                    payment: opt(&o.payment_id),
-                    note: opt(&o.note),
-                })
-                .collect(),
+            observation: self.observations.iter().map(RawObservation::from).collect(),
             attachment: self
                 .attachments
                 .iter()
@@ -483,6 +470,25 @@ pub struct RawObservation {
     pub amount: Option<Scalar>,
     pub payment: Option<Scalar>,
     pub note: Option<Scalar>,
+}
+
+impl From<&Observation> for RawObservation {
+    /// An observation as a case file writes it (times in RFC 3339, with
+    /// their offset).
+    fn from(o: &Observation) -> Self {
+        let text = |s: &str| Some(Scalar::Text(s.to_owned()));
+        let code = |v: serde_json::Value| v.as_str().map(|s| Scalar::Text(s.to_owned()));
+        RawObservation {
+            at: o.at.map(|t| Scalar::Text(t.to_rfc3339())),
+            source: text(o.source.code()),
+            status: text(&o.raw),
+            means: serde_json::to_value(o.claim).ok().and_then(code),
+            via: serde_json::to_value(o.via).ok().and_then(code),
+            amount: o.amount.map(|a| Scalar::Text(a.to_string())),
+            payment: o.payment_id.as_deref().and_then(text),
+            note: o.note.as_deref().and_then(text),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ts_rs::TS)]

@@ -92,6 +92,9 @@ pub enum EvidenceError {
     /// A screenshot of a screen Daozhang does not read.
     #[error("the screenshot shows no bill details, order page or bank SMS")]
     ScreenUnrecognised,
+    /// A case is drafted from screenshots only; this is another input.
+    #[error("a {} is not a screenshot: a case is drafted from screenshots", format.label().en)]
+    NotAScreenshot { format: Format },
     #[error("cancelled")]
     Cancelled,
 }
@@ -358,6 +361,19 @@ impl EvidenceError {
                 "这张截图里没有找到账单详情、订单信息或银行短信。可读取的截图：支付宝或微信的「账单详情」、平台的订单详情页、银行扣款短信。请截取完整的页面。",
                 "No bill details, order page or bank SMS was found on this screenshot. Daozhang reads screenshots of Alipay's or WeChat Pay's bill details (账单详情), the platform's order page and bank debit SMS. Take a screenshot of the whole page.",
             ),
+            EvidenceError::NotAScreenshot { format } => {
+                let f = format.label();
+                Bilingual::new(
+                    format!(
+                        "这是{}，不是截图：草拟案件只读取截图（账单详情、订单页、银行短信）。案件建好后，可以把它作为证据加入。",
+                        f.zh_cn
+                    ),
+                    format!(
+                        "This is an {}, not a screenshot: a case is drafted from screenshots only (bill details, the order page, bank SMS). Add it as evidence once the case exists.",
+                        f.en
+                    ),
+                )
+            }
             EvidenceError::Cancelled => Bilingual::new("已取消读取。", "Reading was cancelled."),
         }
     }

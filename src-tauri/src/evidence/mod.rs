@@ -11,6 +11,7 @@ pub mod alipay;
 pub mod archive;
 mod decode;
 mod detect;
+pub mod draft;
 pub mod error;
 pub mod matching;
 pub mod receipt;

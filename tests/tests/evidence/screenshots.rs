@@ -4,7 +4,7 @@
 
 use chrono::{FixedOffset, NaiveDate};
 use daozhang::evidence::screen::{self, Field, Screen as Seen, Tesseract};
-use daozhang::evidence::{EvidenceError, Record};
+use daozhang::evidence::{EvidenceError, Record, draft};
 use daozhang_tests::screens::{Payment, Phone, Screen, render};
 use rust_decimal::dec;
 
@@ -293,4 +293,200 @@ fn the_cli_imports_a_screenshot_into_the_case_it_shows() {
             .is_some_and(|m| !m.is_empty()),
         "{v}"
     );
+}
+
+/// Renders each screen and drafts a case from them with the real engine.
+fn drafted(screens: &[(&Screen, Phone, bool)]) -> draft::Draft {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(String, Vec<u8>)> = screens
+        .iter()
+        .enumerate()
+        .map(|(i, (s, phone, dark))| {
+            let png = render(s, *phone, *dark, dir.path(), &format!("shot{i}"));
+            (format!("shot{i}.png"), draft::read_shot(&png).unwrap())
+        })
+        .collect();
+    let shots: Vec<draft::Shot<'_>> = files
+        .iter()
+        .map(|(name, bytes)| draft::Shot { name, bytes })
+        .collect();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    let mut seen = Vec::new();
+    let d = draft::draft(
+        &shots,
+        &Tesseract::default(),
+        china(),
+        day,
+        &mut |done, total| {
+            seen.push(done * 100 / total);
+            true
+        },
+    )
+    .unwrap();
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]) && seen.last() == Some(&100),
+        "progress goes up to 100: {seen:?}"
+    );
+    d
+}
+
+fn text(s: &Option<daozhang::domain::case::Scalar>) -> String {
+    match s {
+        Some(daozhang::domain::case::Scalar::Text(t)) => t.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_case_is_drafted_from_a_bill_detail_and_the_order_page_with_every_field_right() {
+    // Alipay's 账单详情 and DOU+'s order page: 交易成功 there, 支付失败 here.
+    let pay = alipay_pay();
+    let detail = Screen::AlipayDetail {
+        pay: pay.clone(),
+        status: "交易成功".into(),
+    };
+    let order = Screen::OrderPage {
+        platform: "抖音".into(),
+        pay: pay.clone(),
+        status: "支付失败".into(),
+    };
+    let d = drafted(&[(&detail, Phone::LARGE, false), (&order, Phone::SMALL, true)]);
+    assert!(d.missing.is_empty(), "nothing to fill: {:?}", d.missing);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    let c = &d.case;
+    assert_eq!(text(&c.platform), "douyin_dou_plus");
+    assert_eq!(text(&c.order_id), pay.merchant_order_no);
+    assert_eq!(text(&c.payment[0].id), pay.trade_no);
+    assert_eq!(text(&c.payment[0].provider), "alipay");
+    assert_eq!(text(&c.amount), "200.00");
+    assert_eq!(text(&c.submitted_at), "2026-11-21 15:15:12");
+    assert_eq!(text(&c.timezone), "+08:00");
+    assert_eq!(text(&c.method), "alipay");
+    assert_eq!(text(&c.merchant), "北京微播视界科技有限公司");
+    assert_eq!(text(&c.item), pay.item);
+    let said: Vec<(String, String)> = c
+        .observation
+        .iter()
+        .map(|o| (text(&o.source), text(&o.status)))
+        .collect();
+    assert!(
+        said.contains(&("alipay".into(), "交易成功".into())),
+        "{said:?}"
+    );
+    assert!(
+        said.contains(&("platform".into(), "支付失败".into())),
+        "{said:?}"
+    );
+    let kinds: Vec<String> = c.attachment.iter().map(|a| text(&a.kind)).collect();
+    assert_eq!(kinds, ["payment_record", "platform_screenshot"]);
+    // Each field names its screenshot; the numbers their place on it.
+    let from = |f: &str| d.from.iter().find(|x| x.field == f).unwrap();
+    assert_eq!(from("order_id").shot, 1, "the order page's number first");
+    assert_eq!(from("payment").shot, 0);
+    assert!(from("payment").region.is_some() && from("order_id").region.is_some());
+    let case = c.validate().expect("the draft is a valid case");
+    assert_eq!(case.platform.preset, "douyin_dou_plus");
+}
+
+#[test]
+fn a_wechat_detail_alone_drafts_the_payment_and_names_nothing_it_did_not_see() {
+    let pay = wechat_pay();
+    let detail = Screen::WechatDetail {
+        pay: pay.clone(),
+        status: "支付成功".into(),
+    };
+    let d = drafted(&[(&detail, Phone::MEDIUM, false)]);
+    let c = &d.case;
+    assert_eq!(
+        text(&c.platform),
+        "live_stream_topup",
+        "星光直播 is a live stream"
+    );
+    assert_eq!(
+        text(&c.order_id),
+        pay.merchant_order_no,
+        "商户单号 is the order"
+    );
+    assert_eq!(text(&c.payment[0].id), pay.trade_no);
+    assert_eq!(text(&c.method), "wechat_pay");
+    assert_eq!(text(&c.amount), "68.00");
+    assert_eq!(text(&c.submitted_at), "2026-11-21 20:05:30");
+    assert!(d.missing.is_empty(), "{:?}", d.missing);
+    assert_eq!(d.shots[0].screen, Some(Seen::PaymentDetail));
+}
+
+#[test]
+fn the_cli_drafts_a_case_file_that_checks_and_refuses_a_bill_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let pay = alipay_pay();
+    let detail = render(
+        &Screen::AlipayDetail {
+            pay: pay.clone(),
+            status: "交易成功".into(),
+        },
+        Phone::MEDIUM,
+        false,
+        dir.path(),
+        "alipay",
+    );
+    let order = render(
+        &Screen::OrderPage {
+            platform: "抖音".into(),
+            pay: pay.clone(),
+            status: "支付失败".into(),
+        },
+        Phone::MEDIUM,
+        false,
+        dir.path(),
+        "order",
+    );
+    let cli = daozhang_tests::cli_binary();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&cli)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (detail.to_str().unwrap(), order.to_str().unwrap());
+    let out = run(&["--lang", "zh-CN", "case", "draft", a, b]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.contains("# 订单编号 来自截图 2"), "{toml}");
+    assert!(toml.contains("必填项都已从截图中读出"), "{toml}");
+    let case = daozhang::domain::case::parse_case_toml(&toml).expect("a case file");
+    assert_eq!(case.order_id, pay.merchant_order_no);
+    assert_eq!(case.payments[0].id, pay.trade_no);
+    assert_eq!(case.attachments.len(), 2);
+    let file = dir.path().join("case.toml");
+    std::fs::write(&file, &toml).unwrap();
+    let check = run(&[
+        "check",
+        file.to_str().unwrap(),
+        "--json",
+        "--now",
+        "2026-11-21 16:30",
+    ]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let out = run(&["case", "draft", a, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["shots"][0]["screen"], "payment_detail", "{v}");
+    assert!(v["from"].as_array().is_some_and(|f| !f.is_empty()), "{v}");
+
+    let bill = dir.path().join("bill.csv");
+    std::fs::write(&bill, "微信支付账单明细\n交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n").unwrap();
+    let out = run(&["--lang", "zh-CN", "case", "draft", bill.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("不是截图"), "{err}");
 }

@@ -69,6 +69,7 @@ pub(crate) fn case(c: CaseCommand, lang: Lang, mut s: Store) -> Result<()> {
         CaseCommand::Delete { id } => {
             s.delete(&id).map_err(BoundaryError::from)?;
         }
+        CaseCommand::Draft { shots, json } => crate::draft::draft(&shots, json, lang)?,
     }
     Ok(())
 }

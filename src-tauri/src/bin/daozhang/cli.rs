@@ -275,6 +275,16 @@ pub(crate) enum CaseCommand {
     },
     /// Delete a case and its history.
     Delete { id: String },
+    /// Draft a case file from screenshots: the payment app's 账单详情, the
+    /// platform's order page, the bank's SMS thread. Printed as TOML (each
+    /// field's screenshot in a comment, what is still to fill named), or as
+    /// JSON with --json. Read on this computer; nothing is stored.
+    Draft {
+        #[arg(value_name = "SHOT", required = true)]
+        shots: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -416,7 +426,11 @@ impl Cli {
             Command::Check(a) => a.json,
             Command::Complaint(a) => a.json,
             Command::Id { json, .. } => *json,
-            Command::Case(CaseCommand::List { json } | CaseCommand::Show { json, .. }) => *json,
+            Command::Case(
+                CaseCommand::List { json }
+                | CaseCommand::Show { json, .. }
+                | CaseCommand::Draft { json, .. },
+            ) => *json,
             Command::Case(CaseCommand::Ladder(a)) => a.json,
             Command::Case(CaseCommand::Sent(a)) => a.rec.json,
             Command::Case(CaseCommand::Reply(a)) => a.rec.json,

@@ -25,6 +25,7 @@ mod complaint;
 mod creds;
 mod demo;
 mod details;
+mod draft;
 mod evidence;
 mod follow;
 mod ids;
@@ -32,7 +33,7 @@ mod input;
 mod ladder;
 mod output;
 
-use cli::{Cli, Command, EvidenceCommand};
+use cli::{CaseCommand, Cli, Command, EvidenceCommand};
 
 type Result<T> = std::result::Result<T, BoundaryError>;
 
@@ -70,6 +71,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Details(a) => details::details(a, lang, store()?),
         Command::Id { id, json } => ids::id(&id, json, lang),
+        // A draft reads screenshots only: no case file is opened.
+        Command::Case(CaseCommand::Draft { shots, json }) => draft::draft(&shots, json, lang),
         Command::Case(c) => case::case(c, lang, store()?),
         Command::Evidence(EvidenceCommand::Import(a)) => evidence::import(a, lang, store()?),
         Command::Creds(c) => creds::creds(c, lang),

@@ -90,6 +90,9 @@ pub struct Reading {
     pub summary: Summary,
     /// Who speaks on the screen (the first record's source).
     pub source: Option<SourceKind>,
+    /// The platform preset whose name or company is on the screen (an
+    /// order page's header, a payee), if one is.
+    pub platform: Option<&'static str>,
 }
 
 /// Reads the screenshot in `bytes` with `engine`; each record goes to
@@ -187,7 +190,27 @@ pub fn read_lines(
         screen,
         summary,
         source,
+        platform: platform_on(lines),
     })
+}
+
+/// The first platform preset (in the intake's order) whose Chinese name or
+/// one of whose companies or brands is written on the screen.
+fn platform_on(lines: &[Line]) -> Option<&'static str> {
+    let text: String = lines
+        .iter()
+        .flat_map(|l| &l.cells)
+        .map(|c| c.text.as_str())
+        .collect();
+    crate::domain::case::platform_presets()
+        .iter()
+        .filter(|p| p.id != "other")
+        .find(|p| {
+            std::iter::once(&p.name_zh)
+                .chain(&p.merchants)
+                .any(|w| text.contains(w.as_str()))
+        })
+        .map(|p| p.id.as_str())
 }
 
 // ---------------------------------------------------------------- rows
@@ -293,10 +316,12 @@ fn rows(lines: &[Line], width: u32) -> Vec<Row> {
         let found = if line.cells.len() >= 2 {
             label(&first.text)
         } else {
-            // `支付时间 2026年…` read as one cell.
+            // `支付时间 2026年…` read as one cell: the longest label it
+            // starts with (`商品名称…` is not `商品`).
             KEYS.iter()
                 .chain(ORDER_KEYS)
-                .find(|k| first.text.starts_with(**k) && first.text.len() > k.len())
+                .filter(|k| first.text.starts_with(**k) && first.text.len() > k.len())
+                .max_by_key(|k| k.len())
                 .copied()
         };
         if let Some(key) = found {

@@ -8,6 +8,7 @@ pub(crate) mod batch;
 pub(crate) mod case;
 pub(crate) mod complaint;
 pub(crate) mod creds;
+pub(crate) mod draft;
 pub(crate) mod evidence;
 pub(crate) mod follow;
 pub(crate) mod ids;
