@@ -66,15 +66,6 @@ pub(crate) fn get(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-/// The text of `key` in `lang`, or `None` when there is no such word (for
-/// keys made from data, such as a case file's field names).
-pub(crate) fn find(lang: Lang, key: &str) -> Option<&'static str> {
-    WORDS.get(key).map(|w| match lang {
-        Lang::ZhCn => w.zh_cn.as_str(),
-        Lang::En => w.en.as_str(),
-    })
-}
-
 /// The text of `key` in `lang` with its `{name}`s filled in.
 pub(crate) fn fill(lang: Lang, key: &str, values: &[(&str, &dyn Display)]) -> String {
     let w = word(key);

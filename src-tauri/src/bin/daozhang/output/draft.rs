@@ -7,7 +7,7 @@ use daozhang::domain::text::Lang;
 use daozhang::evidence::draft::Draft;
 
 use super::dim;
-use crate::{Result, internal, words};
+use crate::{Result, internal};
 
 pub(crate) fn reading(percent: u64, lang: Lang) {
     eprint!("\r{} {}%", dim(say!(lang, "draft.reading")), percent);
@@ -20,9 +20,23 @@ pub(crate) fn read_done() {
 /// The field's name in `lang` (`payment[0].id` is the payment number).
 fn field(name: &str, lang: Lang) -> String {
     let key = name.split(['[', '.']).next().unwrap_or(name);
-    words::find(lang, &format!("draft_field.{key}"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| name.to_owned())
+    match key {
+        "platform" | "platform_name" => say!(lang, "draft_field.platform"),
+        "order_id" => say!(lang, "draft_field.order_id"),
+        "payment" => say!(lang, "draft_field.payment"),
+        "amount" => say!(lang, "draft_field.amount"),
+        "currency" => say!(lang, "draft_field.currency"),
+        "method" => say!(lang, "draft_field.method"),
+        "card_last4" => say!(lang, "draft_field.card_last4"),
+        "submitted_at" => say!(lang, "draft_field.submitted_at"),
+        "timezone" => say!(lang, "draft_field.timezone"),
+        "item" => say!(lang, "draft_field.item"),
+        "merchant" => say!(lang, "draft_field.merchant"),
+        "observation" => say!(lang, "draft_field.observation"),
+        "attachment" => say!(lang, "draft_field.attachment"),
+        _ => name,
+    }
+    .to_owned()
 }
 
 pub(crate) fn print(d: &Draft, lang: Lang) -> Result<()> {
@@ -64,12 +78,7 @@ pub(crate) fn print(d: &Draft, lang: Lang) -> Result<()> {
         head.push(say!(lang, "draft.complete").to_owned());
     }
     for m in &d.missing {
-        head.push(say!(
-            lang,
-            "draft.missing",
-            field = field(&m.field, lang),
-            expected = m.expected
-        ));
+        head.push(say!(lang, "draft.missing", field = field(&m.field, lang)));
     }
     // Lists with nothing in them (no contacts yet) are left out.
     let mut value = toml::Value::try_from(&d.case).map_err(internal)?;
