@@ -24,6 +24,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::domain::case::FieldError::export_all(&cfg)?;
     crate::domain::case::Case::export_all(&cfg)?;
     crate::evidence::EvidenceScan::export_all(&cfg)?;
+    crate::evidence::draft::Draft::export_all(&cfg)?;
     crate::batch::Progress::export_all(&cfg)?;
     crate::batch::Summary::export_all(&cfg)?;
     crate::batch::Preview::export_all(&cfg)?;

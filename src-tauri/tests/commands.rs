@@ -34,6 +34,16 @@ impl Dialogs for Answers {
     fn open(&self, _: &Ask) -> Option<PathBuf> {
         self.next("open")
     }
+    fn open_many(&self, _: &Ask) -> Vec<PathBuf> {
+        self.next("open_many")
+            .map(|p| {
+                p.to_string_lossy()
+                    .split('\t')
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
     fn save(&self, _: &Ask) -> Option<PathBuf> {
         self.next("save")
     }
@@ -951,6 +961,7 @@ fn paths_not_chosen_are_refused_by_every_file_command() {
             json!({ "path": elsewhere_s, "contents": "[Desktop Entry]" }),
         ),
         ("reveal_file", json!({ "path": secret_s })),
+        ("draft_case", json!({ "paths": [secret_s] })),
     ];
     for (cmd, body) in calls {
         let err = h
@@ -1023,6 +1034,51 @@ fn a_chosen_path_works_only_for_its_access() {
         json!({ "kind": "orders", "filterName": "Orders" }),
     );
     assert_eq!(none, Value::Null);
+}
+
+/// Screenshots chosen together in one dialog may be drafted from; a file
+/// that is no screenshot is named with what it is, and a dialog cancelled
+/// grants nothing.
+#[test]
+fn screenshots_chosen_together_are_drafted_from_and_a_bill_is_named() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let bill = dir.path().join("账单.csv");
+    std::fs::write(
+        &bill,
+        "微信支付账单明细\n交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n",
+    )
+    .unwrap();
+    let shot = dir.path().join("shot.png");
+    std::fs::write(&shot, b"\x89PNG\r\n\x1a\n cut short").unwrap();
+    let both = format!("{}\t{}", shot.display(), bill.display());
+    h.answers
+        .0
+        .lock()
+        .unwrap()
+        .push_back(("open_many", PathBuf::from(both)));
+    let chosen = h.ok(
+        "choose_open_files",
+        json!({ "kind": "screenshots", "filterName": "Screenshots" }),
+    );
+    let chosen: Vec<String> = serde_json::from_value(chosen).unwrap();
+    assert_eq!(chosen.len(), 2, "{chosen:?}");
+    let err = h
+        .call("draft_case", json!({ "paths": chosen }))
+        .expect_err("a bill is no screenshot");
+    assert_eq!(err["code"], "unreadable_evidence", "{err}");
+    let zh = err["details"]["text"]["zh-CN"].as_str().unwrap_or_default();
+    assert!(zh.starts_with("账单.csv：") && zh.contains("不是截图"), "{err}");
+    let err = h
+        .call("draft_case", json!({ "paths": [] }))
+        .expect_err("nothing to draft from");
+    assert_eq!(err["code"], "bad_argument", "{err}");
+    // Cancelled: nothing chosen.
+    let none = h.ok(
+        "choose_open_files",
+        json!({ "kind": "screenshots", "filterName": "Screenshots" }),
+    );
+    assert_eq!(none, json!([]));
 }
 
 /// The mail link is built in Rust: the complaint's text cannot add a

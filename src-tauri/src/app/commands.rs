@@ -469,6 +469,8 @@ pub enum OpenKind {
     Evidence,
     /// A CSV of orders for a batch check.
     Orders,
+    /// Phone screenshots, to draft a case from.
+    Screenshots,
 }
 
 impl OpenKind {
@@ -479,6 +481,7 @@ impl OpenKind {
                 "TXT", "PNG", "JPG", "JPEG", "WEBP",
             ],
             OpenKind::Orders => &["csv", "CSV", "txt", "TXT"],
+            OpenKind::Screenshots => &["png", "jpg", "jpeg", "webp", "PNG", "JPG", "JPEG", "WEBP"],
         };
         exts.iter().map(|e| (*e).to_owned()).collect()
     }
@@ -513,6 +516,34 @@ pub async fn choose_open_file<R: Runtime>(
             state.grants.allow_read(&p);
             p.display().to_string()
         }))
+    })
+    .await
+}
+
+/// Opens the open dialog for several files (off the main thread); the
+/// chosen files may then be read. Empty when the user cancels.
+#[tauri::command]
+pub async fn choose_open_files<R: Runtime>(
+    app: AppHandle<R>,
+    kind: OpenKind,
+    filter_name: String,
+) -> Result<Vec<String>> {
+    off_main(&app, move |state| {
+        let ask = super::files::Ask {
+            filters: vec![super::files::Filter {
+                name: filter_name,
+                extensions: kind.extensions(),
+            }],
+            file_name: None,
+        };
+        let paths = dialogs(state)?.open_many(&ask);
+        Ok(paths
+            .into_iter()
+            .map(|p| {
+                state.grants.allow_read(&p);
+                p.display().to_string()
+            })
+            .collect())
     })
     .await
 }
@@ -661,6 +692,86 @@ pub async fn scan_evidence_file<R: Runtime>(
     .await
     .map_err(joined)??;
     pending(&state, &stored.id, scan)
+}
+
+/// Drafts a case from screenshots the user chose or dropped (the payment
+/// app's 账单详情, the order page, the bank's SMS thread), read on this
+/// computer; progress as the evidence's, cancelled by `cancel_evidence`.
+/// The intake form is filled from the draft; nothing is stored.
+#[tauri::command]
+pub async fn draft_case<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+) -> Result<evidence::draft::Draft> {
+    if paths.is_empty() || paths.len() > MAX_DRAFT_SHOTS {
+        return Err(BoundaryError::new(
+            ErrorCode::BadArgument,
+            format!("a case is drafted from 1 to {MAX_DRAFT_SHOTS} screenshots"),
+        ));
+    }
+    let paths: Vec<std::path::PathBuf> = paths
+        .iter()
+        .map(|p| state.grants.read(p))
+        .collect::<Result<_>>()?;
+    state.cancel_evidence.store(false, Ordering::SeqCst);
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let mut progress = |done: u64, total: u64| {
+            let _ = handle.emit(
+                EVIDENCE_PROGRESS,
+                serde_json::json!({ "done": done, "total": total }),
+            );
+            !state.cancel_evidence.load(Ordering::SeqCst)
+        };
+        let mut files = Vec::with_capacity(paths.len());
+        for p in &paths {
+            files.push(evidence::draft::read_shot(p).map_err(|e| named(p, e))?);
+        }
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| p.display().to_string())
+            })
+            .collect();
+        let shots: Vec<evidence::draft::Shot<'_>> = names
+            .iter()
+            .zip(&files)
+            .map(|(name, bytes)| evidence::draft::Shot { name, bytes })
+            .collect();
+        let zone = crate::domain::time::china();
+        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+        evidence::draft::draft(
+            &shots,
+            &evidence::screen::Tesseract::default(),
+            zone,
+            today,
+            &mut progress,
+        )
+        .map_err(BoundaryError::from)
+    })
+    .await
+    .map_err(joined)?
+}
+
+/// At most this many screenshots make one draft.
+const MAX_DRAFT_SHOTS: usize = 8;
+
+/// An evidence error of one of several files, prefixed by its name.
+fn named(path: &std::path::Path, e: evidence::EvidenceError) -> BoundaryError {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = e.text();
+    let text = crate::domain::text::Bilingual::new(
+        format!("{name}：{}", text.zh_cn),
+        format!("{name}: {}", text.en),
+    );
+    BoundaryError::from(e).with_details(serde_json::json!({ "text": text }))
 }
 
 /// Reads pasted text (bank SMS or a receipt) against the case.

@@ -32,6 +32,8 @@ pub struct Ask {
 /// are only called off the main thread. `None`: the user cancelled.
 pub trait Dialogs: Send + Sync {
     fn open(&self, ask: &Ask) -> Option<PathBuf>;
+    /// An open dialog where several files may be chosen; empty: cancelled.
+    fn open_many(&self, ask: &Ask) -> Vec<PathBuf>;
     fn save(&self, ask: &Ask) -> Option<PathBuf>;
 }
 
@@ -60,6 +62,15 @@ impl<R: tauri::Runtime> Dialogs for Native<R> {
             .and_then(|p| p.into_path().ok())
     }
 
+    fn open_many(&self, ask: &Ask) -> Vec<PathBuf> {
+        self.builder(ask)
+            .blocking_pick_files()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect()
+    }
+
     fn save(&self, ask: &Ask) -> Option<PathBuf> {
         self.builder(ask)
             .blocking_save_file()
@@ -73,7 +84,8 @@ impl<R: tauri::Runtime> Dialogs for Native<R> {
 /// with the `test-dialogs` feature, which no release bundle has
 /// (scripts/bundle.sh builds without it); the e2e harness names the file
 /// in `DAOZHANG_TEST_DIALOGS`. Each dialog takes the file's first line
-/// (`open <path>`, `save <path>` or `cancel`) and removes it, so the test
+/// (`open <path>`, `save <path>` or `cancel`; several files chosen at once
+/// are separated by tabs) and removes it, so the test
 /// can queue answers while the app runs. The answer still goes through the
 /// same allow-list as a native one.
 #[cfg(feature = "test-dialogs")]
@@ -99,6 +111,18 @@ impl Scripted {
 impl Dialogs for Scripted {
     fn open(&self, _: &Ask) -> Option<PathBuf> {
         self.next("open")
+    }
+
+    /// `open <path>\t<path>…`: the files chosen together.
+    fn open_many(&self, _: &Ask) -> Vec<PathBuf> {
+        self.next("open")
+            .map(|p| {
+                p.to_string_lossy()
+                    .split('\t')
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn save(&self, _: &Ask) -> Option<PathBuf> {

@@ -148,6 +148,8 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::batch_cancel,
             commands::batch_save_report,
             commands::choose_open_file,
+            commands::choose_open_files,
+            commands::draft_case,
             commands::choose_save_file,
             commands::reveal_file,
             commands::open_mail,

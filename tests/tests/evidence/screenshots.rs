@@ -483,6 +483,22 @@ fn the_cli_drafts_a_case_file_that_checks_and_refuses_a_bill_by_name() {
     assert_eq!(v["shots"][0]["screen"], "payment_detail", "{v}");
     assert!(v["from"].as_array().is_some_and(|f| !f.is_empty()), "{v}");
 
+    // The front end's fake backend answers the intake's screenshots with
+    // this draft (ui/src/lib/fixtures), named as the app names them.
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        let out = std::process::Command::new(&cli)
+            .current_dir(dir.path())
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["case", "draft", "alipay.png", "order.png", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/fixtures/draft.json");
+        std::fs::write(file, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
+    }
+
     let bill = dir.path().join("bill.csv");
     std::fs::write(&bill, "微信支付账单明细\n交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n").unwrap();
     let out = run(&["--lang", "zh-CN", "case", "draft", bill.to_str().unwrap()]);

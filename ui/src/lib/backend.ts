@@ -7,6 +7,7 @@ import type { AppInfo } from '$lib/bindings/AppInfo';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
 import type { Candidate } from '$lib/bindings/Candidate';
 import type { CaseSummary } from '$lib/bindings/CaseSummary';
+import type { Draft } from '$lib/bindings/Draft';
 import type { CheckReport } from '$lib/bindings/CheckReport';
 import type { Complaint } from '$lib/bindings/Complaint';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
@@ -222,6 +223,17 @@ export interface Backend {
   chooseSavePath(defaultName: string, filters: SaveFilter[]): Promise<string | null>;
   /** Asks for a bill export or a text file of SMS (csv, xlsx, txt); `null` when the user cancels. */
   chooseEvidenceFile(filterName: string): Promise<string | null>;
+  /** Asks for phone screenshots (png, jpg, webp), several at once; empty when the user cancels. */
+  chooseScreenshots(filterName: string): Promise<string[]>;
+  /**
+   * Drafts a case from screenshots the user chose or dropped, read on this
+   * computer: the raw case to fill the form with, each field's screenshot,
+   * what was seen but not used and what is still to fill. Progress as
+   * `evidence-progress`, stopped by `cancelEvidence`; rejects with
+   * `unreadable_evidence` (`details.text` names the file) when no
+   * screenshot gives anything or one is not a screenshot.
+   */
+  draftCase(paths: string[]): Promise<Draft>;
   /** Files dragged over the window and dropped on it. */
   onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten>;
   /**
@@ -451,6 +463,12 @@ export class TauriBackend implements Backend {
   }
   chooseEvidenceFile(filterName: string) {
     return this.invoke<string | null>('choose_open_file', { kind: 'evidence', filterName });
+  }
+  chooseScreenshots(filterName: string) {
+    return this.invoke<string[]>('choose_open_files', { kind: 'screenshots', filterName });
+  }
+  draftCase(paths: string[]) {
+    return this.invoke<Draft>('draft_case', { paths });
   }
   async onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {
     const { getCurrentWebview } = await import('@tauri-apps/api/webview');

@@ -50,6 +50,7 @@ import type { SourceProgress } from '$lib/bindings/SourceProgress';
 import type { SourceSettings } from '$lib/bindings/SourceSettings';
 import type { MyDetails } from '$lib/bindings/MyDetails';
 import type { Bilingual } from '$lib/bindings/Bilingual';
+import type { Draft } from '$lib/bindings/Draft';
 
 import checkDouyin from './fixtures/check-douyin.json';
 import checkLive from './fixtures/check-live.json';
@@ -66,6 +67,7 @@ import evidenceErrors from './fixtures/evidence-errors.json';
 import sourceForms from './fixtures/sources.json';
 import sourcesUntrusted from './fixtures/sources-untrusted.json';
 import batchFixture from './fixtures/batch.json';
+import draftFixture from './fixtures/draft.json';
 
 export const REPORTS = {
   douyin: checkDouyin as unknown as CheckReport,
@@ -100,6 +102,9 @@ const TEXT_SCANS = new Map<string, EvidenceScan>([
  * or receipt, and for WeChat Pay's locked bill zip without its password and
  * with a wrong one.
  */
+/** `daozhang case draft alipay.png order.png --json`: Alipay's 账单详情 and DOU+'s order page (see fixtures/README.md). */
+export const DRAFT = draftFixture as unknown as Draft;
+
 export const EVIDENCE_ERRORS = {
   file: evidenceErrors.file as unknown as BoundaryError,
   text: evidenceErrors.text as unknown as BoundaryError,
@@ -522,6 +527,8 @@ export class FakeBackend implements Backend {
   holdAt: number | null = null;
   /** The file the open dialog answers; `null` = the user cancels. */
   evidencePath: string | null = '/home/user/Downloads/支付宝交易明细(20261101-20261122).csv';
+  /** The screenshots the open dialog answers; empty = the user cancels. */
+  screenshotPaths: string[] = ['/home/user/Pictures/alipay.png', '/home/user/Pictures/order.png'];
   /** Holds `scanEvidenceFile` after its first progress step until `releaseEvidence()` or a cancel. */
   holdEvidence = false;
   /** The scan the next `scanEvidenceFile` / `scanEvidenceText` answers instead of the built-in one. */
@@ -1418,6 +1425,40 @@ export class FakeBackend implements Backend {
 
   chooseEvidenceFile(filterName: string): Promise<string | null> {
     return this.step('chooseEvidenceFile', [filterName], () => this.evidencePath);
+  }
+
+  chooseScreenshots(filterName: string): Promise<string[]> {
+    return this.step('chooseScreenshots', [filterName], () => [...this.screenshotPaths]);
+  }
+
+  /**
+   * The recorded draft of two screenshots, for any images (named as given);
+   * a path that is no image gets the recorded answer to a PDF.
+   */
+  async draftCase(paths: string[]): Promise<Draft> {
+    this.calls.push({ method: 'draftCase', args: [paths] });
+    this.evidenceCancelled = false;
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const f = this.failures.get('draftCase');
+    if (f) {
+      this.failures.delete('draftCase');
+      throw f;
+    }
+    if (paths.length === 0) throw err('bad_argument', 'a case is drafted from 1 to 8 screenshots');
+    const bad = paths.find((p) => !/\.(png|jpe?g|webp)$/i.test(p));
+    if (bad) throw structuredClone(EVIDENCE_ERRORS.file);
+    for (let i = 1; i <= 4; i++) {
+      this.emitEvidence({ done: i * 25, total: 100 });
+      if (i === 1 && this.holdEvidence) await new Promise<void>((r) => (this.evidenceReleased = r));
+      if (this.evidenceCancelled) {
+        throw err('cancelled', 'Reading was cancelled.', { text: { 'zh-CN': '已取消读取。', en: 'Reading was cancelled.' } });
+      }
+    }
+    const d = structuredClone(DRAFT);
+    if (paths.length === d.shots.length) {
+      paths.forEach((p, i) => (d.shots[i].name = p.split('/').pop() ?? p));
+    }
+    return d;
   }
 
   onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {

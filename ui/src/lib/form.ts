@@ -252,3 +252,50 @@ export function fieldErrorsOf(details: unknown): FieldError[] {
       typeof f === 'object' && f !== null && typeof (f as FieldError).field === 'string',
   );
 }
+
+/** The form's field each draft field fills (`payment` is the first payment row). */
+export const DRAFT_FIELD: Record<string, string> = {
+  platform: 'platform',
+  order_id: 'order_id',
+  payment: 'payment[0].id',
+  amount: 'amount',
+  submitted_at: 'submitted_at',
+  method: 'method',
+  card_last4: 'card_last4',
+  item: 'item',
+};
+
+/**
+ * The form with what a draft from screenshots read filled in: every value
+ * the screenshots showed replaces the form's, the rest stays as typed;
+ * payment numbers and observations not in the form yet are added (into a
+ * blank row first), and the screenshots join the attachments.
+ */
+export function withDraft(form: FormState, raw: RawCase): FormState {
+  const d = fromRaw(raw);
+  const f: FormState = { ...form, payments: [...form.payments], observations: [...form.observations], rest: { ...form.rest } };
+  if (text(raw.platform)) f.platform = d.platform;
+  if (d.platformName) f.platformName = d.platformName;
+  for (const k of ['orderId', 'amount', 'currency', 'method', 'submittedAt', 'cardLast4', 'item'] as const) {
+    if (d[k]) f[k] = d[k];
+  }
+  for (const p of d.payments) {
+    if (!p.id || f.payments.some((q) => q.id.trim() === p.id)) continue;
+    const blank = f.payments.findIndex((q) => q.id.trim() === '');
+    if (blank >= 0) f.payments[blank] = p;
+    else f.payments.push(p);
+  }
+  for (const o of d.observations) {
+    if (f.observations.some((q) => q.source === o.source && q.status.trim() === o.status)) continue;
+    const blank = f.observations.findIndex(
+      (q) => q.source === o.source && q.status.trim() === '' && q.at.trim() === '' && q.amount.trim() === '',
+    );
+    if (blank >= 0) f.observations[blank] = o;
+    else f.observations.push(o);
+  }
+  if (raw.timezone !== null) f.rest.timezone = raw.timezone;
+  if (raw.merchant !== null) f.rest.merchant = raw.merchant;
+  const files = new Set(f.rest.attachment.map((a) => text(a.file)));
+  f.rest.attachment = [...f.rest.attachment, ...raw.attachment.filter((a) => !files.has(text(a.file)))];
+  return f;
+}
