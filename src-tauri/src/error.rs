@@ -260,7 +260,7 @@ fn store_code(e: &StoreError) -> ErrorCode {
         StoreError::Changed { .. } => ErrorCode::Changed,
         StoreError::Busy { .. } => ErrorCode::Busy,
         StoreError::BadDocument(_) => ErrorCode::Syntax,
-        StoreError::BadId { .. } => ErrorCode::BadArgument,
+        StoreError::BadId { .. } | StoreError::TooLarge { .. } => ErrorCode::BadArgument,
         StoreError::NoDataDir | StoreError::Io { .. } | StoreError::NotACaseFile { .. } => {
             ErrorCode::Io
         }

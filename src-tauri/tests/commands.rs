@@ -36,12 +36,7 @@ impl Dialogs for Answers {
     }
     fn open_many(&self, _: &Ask) -> Vec<PathBuf> {
         self.next("open_many")
-            .map(|p| {
-                p.to_string_lossy()
-                    .split('\t')
-                    .map(PathBuf::from)
-                    .collect()
-            })
+            .map(|p| p.to_string_lossy().split('\t').map(PathBuf::from).collect())
             .unwrap_or_default()
     }
     fn save(&self, _: &Ask) -> Option<PathBuf> {
@@ -962,6 +957,7 @@ fn paths_not_chosen_are_refused_by_every_file_command() {
         ),
         ("reveal_file", json!({ "path": secret_s })),
         ("draft_case", json!({ "paths": [secret_s] })),
+        ("keep_attachments", json!({ "id": id, "paths": [secret_s] })),
     ];
     for (cmd, body) in calls {
         let err = h
@@ -1068,11 +1064,21 @@ fn screenshots_chosen_together_are_drafted_from_and_a_bill_is_named() {
         .expect_err("a bill is no screenshot");
     assert_eq!(err["code"], "unreadable_evidence", "{err}");
     let zh = err["details"]["text"]["zh-CN"].as_str().unwrap_or_default();
-    assert!(zh.starts_with("账单.csv：") && zh.contains("不是截图"), "{err}");
+    assert!(
+        zh.starts_with("账单.csv：") && zh.contains("不是截图"),
+        "{err}"
+    );
     let err = h
         .call("draft_case", json!({ "paths": [] }))
         .expect_err("nothing to draft from");
     assert_eq!(err["code"], "bad_argument", "{err}");
+    // Chosen files are kept with a stored case.
+    let id = h.ok("save_case", json!({ "raw": douyin_typed_raw() }))["id"].clone();
+    let kept = h.ok(
+        "keep_attachments",
+        json!({ "id": id, "paths": [chosen[0]] }),
+    );
+    assert_eq!(kept, json!(["shot.png"]));
     // Cancelled: nothing chosen.
     let none = h.ok(
         "choose_open_files",

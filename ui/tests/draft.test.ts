@@ -35,6 +35,8 @@ describe('a case from screenshots', () => {
       raw.attachment.map((a) => `${a.kind}:${a.file}`),
       'the screenshots are the case attachments',
     ).toEqual(['payment_record:alipay.png', 'platform_screenshot:order.png']);
+    await waitFor(() => expect(fake.callsTo('keepAttachments')).toHaveLength(1));
+    expect(fake.callsTo('keepAttachments')[0].args[1], 'and kept with the stored case').toEqual(fake.screenshotPaths);
   });
 
   it('reads screenshots dropped on the intake, in Chinese too', async () => {

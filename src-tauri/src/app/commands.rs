@@ -757,6 +757,22 @@ pub async fn draft_case<R: Runtime>(
     .map_err(joined)?
 }
 
+/// Keeps files the user chose or dropped (the screenshots the form was
+/// filled from) with the stored case, in its own folder beside the case
+/// file; returns the names they are kept under.
+#[tauri::command(async)]
+pub fn keep_attachments(
+    state: State<'_, AppState>,
+    id: String,
+    paths: Vec<String>,
+) -> Result<Vec<String>> {
+    let paths: Vec<std::path::PathBuf> = paths
+        .iter()
+        .map(|p| state.grants.read(p))
+        .collect::<Result<_>>()?;
+    Ok(state.store()?.keep_files(&id, &paths)?)
+}
+
 /// At most this many screenshots make one draft.
 const MAX_DRAFT_SHOTS: usize = 8;
 

@@ -116,12 +116,7 @@ impl Dialogs for Scripted {
     /// `open <path>\t<path>…`: the files chosen together.
     fn open_many(&self, _: &Ask) -> Vec<PathBuf> {
         self.next("open")
-            .map(|p| {
-                p.to_string_lossy()
-                    .split('\t')
-                    .map(PathBuf::from)
-                    .collect()
-            })
+            .map(|p| p.to_string_lossy().split('\t').map(PathBuf::from).collect())
             .unwrap_or_default()
     }
 

@@ -150,6 +150,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::choose_open_file,
             commands::choose_open_files,
             commands::draft_case,
+            commands::keep_attachments,
             commands::choose_save_file,
             commands::reveal_file,
             commands::open_mail,

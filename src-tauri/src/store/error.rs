@@ -99,6 +99,14 @@ pub enum StoreError {
     #[error("the case file is unavailable after an earlier failure; restart Daozhang")]
     Poisoned,
 
+    /// A file to keep with a case is over the limit (per file or per case).
+    #[error("{name} is too large to keep with the case ({bytes} bytes, at most {limit})")]
+    TooLarge {
+        name: String,
+        bytes: u64,
+        limit: u64,
+    },
+
     /// SQLite failed.
     #[error("case file {}: {}", .path.display(), describe(.source))]
     Sqlite {

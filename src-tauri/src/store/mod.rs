@@ -11,6 +11,7 @@
 //! Times are stored as RFC 3339 text with the offset they were given in;
 //! amounts as exact decimal text.
 
+pub mod attachments;
 mod case_id;
 mod correspondence;
 mod edit;
@@ -639,7 +640,17 @@ impl Store {
         let id = resolve(&tx, path, id_or_prefix)?;
         tx.execute("DELETE FROM cases WHERE id = ?1", [&id])
             .at(path)?;
-        tx.commit().at(path)
+        tx.commit().at(path)?;
+        // The case's kept files go with it.
+        let dir = self.attachments_dir(&id);
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io {
+                path: dir,
+                action: "removing the case's files",
+                source: e,
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

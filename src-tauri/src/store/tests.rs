@@ -1075,3 +1075,63 @@ fn my_details_are_kept_across_opens_and_replaced_whole() {
         "a save replaces, it does not merge"
     );
 }
+
+#[test]
+fn files_kept_with_a_case_are_copied_beside_it_once_and_go_with_it() {
+    let (dir, mut store) = fresh();
+    let id = store
+        .create_case(&example(0), t("2026-11-21T16:00:00+08:00"))
+        .unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let a = src.path().join("shot.png");
+    let b = src.path().join("other").join("shot.png");
+    std::fs::create_dir(src.path().join("other")).unwrap();
+    std::fs::write(&a, b"first screenshot").unwrap();
+    std::fs::write(&b, b"second screenshot").unwrap();
+    let kept = store
+        .keep_files(&id, &[a.clone(), b.clone(), a.clone()])
+        .unwrap();
+    assert_eq!(
+        kept,
+        ["shot.png", "shot-2.png", "shot.png"],
+        "the same name with other contents is numbered; the same file is kept once"
+    );
+    let folder = store.attachments_dir(&id);
+    assert!(folder.starts_with(dir.path()), "beside the case file");
+    assert_eq!(store.kept_files(&id), ["shot-2.png", "shot.png"]);
+    assert_eq!(
+        std::fs::read(folder.join("shot-2.png")).unwrap(),
+        b"second screenshot"
+    );
+    std::fs::remove_file(&a).unwrap();
+    assert_eq!(
+        std::fs::read(folder.join("shot.png")).unwrap(),
+        b"first screenshot",
+        "the copy stays when the original goes"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder.join("shot.png"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "readable by the user only: {mode:o}");
+    }
+
+    let big = src.path().join("big.png");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(attachments::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let err = store.keep_files(&id, &[big]).unwrap_err();
+    assert!(matches!(err, StoreError::TooLarge { .. }), "{err}");
+    assert_eq!(store.kept_files(&id).len(), 2, "nothing copied");
+    assert!(matches!(
+        store.keep_files("0000000000000000", &[b.clone()]),
+        Err(StoreError::NotFound { .. } | StoreError::BadId { .. })
+    ));
+
+    store.delete(&id).unwrap();
+    assert!(!folder.exists(), "the files go with the case");
+}

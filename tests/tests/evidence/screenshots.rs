@@ -468,6 +468,7 @@ fn the_cli_drafts_a_case_file_that_checks_and_refuses_a_bill_by_name() {
     let check = run(&[
         "check",
         file.to_str().unwrap(),
+        "--save",
         "--json",
         "--now",
         "2026-11-21 16:30",
@@ -477,6 +478,14 @@ fn the_cli_drafts_a_case_file_that_checks_and_refuses_a_bill_by_name() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
+    // The screenshots are kept with the saved case, beside the case file.
+    let kept: Vec<String> = std::fs::read_dir(dir.path().join("data/attachments"))
+        .unwrap()
+        .flat_map(|case| std::fs::read_dir(case.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(kept.contains(&"alipay.png".to_owned()), "{kept:?}");
 
     let out = run(&["case", "draft", a, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -495,7 +504,10 @@ fn the_cli_drafts_a_case_file_that_checks_and_refuses_a_bill_by_name() {
             .unwrap();
         assert!(out.status.success());
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/fixtures/draft.json");
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ui/src/lib/fixtures/draft.json"
+        );
         std::fs::write(file, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
     }
 

@@ -45,6 +45,8 @@ export interface AppOptions {
 export class AppState {
   screen = $state<Screen>('start');
   form = $state<FormState>(emptyForm());
+  /** The screenshots the form was filled from: kept with the case when it is saved. */
+  shotPaths = $state<string[]>([]);
   /** Field errors from the last validation, keyed by the form's field names. */
   fieldErrors = $state<Record<string, FieldError>>({});
   /** An error not tied to one field (the case file failed, …). */
@@ -162,6 +164,7 @@ export class AppState {
   /** A fresh, empty form. */
   newCheck() {
     this.form = emptyForm();
+    this.shotPaths = [];
     this.resetCase();
     this.screen = 'intake';
   }
@@ -169,6 +172,7 @@ export class AppState {
   /** The form filled with an example, ready to check. */
   tryExample(example: Example) {
     this.form = fromRaw(structuredClone(example.raw));
+    this.shotPaths = [];
     this.resetCase();
     this.asOf = example.now;
     this.screen = 'intake';
@@ -194,6 +198,7 @@ export class AppState {
     try {
       const opened = await this.backend.openCase(id);
       this.form = fromRaw(opened.raw);
+      this.shotPaths = [];
       this.resetCase();
       this.caseId = opened.stored.id;
       this.caseRevision = opened.revision;
@@ -263,6 +268,10 @@ export class AppState {
       if (this.caseId !== saved.id) this.drafts = {};
       this.caseId = saved.id;
       this.caseRevision = saved.revision;
+      if (this.shotPaths.length) {
+        await this.backend.keepAttachments(saved.id, this.shotPaths);
+        this.shotPaths = [];
+      }
     } catch (e) {
       const err = toBoundaryError(e);
       if (err.code === 'changed' && this.caseId) {

@@ -234,6 +234,8 @@ export interface Backend {
    * screenshot gives anything or one is not a screenshot.
    */
   draftCase(paths: string[]): Promise<Draft>;
+  /** Keeps chosen or dropped files (the screenshots the form was filled from) with the stored case; resolves to the names kept. */
+  keepAttachments(id: string, paths: string[]): Promise<string[]>;
   /** Files dragged over the window and dropped on it. */
   onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten>;
   /**
@@ -469,6 +471,9 @@ export class TauriBackend implements Backend {
   }
   draftCase(paths: string[]) {
     return this.invoke<Draft>('draft_case', { paths });
+  }
+  keepAttachments(id: string, paths: string[]) {
+    return this.invoke<string[]>('keep_attachments', { id, paths });
   }
   async onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {
     const { getCurrentWebview } = await import('@tauri-apps/api/webview');

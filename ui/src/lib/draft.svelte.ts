@@ -10,7 +10,7 @@ import { DRAFT_FIELD, withDraft } from '$lib/form';
 import { Task } from '$lib/task.svelte';
 
 /** What the intake needs of the app: the form and its errors. */
-export type DraftApp = Pick<AppState, 'form' | 'fieldErrors'>;
+export type DraftApp = Pick<AppState, 'form' | 'fieldErrors' | 'shotPaths'>;
 
 export type DraftPhase = 'idle' | 'reading' | 'done';
 
@@ -81,6 +81,7 @@ export class ScreenshotDraft {
         }
         this.app.form = withDraft(this.app.form, d.case);
         this.app.fieldErrors = {};
+        this.app.shotPaths = [...this.app.shotPaths, ...paths.filter((p) => !this.app.shotPaths.includes(p))];
         this.draft = d;
         this.phase = 'done';
       },

@@ -1461,6 +1461,13 @@ export class FakeBackend implements Backend {
     return d;
   }
 
+  keepAttachments(id: string, paths: string[]): Promise<string[]> {
+    return this.step('keepAttachments', [id, paths], () => {
+      if (!this.cases.get(id)) throw err('not_found', `no case ${id}`);
+      return [...new Set(paths.map((p) => p.split('/').pop() ?? p))];
+    });
+  }
+
   onFileDrop(handler: (drop: FileDrop) => void): Promise<Unlisten> {
     this.dropListeners.add(handler);
     return Promise.resolve(() => {

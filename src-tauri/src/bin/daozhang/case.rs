@@ -61,8 +61,11 @@ pub(crate) fn case(c: CaseCommand, lang: Lang, mut s: Store) -> Result<()> {
                 s.import(&doc, replace).map_err(BoundaryError::from)?
             } else {
                 let case = parse_case_toml(&text).map_err(|e| in_file(&file)(e.into()))?;
-                s.create_case(&case, Local::now().with_timezone(&case.zone()))
-                    .map_err(BoundaryError::from)?
+                let id = s
+                    .create_case(&case, Local::now().with_timezone(&case.zone()))
+                    .map_err(BoundaryError::from)?;
+                crate::input::keep_attachments(&mut s, &id, &case, &file, lang);
+                id
             };
             output::line(&id);
         }

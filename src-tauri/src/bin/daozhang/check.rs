@@ -24,7 +24,11 @@ pub(crate) fn check<F: Fn() -> Result<Store>>(a: CheckArgs, lang: Lang, store: F
             Some(s) => s,
             None => store()?,
         };
-        id = Some(s.create_case(&case, now)?);
+        let new = s.create_case(&case, now)?;
+        if let Some(file) = &a.target.file {
+            crate::input::keep_attachments(&mut s, &new, &case, file, lang);
+        }
+        id = Some(new);
         opened = Some(s);
     }
     let cancel = AtomicBool::new(false);

@@ -2,11 +2,12 @@
 //! to work on.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Local;
 
 use daozhang::domain::case::{Case, MAX_CASE_BYTES, parse_case_toml};
+use daozhang::domain::text::Lang;
 use daozhang::domain::time::{Moment, china, parse_moment};
 use daozhang::error::{BoundaryError, ErrorCode};
 use daozhang::evidence;
@@ -102,6 +103,27 @@ pub(crate) fn target<F: FnOnce() -> Result<Store>>(
             ErrorCode::BadArgument,
             "give a case file or --case ID",
         )),
+    }
+}
+
+/// The files a case file names as its attachments (relative to the case
+/// file's folder) that are there: kept with the stored case `id`, so the
+/// screenshots stay with it. A file over the limits is named on stderr and
+/// the case is kept without it.
+pub(crate) fn keep_attachments(s: &mut Store, id: &str, case: &Case, case_file: &Path, lang: Lang) {
+    let dir = case_file.parent().unwrap_or(Path::new(""));
+    let files: Vec<PathBuf> = case
+        .attachments
+        .iter()
+        .filter_map(|a| a.file.as_deref())
+        .map(|f| dir.join(f))
+        .filter(|p| p.is_file())
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    if let Err(e) = s.keep_files(id, &files) {
+        crate::output::error(&BoundaryError::from(e), false, lang);
     }
 }
 
