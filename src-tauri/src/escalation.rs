@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::complaint;
+use crate::export;
 use chrono::NaiveDate;
 
 use crate::domain::case::Contact;
@@ -17,6 +18,47 @@ use crate::records::{MessageKind, MessageRecord, StoredCase};
 use crate::store::Store;
 
 type Result<T> = std::result::Result<T, BoundaryError>;
+
+/// The Markdown case file written to `to`, and the files kept with the
+/// case copied beside it into the folder `<name>.files/` (linked from the
+/// page, screenshots shown in it). Returns the names of the files copied.
+pub fn write_markdown(
+    store: &Store,
+    stored: &StoredCase,
+    now: Moment,
+    lang: Lang,
+    to: &std::path::Path,
+) -> Result<Vec<String>> {
+    let stem = to
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "case".to_owned());
+    let folder = format!("{stem}.files");
+    let dir = to
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(&folder);
+    let names = store.copy_kept_files(&stored.id, &dir)?;
+    let snap = export::Snapshot::new(stored, now);
+    let text = export::markdown_linked(
+        &snap,
+        lang,
+        export::Linked {
+            folder: &folder,
+            names: &names,
+        },
+    );
+    std::fs::write(to, text).map_err(|e| {
+        let shown = to.display();
+        BoundaryError::new(ErrorCode::Io, format!("cannot write {shown}: {e}")).with_details(
+            serde_json::json!({ "text": crate::domain::text::Bilingual::new(
+                format!("无法写入 {shown}：{e}"),
+                format!("cannot write {shown}: {e}"),
+            ) }),
+        )
+    })?;
+    Ok(names)
+}
 
 /// The ladder of a case as of `now`, with its correspondence (oldest first).
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]

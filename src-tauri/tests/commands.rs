@@ -180,6 +180,40 @@ fn intake_check_and_complaint_through_ipc() {
 }
 
 #[test]
+fn times_typed_as_copied_from_a_phone_are_read_as_of_now() {
+    let h = harness();
+    let mut raw = douyin_raw();
+    raw["submitted_at"] = json!("昨天 15:14");
+    h.ok(
+        "validate_intake",
+        json!({ "raw": raw, "now": "2026-11-22 09:00" }),
+    );
+    let saved = h.ok(
+        "save_case",
+        json!({ "raw": raw, "now": "2026-11-22 09:00" }),
+    );
+    let opened = h.ok("open_case", json!({ "id": saved["id"] }));
+    assert_eq!(
+        opened["raw"]["submitted_at"], "2026-11-21T15:14:00+08:00",
+        "「昨天」 is stored as the day it was: {}",
+        opened["raw"]
+    );
+    raw["submitted_at"] = json!("11月21日 15:14");
+    h.ok(
+        "validate_intake",
+        json!({ "raw": raw, "now": "2026-12-07 09:00" }),
+    );
+    raw["submitted_at"] = json!("昨天");
+    let err = h
+        .call(
+            "validate_intake",
+            json!({ "raw": raw, "now": "2026-11-22 09:00" }),
+        )
+        .expect_err("a day without its time");
+    assert_eq!(err["details"]["fields"][0]["field"], "submitted_at");
+}
+
+#[test]
 fn errors_cross_as_code_message_details() {
     let h = harness();
     let err = h
@@ -495,11 +529,20 @@ fn the_ladder_records_sent_answer_close_and_exports_through_ipc() {
     assert_eq!(v["rungs"][0]["status"]["state"], "closed");
     assert_eq!(v["messages"].as_array().unwrap().len(), 3);
 
-    let md = h.ok(
+    let dir = tempfile::tempdir().unwrap();
+    let md_path = dir.path().join("case.md");
+    let chosen = h.chosen_to_write(&md_path);
+    let files = h.ok(
         "export_markdown",
-        json!({ "id": id, "lang": "en", "now": now }),
+        json!({ "id": id, "lang": "en", "path": chosen, "now": now }),
     );
-    assert!(md.as_str().unwrap().contains("## Escalation ladder"));
+    assert_eq!(files, json!([]), "the case keeps no files");
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains("## Escalation ladder"));
+    assert!(
+        !dir.path().join("case.files").exists(),
+        "no empty folder beside it"
+    );
     let ics = h.ok(
         "export_ics",
         json!({ "id": id, "lang": "zh-CN", "now": now }),
@@ -1079,6 +1122,27 @@ fn screenshots_chosen_together_are_drafted_from_and_a_bill_is_named() {
         json!({ "id": id, "paths": [chosen[0]] }),
     );
     assert_eq!(kept, json!(["shot.png"]));
+    // The Markdown export carries them, in a folder beside it.
+    let md_path = dir.path().join("out").join("案件.md");
+    std::fs::create_dir(md_path.parent().unwrap()).unwrap();
+    let to = h.chosen_to_write(&md_path);
+    let files = h.ok(
+        "export_markdown",
+        json!({ "id": id, "lang": "zh-CN", "path": to }),
+    );
+    assert_eq!(files, json!(["shot.png"]));
+    let copy = dir.path().join("out").join("案件.files").join("shot.png");
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&shot).unwrap(),
+        "the kept file, copied"
+    );
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(
+        md.contains("[打开](<案件.files/shot.png>)")
+            && md.contains("![shot.png](<案件.files/shot.png>)"),
+        "linked and shown:\n{md}"
+    );
     // Cancelled: nothing chosen.
     let none = h.ok(
         "choose_open_files",

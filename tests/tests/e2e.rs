@@ -14,7 +14,9 @@ use daozhang_tests::bills::{Row, alipay_app};
 use daozhang_tests::fakes::{AlipayOrder, FakeAlipay, FakeWechatPay, WechatOrder};
 use daozhang_tests::keyring::KeyringSession;
 use daozhang_tests::notifications::FakeNotifications;
+use daozhang_tests::screens::{Payment, Phone, Screen, render};
 use daozhang_tests::webdriver::{Driver, Session, app_binary};
+use daozhang_tests::zips::{Locked, bill_zip};
 use serde_json::json;
 
 /// One app under one display at a time: the tests share the display
@@ -130,6 +132,12 @@ impl DialogAnswers {
     /// The next open dialog answers `path`.
     fn open(&self, path: &Path) {
         self.push("open", path);
+    }
+
+    /// The next open dialog answers the files chosen together.
+    fn open_many(&self, paths: &[&Path]) {
+        let joined: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.push("open", Path::new(&joined.join("\t")));
     }
 
     /// The next save dialog answers `path`.
@@ -1079,5 +1087,152 @@ fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
     );
     show(&s, "form-fields", "start");
     shot(&s, &dir.join("22-form-heimao-en.png"));
+    s.quit();
+}
+
+/// A shopper with two phone screenshots: Alipay's 账单详情 and DOU+'s order
+/// page, chosen on the intake, fill the form; checked, they are the case's
+/// attachments, named in the complaint's checklist; then Alipay's e-mailed
+/// bill zip opens in the evidence panel with its password (a wrong one
+/// said so first).
+#[test]
+fn a_case_from_two_screenshots_then_the_bill_zip_opened_with_its_password() {
+    let _serial = one_at_a_time();
+    let keyring = KeyringSession::start();
+    let data = tempfile::tempdir().unwrap();
+    let dialogs = DialogAnswers::new();
+    let mut env = keyring.env();
+    env.push(dialogs.env());
+    let driver = Driver::start(data.path(), &env);
+    let dir = shots();
+    let phone = tempfile::tempdir().unwrap();
+    let pay = Payment {
+        payee: "抖音".into(),
+        payee_full: "北京微播视界科技有限公司".into(),
+        amount: "200.00".into(),
+        time: "2026-11-21 15:15:12".into(),
+        item: "DOU+上热门推广".into(),
+        method: "余额宝".into(),
+        trade_no: PAYMENT.into(),
+        merchant_order_no: ORDER.into(),
+    };
+    let detail = render(
+        &Screen::AlipayDetail {
+            pay: pay.clone(),
+            status: "交易成功".into(),
+        },
+        Phone::MEDIUM,
+        false,
+        phone.path(),
+        "alipay",
+    );
+    let order = render(
+        &Screen::OrderPage {
+            platform: "抖音".into(),
+            pay,
+            status: "支付失败".into(),
+        },
+        Phone::MEDIUM,
+        true,
+        phone.path(),
+        "order",
+    );
+
+    let s = driver.launch(&app_binary());
+    s.click("new-check");
+    s.testid("intake-shots");
+    dialogs.open_many(&[&detail, &order]);
+    s.click("intake-shots-choose");
+    s.wait_for("the screenshots to be read", |s| {
+        s.exists("intake-shots-result")
+    });
+    for (field, want) in [
+        ("order-id", ORDER),
+        ("payment-id-0", PAYMENT),
+        ("amount", "200.00"),
+        ("submitted-at", "2026-11-21 15:15:12"),
+    ] {
+        assert_eq!(s.value(field), want, "{field} from the screenshots");
+    }
+    assert_eq!(s.value("platform-select"), "douyin_dou_plus");
+    assert_eq!(s.value("method"), "alipay");
+    assert!(
+        s.text("from-shot-order_id").contains('2'),
+        "the order number is marked as the order page's"
+    );
+    assert!(
+        s.text("intake-shots").contains("alipay.png")
+            && s.text("intake-shots").contains("order.png"),
+        "each screenshot named: {}",
+        s.text("intake-shots")
+    );
+    show(&s, "intake-shots", "start");
+    shot(&s, &dir.join("23-intake-from-screenshots-en.png"));
+
+    s.click_for("run-check", "the check to start", check_started);
+    s.testid("result");
+    s.wait_for("the timeline", |s| s.exists("stage-callback"));
+    let kept = data.path().join("attachments");
+    s.wait_for("the screenshots kept with the case", |_| {
+        files_under(&kept).len() == 2
+    });
+
+    s.click("write-complaint");
+    s.select("audience-select", "consumer_12315");
+    s.wait_for("the 12315 letter's checklist", |s| {
+        s.exists("checklist-files-platform_screenshot")
+    });
+    assert!(
+        s.text("checklist-files-platform_screenshot")
+            .contains("order.png")
+            && s.text("checklist-files-payment_record")
+                .contains("alipay.png"),
+        "the checklist names the attachments: {}",
+        s.text("checklist")
+    );
+    assert!(
+        s.value("complaint-text").contains("order.png"),
+        "and so does the letter's evidence list"
+    );
+    show(&s, "checklist", "center");
+    shot(&s, &dir.join("24-checklist-attachments-en.png"));
+
+    // Alipay's bill, e-mailed as an AES-256 zip; the password is on the
+    // phone. A wrong one first.
+    let csv = alipay_app(&[Row::filler(1), Row::douyin(), Row::filler(2)]);
+    let zip = phone.path().join("支付宝交易明细(20261101-20261130).zip");
+    std::fs::write(
+        &zip,
+        bill_zip(
+            &[("alipay_record_20261130_101502.csv", &csv)],
+            Locked::Aes("k7Q2m9"),
+        ),
+    )
+    .unwrap();
+    s.click("back-to-result");
+    s.testid("evidence-panel");
+    dialogs.open(&zip);
+    s.click("evidence-choose");
+    s.testid("evidence-password");
+    assert!(
+        !s.text("evidence-password-hint").is_empty(),
+        "it says where the password was sent"
+    );
+    s.type_into("evidence-password-input", "123456");
+    s.click_for("evidence-password-open", "a wrong password said", |s| {
+        s.exists("evidence-password-wrong")
+    });
+    s.type_into("evidence-password-input", "k7Q2m9");
+    show(&s, "evidence-password", "center");
+    shot(&s, &dir.join("25-zip-password-en.png"));
+    s.click("evidence-password-open");
+    s.testid("evidence-result");
+    assert_eq!(s.attr("evidence-result", "data-format"), "alipay_app");
+    assert_eq!(
+        s.attr("evidence-candidate-0", "data-direct"),
+        "true",
+        "the bill's row of this payment: {}",
+        s.text("evidence-result")
+    );
     s.quit();
 }

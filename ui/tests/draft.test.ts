@@ -37,6 +37,12 @@ describe('a case from screenshots', () => {
     ).toEqual(['payment_record:alipay.png', 'platform_screenshot:order.png']);
     await waitFor(() => expect(fake.callsTo('keepAttachments')).toHaveLength(1));
     expect(fake.callsTo('keepAttachments')[0].args[1], 'and kept with the stored case').toEqual(fake.screenshotPaths);
+
+    await screen.findByTestId('rung-platform_chat', {}, { timeout: 3000 });
+    fake.savePath = '/home/user/case.md';
+    await user.click(screen.getByTestId('export-markdown'));
+    await waitFor(() => expect(screen.getByTestId('ladder')).toHaveTextContent('Saved, with the 2 files kept with the case'));
+    expect(fake.files.get('/home/user/case.md'), 'the Markdown shows the screenshots').toContain('![alipay.png](<case.files/alipay.png>)');
   });
 
   it('reads screenshots dropped on the intake, in Chinese too', async () => {

@@ -83,6 +83,22 @@ describe('the evidence panel', () => {
     await waitFor(() => expect(panel()).toHaveTextContent('添加证据：截图、账单、银行短信'));
   });
 
+  it("lists the case's attachments by file name and kind, in both languages", async () => {
+    const { user } = await renderApp();
+    await exampleResult(user, 'douyin');
+    const first = await screen.findByTestId('evidence-attachment-0');
+    expect(first).toHaveTextContent('dou-plus-order.png');
+    expect(first).toHaveTextContent("the platform's order page");
+    i18n.reset('zh-CN');
+    await waitFor(() => expect(screen.getByTestId('evidence-attachment-0')).toHaveTextContent('平台订单页面截图'));
+    i18n.reset('en');
+  });
+
+  it('shows no attachment list for a case without any', async () => {
+    await showTyped();
+    expect(screen.queryByTestId('evidence-attachments')).toBeNull();
+  });
+
   it('reads pasted SMS and lists the one that fits, unticked, with where and why', async () => {
     const { fake, id, user } = await showTyped();
     await user.click(screen.getByTestId('evidence-text'));

@@ -98,11 +98,15 @@ pub fn recognise_id(input: String) -> Vec<Candidate> {
     ids::recognise(&input)
 }
 
-/// Validates the intake form; the error's `details.fields` name each bad
-/// field for inline marks.
+/// Validates the intake form as of `now` (default: the clock; times copied
+/// as 「昨天 15:15」 are read as of it); the error's `details.fields` name
+/// each bad field for inline marks.
 #[tauri::command]
-pub fn validate_intake(raw: RawCase) -> Result<()> {
-    raw.validate().map(|_| ()).map_err(BoundaryError::from)
+pub fn validate_intake(raw: RawCase, now: Option<String>) -> Result<()> {
+    let now = now_or(now, None)?;
+    raw.validate_at(now)
+        .map(|_| ())
+        .map_err(BoundaryError::from)
 }
 
 /// Validates and stores the case: a new one without `id`, else the edit of
@@ -116,8 +120,9 @@ pub fn save_case(
     revision: Option<i64>,
     now: Option<String>,
 ) -> Result<SavedCase> {
-    let case = raw.validate()?;
-    let now = now_or(now, Some(&case))?;
+    let now = now_or(now, None)?;
+    let case = raw.validate_at(now)?;
+    let now = now.with_timezone(&case.zone());
     let mut store = state.store()?;
     match id {
         Some(id) => {
@@ -409,16 +414,23 @@ fn snapshot_text(
     Ok(render(&export::Snapshot::new(&stored, now), lang))
 }
 
-/// The case file as Markdown, to save with the dialog.
+/// Writes the case file as Markdown where the user chose in the save
+/// dialog (`choose_save_file`), the files kept with the case copied into
+/// `<name>.files/` beside it and linked from the page; returns their names.
 #[tauri::command]
 pub async fn export_markdown<R: Runtime>(
     app: AppHandle<R>,
     id: String,
     lang: Lang,
+    path: String,
     now: Option<String>,
-) -> Result<String> {
+) -> Result<Vec<String>> {
     off_main(&app, move |state| {
-        snapshot_text(state, &id, lang, now, export::markdown)
+        let to = state.grants.write(&path)?;
+        let store = state.store()?;
+        let stored = store.get(&id)?;
+        let now = now_or(now, Some(&stored.case))?;
+        escalation::write_markdown(&store, &stored, now, lang, &to)
     })
     .await
 }

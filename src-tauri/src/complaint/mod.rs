@@ -30,6 +30,9 @@ pub struct ChecklistItem {
     pub key: String,
     pub label: Bilingual,
     pub have: bool,
+    /// The attachments' file names that are this item (the screenshots
+    /// kept with the case …), as the complaint's evidence list names them.
+    pub files: Vec<String>,
 }
 
 /// A ready message.
@@ -161,9 +164,34 @@ pub fn checklist(case: &Case, analysis: &Analysis, audience: Audience) -> Vec<Ch
             key: "card_last4".into(),
             label: Bilingual::new("卡号后四位", "the card's last four digits"),
             have: case.card_last4.is_some(),
+            files: Vec::new(),
         });
     }
+    for item in &mut items {
+        item.files = files_of(case, &item.key);
+    }
     items
+}
+
+/// The file names of the attachments that are checklist item `key`.
+fn files_of(case: &Case, key: &str) -> Vec<String> {
+    let kinds: &[EvidenceKind] = match key {
+        "platform_screenshot" => &[EvidenceKind::PlatformScreenshot],
+        "payment_record" => &[EvidenceKind::PaymentRecord, EvidenceKind::BillExport],
+        "bank_statement" => &[EvidenceKind::BankStatement],
+        "chat_log" => &[EvidenceKind::ChatLog],
+        _ => &[],
+    };
+    case.attachments
+        .iter()
+        .filter(|a| kinds.contains(&a.kind))
+        .filter_map(|a| a.file.as_deref())
+        .map(|f| {
+            // The name only: where the file was is no one else's business.
+            f.rsplit(['/', '\\']).next().unwrap_or(f).to_owned()
+        })
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
 /// Whether the user listed an attachment of kind `k`.
@@ -192,11 +220,13 @@ fn always_asked(case: &Case, analysis: &Analysis) -> Vec<ChecklistItem> {
                 format!("order number {}", case.order_id),
             ),
             have: true,
+            files: Vec::new(),
         },
         ChecklistItem {
             key: "payment_number".into(),
             label: Bilingual::new("支付单号（交易号）", "payment / transaction number"),
             have: !case.payments.is_empty(),
+            files: Vec::new(),
         },
         ChecklistItem {
             key: "platform_screenshot".into(),
@@ -214,6 +244,7 @@ fn always_asked(case: &Case, analysis: &Analysis) -> Vec<ChecklistItem> {
                 )
             },
             have: has_attachment(case, EvidenceKind::PlatformScreenshot),
+            files: Vec::new(),
         },
         ChecklistItem {
             key: "payment_record".into(),
@@ -224,6 +255,7 @@ fn always_asked(case: &Case, analysis: &Analysis) -> Vec<ChecklistItem> {
             have: provider_record
                 || has_attachment(case, EvidenceKind::PaymentRecord)
                 || has_attachment(case, EvidenceKind::BillExport),
+            files: Vec::new(),
         },
     ]
 }
@@ -244,6 +276,7 @@ fn bank_statement(case: &Case, audience: Audience) -> Option<ChecklistItem> {
                 "the bank's debit SMS or statement line",
             ),
             have: bank_record || has_attachment(case, EvidenceKind::BankStatement),
+            files: Vec::new(),
         }
     })
 }
@@ -265,6 +298,7 @@ fn chat_log(case: &Case, audience: Audience) -> Option<ChecklistItem> {
             "screenshots of the chat with the platform's support",
         ),
         have: has_attachment(case, EvidenceKind::ChatLog),
+        files: Vec::new(),
     })
 }
 
@@ -303,6 +337,7 @@ fn form_parties(case: &Case) -> Vec<ChecklistItem> {
         key: key.into(),
         label: Bilingual::new(zh, en),
         have,
+        files: Vec::new(),
     })
     .collect()
 }
@@ -592,7 +627,7 @@ fn template_context(
         demand => both(asks.demand),
         statement => both(asks.statement),
         deadline => told.deadline.clone().unwrap_or_default(),
-        checklist => items.iter().map(|i| context! { key => i.key.clone(), label => both(i.label.clone()), have => i.have, document => !matches!(i.key.as_str(), "order_number" | "payment_number") }).collect::<Vec<Value>>(),
+        checklist => items.iter().map(|i| context! { key => i.key.clone(), label => both(i.label.clone()), have => i.have, files => i.files.clone(), document => !matches!(i.key.as_str(), "order_number" | "payment_number") }).collect::<Vec<Value>>(),
         payer => both(told.payer.clone()),
         payer_status => told.payer_status.clone().unwrap_or_default(),
         platform_status => told.platform_status.clone().unwrap_or_default(),

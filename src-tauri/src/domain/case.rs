@@ -13,7 +13,7 @@ use super::money::{AMOUNT_EXPECTED, Currency, Money, parse_amount};
 use super::observation::{Claim, Observation, Party, SourceKind, Via};
 use super::status::read_status;
 use super::text::Bilingual;
-use super::time::{Moment, TIME_EXPECTED, china, parse_moment, parse_zone};
+use super::time::{Moment, TIME_EXPECTED, china, parse_moment, parse_moment_near, parse_zone};
 
 // ---------------------------------------------------------------- platform
 
@@ -590,6 +590,10 @@ pub fn parse_case_json(text: &str) -> Result<Case, CaseError> {
 
 struct Checker {
     errors: Vec<FieldError>,
+    /// When the form is filled in: times copied as 「昨天 15:15」 or
+    /// 「11月21日 15:15」 are read as of this moment (see
+    /// [`parse_moment_near`]); a case file has none.
+    now: Option<Moment>,
 }
 
 impl Checker {
@@ -653,7 +657,21 @@ const ID_EXPECTED: &str = "an ID of 1 to 64 letters, digits or - _ . : / #";
 impl RawCase {
     /// Validates everything, collecting every problem rather than the first.
     pub fn validate(&self) -> Result<Case, CaseError> {
-        let mut c = Checker { errors: Vec::new() };
+        self.validate_with(None)
+    }
+
+    /// As [`RawCase::validate`], for what a person typed or pasted at `now`:
+    /// times may also be written as people copy them from a phone
+    /// (「昨天 15:15」, 「11月21日 15:15」), read as of `now`.
+    pub fn validate_at(&self, now: Moment) -> Result<Case, CaseError> {
+        self.validate_with(Some(now))
+    }
+
+    fn validate_with(&self, now: Option<Moment>) -> Result<Case, CaseError> {
+        let mut c = Checker {
+            errors: Vec::new(),
+            now,
+        };
 
         let zone = c.zone(&self.timezone);
         let platform = c.platform(&self.platform, &self.platform_name);
@@ -864,7 +882,11 @@ impl Checker {
         day: Option<NaiveDate>,
         expected: &str,
     ) -> Option<Moment> {
-        parse_moment(&t, zone, day).or_else(|| {
+        let read = match self.now {
+            Some(now) => parse_moment_near(&t, zone, day, now),
+            None => parse_moment(&t, zone, day),
+        };
+        read.or_else(|| {
             self.fail(field, Some(t), expected);
             None
         })

@@ -1,7 +1,9 @@
 //! Times are always timezone-aware. People in mainland China write local
 //! times without an offset; those default to +08:00 (or the case's zone).
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+};
 
 use super::calendar::{BusinessCalendar, CalendarError};
 use super::text::Bilingual;
@@ -24,6 +26,12 @@ pub fn parse_moment(input: &str, zone: FixedOffset, day: Option<NaiveDate>) -> O
     if s.is_empty() || s.len() > 64 {
         return None;
     }
+    // 「2026年11月21日 20:30:19」 as WeChat Pay and Alipay print it.
+    let s = if s.contains('年') {
+        chinese_date(&s)
+    } else {
+        s
+    };
     if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
         return Some(t);
     }
@@ -61,6 +69,72 @@ pub fn parse_moment(input: &str, zone: FixedOffset, day: Option<NaiveDate>) -> O
         }
     }
     None
+}
+
+/// Reads a time as people copy it from a phone, as of `now` (in `zone`):
+/// everything [`parse_moment`] reads, and also a time of day after
+/// 今天 / 昨天 / 前天 (today, yesterday, yesterday's eve), a date without its
+/// year (「11月21日 15:15」, `11-21 15:15`: the last such day not after
+/// today) and, without `day`, a bare time of day today when it is not later
+/// than `now`.
+pub fn parse_moment_near(
+    input: &str,
+    zone: FixedOffset,
+    day: Option<NaiveDate>,
+    now: Moment,
+) -> Option<Moment> {
+    if let Some(t) = parse_moment(input, zone, day) {
+        return Some(t);
+    }
+    let s = normalize(input);
+    if s.is_empty() || s.len() > 64 {
+        return None;
+    }
+    let now = now.with_timezone(&zone);
+    let today = now.date_naive();
+    let at = |d: NaiveDate, time: &str| -> Option<Moment> {
+        let time = time.trim();
+        let t = ["%H:%M:%S", "%H:%M"]
+            .iter()
+            .find_map(|f| NaiveTime::parse_from_str(time, f).ok())?;
+        zone.from_local_datetime(&d.and_time(t)).single()
+    };
+    for (word, back) in [
+        ("今天", 0),
+        ("今日", 0),
+        ("昨天", 1),
+        ("昨日", 1),
+        ("前天", 2),
+    ] {
+        if let Some(rest) = s.strip_prefix(word) {
+            return at(today - Duration::days(back), rest);
+        }
+    }
+    let dated = chinese_date(&s);
+    if let Some((date, time)) = dated.split_once(' ') {
+        let (m, d) = date.split_once(['-', '/'])?;
+        let (m, d) = (m.parse::<u32>().ok()?, d.parse::<u32>().ok()?);
+        let this_year = NaiveDate::from_ymd_opt(today.year(), m, d).filter(|d| *d <= today);
+        let date = this_year.or_else(|| NaiveDate::from_ymd_opt(today.year() - 1, m, d))?;
+        return at(date, time);
+    }
+    if day.is_none() {
+        return at(today, &s).filter(|t| *t <= now);
+    }
+    None
+}
+
+/// 「2026年11月21日 15:15」→ `2026-11-21 15:15`, 「11月21日15:15」→ `11-21 15:15`.
+fn chinese_date(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| match c {
+            '年' | '月' => '-',
+            '日' | '号' => ' ',
+            c => c,
+        })
+        .collect();
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Reads an offset such as `+08:00`, `UTC+8`, `Asia/Shanghai` (the common
@@ -240,6 +314,56 @@ mod tests {
     }
 
     #[test]
+    fn dates_as_payment_apps_print_them() {
+        let z = china();
+        assert_eq!(
+            parse_moment("2026年11月21日 20:30:19", z, None),
+            Some(at("2026-11-21T20:30:19+08:00"))
+        );
+        assert_eq!(
+            parse_moment("2026年1月5日15:15", z, None),
+            Some(at("2026-01-05T15:15:00+08:00")),
+            "no padding, no space"
+        );
+        assert_eq!(parse_moment("11月21日 15:15", z, None), None, "no year");
+    }
+
+    #[test]
+    fn dates_as_people_copy_them_as_of_now() {
+        let z = china();
+        let now = at("2026-12-07T10:00:00+08:00");
+        let near = |s: &str| parse_moment_near(s, z, None, now);
+        assert_eq!(near("昨天 15:15"), Some(at("2026-12-06T15:15:00+08:00")));
+        assert_eq!(near("昨天15:15:12"), Some(at("2026-12-06T15:15:12+08:00")));
+        assert_eq!(near("前天 23:59"), Some(at("2026-12-05T23:59:00+08:00")));
+        assert_eq!(near("今天 09:30"), Some(at("2026-12-07T09:30:00+08:00")));
+        assert_eq!(
+            near("11月21日 15:15"),
+            Some(at("2026-11-21T15:15:00+08:00"))
+        );
+        assert_eq!(near("11-21 15:15"), Some(at("2026-11-21T15:15:00+08:00")));
+        assert_eq!(
+            near("12月21日 15:15"),
+            Some(at("2025-12-21T15:15:00+08:00")),
+            "a day later this year is last year's"
+        );
+        assert_eq!(near("09:30"), Some(at("2026-12-07T09:30:00+08:00")));
+        assert_eq!(near("11:30"), None, "a bare time later than now");
+        assert_eq!(near("2月30日 10:00"), None);
+        assert_eq!(near("昨天"), None, "a day without its time");
+        assert_eq!(
+            parse_moment_near("15:15:12", z, NaiveDate::from_ymd_opt(2026, 11, 21), now),
+            Some(at("2026-11-21T15:15:12+08:00")),
+            "with the order's day a bare time is on that day"
+        );
+        assert_eq!(
+            parse_moment_near("昨天 15:15", z, None, at("2026-12-07T01:00:00+00:00")),
+            Some(at("2026-12-06T15:15:00+08:00")),
+            "today is today in the case's zone"
+        );
+    }
+
+    #[test]
     fn garbage_is_none() {
         for s in ["", "yesterday", "2026-13-01 10:00", "25:00", "2026-02-30"] {
             assert_eq!(
@@ -290,6 +414,13 @@ mod tests {
             let zone = FixedOffset::east_opt(offset).expect("within ±14 h");
             let _ = parse_moment(&s, zone, None);
             let _ = parse_moment(&s, zone, NaiveDate::from_ymd_opt(2026, 11, 21));
+        }
+
+        #[test]
+        fn copied_time_text_is_a_moment_or_none(s in "(今天|昨天|前天)?[0-9:：\\-/ 年月日号]{0,24}") {
+            let now = DateTime::parse_from_rfc3339("2026-12-07T10:00:00+08:00").expect("a time");
+            let _ = parse_moment_near(&s, china(), None, now);
+            let _ = parse_moment_near(&s, china(), NaiveDate::from_ymd_opt(2026, 11, 21), now);
         }
 
         #[test]

@@ -60,12 +60,28 @@ fn status_text(s: &RungStatus, lang: Lang) -> String {
     }
 }
 
+/// The files kept with a case, copied beside its Markdown file: the
+/// folder's name relative to the Markdown file, and the file names in it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Linked<'a> {
+    pub folder: &'a str,
+    pub names: &'a [String],
+}
+
 /// The case file in `lang`.
 pub fn markdown(snap: &Snapshot, lang: Lang) -> String {
+    markdown_linked(snap, lang, Linked::default())
+}
+
+/// The case file in `lang`, its attachments linked to the copies in
+/// `files.folder` (screenshots shown in the page); a kept file no
+/// attachment names is listed too.
+pub fn markdown_linked(snap: &Snapshot, lang: Lang, files: Linked) -> String {
     let mut page = Page {
         snap,
         l: In(lang),
         o: String::new(),
+        files,
     };
     page.header();
     page.timeline();
@@ -104,6 +120,7 @@ struct Page<'a> {
     snap: &'a Snapshot<'a>,
     l: In,
     o: String,
+    files: Linked<'a>,
 }
 
 impl Page<'_> {
@@ -377,16 +394,54 @@ impl Page<'_> {
                 l.t("没有列出附件。", "No attachments listed.")
             );
         }
+        let mut linked: Vec<&str> = Vec::new();
+        let mut images: Vec<String> = Vec::new();
         for (i, at) in case.attachments.iter().enumerate() {
             let mut line = format!("{}. {}", i + 1, l.b(&evidence_kind(at.kind)));
             if let Some(f) = &at.file {
                 let _ = write!(line, ": `{}`", f.replace('`', "'"));
+                let name = f.rsplit(['/', '\\']).next().unwrap_or(f);
+                if let Some(kept) = self.files.names.iter().find(|k| k.as_str() == name) {
+                    let _ = write!(line, " ({})", self.link(kept, &mut images));
+                    linked.push(kept);
+                }
             }
             if let Some(n) = &at.note {
                 let _ = write!(line, " — {n}");
             }
             let _ = writeln!(self.o, "{line}");
         }
+        let mut n = case.attachments.len();
+        for kept in self.files.names {
+            if linked.contains(&kept.as_str()) {
+                continue;
+            }
+            n += 1;
+            let link = self.link(kept, &mut images);
+            let _ = writeln!(
+                self.o,
+                "{n}. {}: {link}",
+                l.t("随本记录保存的文件", "kept with the case")
+            );
+        }
+        for image in images {
+            let _ = writeln!(self.o, "\n{image}");
+        }
+    }
+
+    /// A link to the kept file `name`; a screenshot is also queued to be
+    /// shown below the list.
+    fn link(&self, name: &str, images: &mut Vec<String>) -> String {
+        let target = format!("<{}/{}>", self.files.folder, name.replace(['<', '>'], "_"));
+        let text = name.replace(['[', ']'], "_");
+        let lower = name.to_lowercase();
+        if [".png", ".jpg", ".jpeg", ".webp"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
+            images.push(format!("![{text}]({target})"));
+        }
+        format!("[{}]({target})", self.l.t("打开", "open"))
     }
 
     /// Whom the user already tried, if anyone, and what they answered.

@@ -14,7 +14,7 @@ mod markdown;
 mod tests;
 
 pub use ics::ics;
-pub use markdown::markdown;
+pub use markdown::{Linked, markdown, markdown_linked};
 
 use crate::domain::diagnosis::{Analysis, analyze};
 use crate::domain::ladder::Rung;

@@ -84,6 +84,34 @@ impl Store {
         Ok(kept)
     }
 
+    /// Copies the files kept with case `id` into `to` (created, readable
+    /// by the user only), for an export that carries them; a file of the
+    /// same name there is replaced. Returns the names copied (none when
+    /// the case keeps none: `to` is then not created).
+    pub fn copy_kept_files(&self, id: &str, to: &Path) -> Result<Vec<String>, StoreError> {
+        let names = self.kept_files(id);
+        if names.is_empty() {
+            return Ok(names);
+        }
+        let failed = |path: &Path, action: &'static str| {
+            let path = path.to_owned();
+            move |source| StoreError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        private::create_dir(to).map_err(failed(to, "creating the export's folder"))?;
+        let from = self.attachments_dir(id);
+        for name in &names {
+            let dest = to.join(name);
+            std::fs::copy(from.join(name), &dest)
+                .map_err(failed(&dest, "copying a file kept with the case"))?;
+            private::restrict(&dest).map_err(failed(&dest, "copying a file kept with the case"))?;
+        }
+        Ok(names)
+    }
+
     /// The files kept with case `id`, by name.
     pub fn kept_files(&self, id: &str) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.attachments_dir(id))

@@ -1128,7 +1128,7 @@ fn files_kept_with_a_case_are_copied_beside_it_once_and_go_with_it() {
     assert!(matches!(err, StoreError::TooLarge { .. }), "{err}");
     assert_eq!(store.kept_files(&id).len(), 2, "nothing copied");
     assert!(matches!(
-        store.keep_files("0000000000000000", &[b.clone()]),
+        store.keep_files("0000000000000000", std::slice::from_ref(&b)),
         Err(StoreError::NotFound { .. } | StoreError::BadId { .. })
     ));
 

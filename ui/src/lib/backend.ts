@@ -120,7 +120,8 @@ export interface Backend {
   /** Closes the rung of `audience`, with a note. */
   closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null): Promise<LadderView>;
   /** The case file as Markdown. */
-  exportMarkdown(id: string, lang: Lang, now?: string | null): Promise<string>;
+  /** Writes the case file at `path` (chosen to be written), the kept files in `<name>.files/` beside it; their names. */
+  exportMarkdown(id: string, lang: Lang, path: string, now?: string | null): Promise<string[]>;
   /** The case's deadlines as an .ics calendar. */
   exportIcs(id: string, lang: Lang, now?: string | null): Promise<string>;
   /** Listens to `check-progress`: every source's status, as each one runs. */
@@ -347,8 +348,8 @@ export class TauriBackend implements Backend {
   closeRung(id: string, audience: AudienceCode, at: string | null, note: string, now?: string | null) {
     return this.invoke<LadderView>('close_rung', { id, audience, at, note, now: now ?? null });
   }
-  exportMarkdown(id: string, lang: Lang, now?: string | null) {
-    return this.invoke<string>('export_markdown', { id, lang, now: now ?? null });
+  exportMarkdown(id: string, lang: Lang, path: string, now?: string | null) {
+    return this.invoke<string[]>('export_markdown', { id, lang, path, now: now ?? null });
   }
   exportIcs(id: string, lang: Lang, now?: string | null) {
     return this.invoke<string>('export_ics', { id, lang, now: now ?? null });

@@ -477,6 +477,8 @@ interface Stored {
   pending: EvidenceScan | null;
   /** Observations added from evidence. */
   imported: Observation[];
+  /** The names of the files kept with the case. */
+  kept?: string[];
   /** Bumped by every change of `raw`, as the case file's revision. */
   revision: number;
 }
@@ -936,10 +938,16 @@ export class FakeBackend implements Backend {
     });
   }
 
-  exportMarkdown(id: string, lang: Lang, now?: string | null): Promise<string> {
-    return this.step('exportMarkdown', [id, lang, now ?? null], () => {
+  exportMarkdown(id: string, lang: Lang, path: string, now?: string | null): Promise<string[]> {
+    return this.step('exportMarkdown', [id, lang, path, now ?? null], () => {
       const c = this.stored(id);
-      return `# ${text(c.raw.order_id)} (${lang})\n\n${c.messages.map((m) => `- ${m.kind} ${m.audience}`).join('\n')}\n`;
+      const kept = c.kept ?? [];
+      const folder = `${(path.split('/').pop() ?? path).replace(/\.[^.]*$/, '')}.files`;
+      this.files.set(
+        path,
+        `# ${text(c.raw.order_id)} (${lang})\n\n${c.messages.map((m) => `- ${m.kind} ${m.audience}`).join('\n')}\n${kept.map((k) => `\n![${k}](<${folder}/${k}>)`).join('')}`,
+      );
+      return [...kept];
     });
   }
 
@@ -1463,8 +1471,11 @@ export class FakeBackend implements Backend {
 
   keepAttachments(id: string, paths: string[]): Promise<string[]> {
     return this.step('keepAttachments', [id, paths], () => {
-      if (!this.cases.get(id)) throw err('not_found', `no case ${id}`);
-      return [...new Set(paths.map((p) => p.split('/').pop() ?? p))];
+      const c = this.cases.get(id);
+      if (!c) throw err('not_found', `no case ${id}`);
+      const names = [...new Set(paths.map((p) => p.split('/').pop() ?? p))];
+      c.kept = [...new Set([...(c.kept ?? []), ...names])].sort();
+      return names;
     });
   }
 

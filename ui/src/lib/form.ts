@@ -299,3 +299,32 @@ export function withDraft(form: FormState, raw: RawCase): FormState {
   f.rest.attachment = [...f.rest.attachment, ...raw.attachment.filter((a) => !files.has(text(a.file)))];
   return f;
 }
+
+/**
+ * A payment's number typed as the order number: moved into the first empty
+ * payment row (a new row when none is empty). Returns the row it went to.
+ */
+export function moveOrderToPayment(form: FormState): number {
+  const id = form.orderId.trim();
+  let i = form.payments.findIndex((p) => p.id.trim() === '');
+  if (i < 0) {
+    form.payments.push(paymentRow());
+    i = form.payments.length - 1;
+  }
+  form.payments[i].id = id;
+  form.orderId = '';
+  return i;
+}
+
+/**
+ * An order number typed as payment `i`: moved to the order field; what the
+ * order field held (a payment's number, as a rule, when they were swapped)
+ * takes its place.
+ */
+export function movePaymentToOrder(form: FormState, i: number): void {
+  const row = form.payments[i];
+  if (!row) return;
+  const id = row.id.trim();
+  row.id = form.orderId.trim();
+  form.orderId = id;
+}

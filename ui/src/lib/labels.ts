@@ -14,6 +14,7 @@ import type { ErrorCode } from '$lib/bindings/ErrorCode';
 import type { Method } from '$lib/bindings/Method';
 import type { Via } from '$lib/bindings/Via';
 import type { Format } from '$lib/bindings/Format';
+import type { EvidenceKind } from '$lib/bindings/EvidenceKind';
 
 export const STAGES: Stage[] = ['submitted', 'bank_processing', 'callback', 'credited', 'refund'];
 
@@ -255,3 +256,13 @@ export function quickStatusFor(source: string): string[] {
   if (source === 'bank') return QUICK_STATUS.bank;
   return QUICK_STATUS.provider;
 }
+
+/** What an attachment of the case is. */
+export const ATTACHMENT_KIND: Record<EvidenceKind, Key> = {
+  platform_screenshot: 'attachment.platform_screenshot',
+  payment_record: 'attachment.payment_record',
+  bill_export: 'attachment.bill_export',
+  bank_statement: 'attachment.bank_statement',
+  chat_log: 'attachment.chat_log',
+  other: 'attachment.other',
+};

@@ -38,6 +38,8 @@ export class LadderState {
   busy = $state(false);
   /** What was last exported (the panel says "Saved."). */
   exported = $state<ExportKind | null>(null);
+  /** The files kept with the case that the last Markdown export carried. */
+  exportedFiles = $state<string[]>([]);
 
   private readonly app: LadderApp;
   private readonly backend: Backend;
@@ -122,19 +124,21 @@ export class LadderState {
     const report = this.app.report;
     if (!id || !report) return;
     this.exported = null;
+    this.exportedFiles = [];
     this.error = null;
     try {
       const asOf = this.app.asOf;
-      const body =
-        kind === 'markdown'
-          ? await this.backend.exportMarkdown(id, lang, asOf)
-          : await this.backend.exportIcs(id, lang, asOf);
       const ext = kind === 'markdown' ? 'md' : 'ics';
       const path = await this.backend.chooseSavePath(`daozhang-${report.case.order_id}.${ext}`, [
         { name: filterName, extensions: [ext] },
       ]);
       if (!path) return;
-      await this.backend.writeTextFile(path, body);
+      if (kind === 'markdown') {
+        // Written by the backend, with the kept screenshots beside it.
+        this.exportedFiles = await this.backend.exportMarkdown(id, lang, path, asOf);
+      } else {
+        await this.backend.writeTextFile(path, await this.backend.exportIcs(id, lang, asOf));
+      }
       this.exported = kind;
     } catch (e) {
       this.error = toBoundaryError(e);

@@ -27,12 +27,11 @@ pub(crate) fn export(s: &mut Store, id: &str, f: &ExportFiles, lang: Lang) -> Re
         .map(lang_arg)
         .transpose()?
         .unwrap_or(lang);
-    let snap = Snapshot::new(&stored, now);
     if let Some(p) = &f.markdown {
-        write_file(p, &export::markdown(&snap, lang))?;
+        escalation::write_markdown(s, &stored, now, lang, p)?;
     }
     if let Some(p) = &f.ics {
-        write_file(p, &export::ics(&snap, lang))?;
+        write_file(p, &export::ics(&Snapshot::new(&stored, now), lang))?;
     }
     Ok(())
 }

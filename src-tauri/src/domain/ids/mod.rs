@@ -74,11 +74,32 @@ pub enum Confidence {
     Unlikely,
 }
 
+/// What an identifier is for the case, so a number typed into the wrong
+/// field can be named (a payment's trade number as the order number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum IdRole {
+    /// The platform's or shop's order number.
+    Order,
+    /// A payment provider's number for the payment.
+    Payment,
+    /// A provider's number for a refund.
+    Refund,
+    /// A person's or merchant's account, not a transaction.
+    Account,
+    /// A bank card number.
+    Card,
+    /// A secret that must not be pasted anywhere.
+    Secret,
+}
+
 /// One possible reading of the input.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Candidate {
     pub issuer: String,
     pub kind: String,
+    /// What the number is for (the order, a payment, a refund …).
+    pub role: IdRole,
     pub name_en: String,
     pub name_zh: String,
     /// The ID after normalisation (masked parts replaced by `*`).
@@ -347,6 +368,7 @@ fn evaluate(spec: &IssuerSpec, norm: &str, changed: bool, today: NaiveDate) -> O
     Some(Candidate {
         issuer: spec.issuer.clone(),
         kind: spec.kind.clone(),
+        role: spec.role,
         name_en: spec.name_en.clone(),
         name_zh: spec.name_zh.clone(),
         normalized,

@@ -83,6 +83,9 @@ pub struct IssuerSpec {
     pub issuer: String,
     /// snake_case kind, e.g. `trade_no`.
     pub kind: String,
+    /// What the number is for: `order`, `payment`, `refund`, `account`,
+    /// `card` or `secret`.
+    pub role: super::IdRole,
     pub name_en: String,
     pub name_zh: String,
     /// Where the facts come from (free text, for maintainers).

@@ -4,4 +4,9 @@ import type { Bilingual } from "./Bilingual";
 /**
  * One evidence item a complaint should carry, and whether the user has it.
  */
-export type ChecklistItem = { key: string, label: Bilingual, have: boolean, };
+export type ChecklistItem = { key: string, label: Bilingual, have: boolean, 
+/**
+ * The attachments' file names that are this item (the screenshots
+ * kept with the case …), as the complaint's evidence list names them.
+ */
+files: Array<string>, };
