@@ -109,13 +109,13 @@ describe('TauriBackend', () => {
     const b = new TauriBackend();
     invoke.mockResolvedValueOnce('/home/u/a.txt');
     expect(await b.chooseSavePath('a.txt', [{ name: 'Text', extensions: ['txt'] }])).toBe('/home/u/a.txt');
-    await b.chooseEvidenceFile('Bills');
+    await b.chooseEvidenceFiles('Bills');
     await b.chooseOrdersFile('Orders');
     await b.revealPath('/home/u/report.csv');
     await b.openMail({ id: 'abc', audience: 'platform_chat', lang: 'en', subject: 's', text: 't' });
     expect(invoke.mock.calls).toEqual([
       ['choose_save_file', { defaultName: 'a.txt', filters: [{ name: 'Text', extensions: ['txt'] }] }],
-      ['choose_open_file', { kind: 'evidence', filterName: 'Bills' }],
+      ['choose_open_files', { kind: 'evidence', filterName: 'Bills' }],
       ['choose_open_file', { kind: 'orders', filterName: 'Orders' }],
       ['reveal_file', { path: '/home/u/report.csv' }],
       ['open_mail', { id: 'abc', audience: 'platform_chat', lang: 'en', subject: 's', text: 't', now: null }],

@@ -133,7 +133,7 @@ describe('the evidence panel', () => {
     const { fake, user } = await showTyped();
     await user.click(screen.getByTestId('evidence-choose'));
     await screen.findByTestId('evidence-result');
-    expect(fake.callsTo('chooseEvidenceFile'), 'the open dialog was asked').toHaveLength(1);
+    expect(fake.callsTo('chooseEvidenceFiles'), 'the open dialog was asked').toHaveLength(1);
     expect(fake.callsTo('scanEvidenceFile')[0].args[1]).toBe(fake.evidencePath);
 
     expect(screen.getByTestId('evidence-format')).toHaveTextContent('Alipay bill (app export) — 4 records read');
@@ -315,13 +315,32 @@ describe('the evidence panel', () => {
     expect(screen.getByTestId('evidence-drop')).toHaveTextContent('Release to read the file');
     fake.dragFiles({ type: 'leave' });
     await waitFor(() => expect(screen.getByTestId('evidence-drop')).toHaveAttribute('data-over', 'false'));
-    fake.dragFiles({ type: 'drop', paths: ['/tmp/alipay.csv', '/tmp/wechat.xlsx'] });
+    fake.dragFiles({ type: 'drop', paths: ['/tmp/alipay.csv', '/tmp/wechat.xlsx', '/tmp/shot.png'] });
     await screen.findByTestId('evidence-result');
     expect(fake.callsTo('scanEvidenceFile'), 'one file at a time').toHaveLength(1);
     expect(fake.callsTo('scanEvidenceFile')[0].args[1]).toBe('/tmp/alipay.csv');
-    expect(screen.getByTestId('evidence-result'), 'and says so').toHaveTextContent(
-      'One file at a time: alipay.csv is read first.',
-    );
+    expect(screen.getByTestId('evidence-queue'), 'the others are named, to come').toHaveTextContent('Then: wechat.xlsx, shot.png');
+    await userEvent.click(screen.getByTestId('evidence-discard'));
+    await waitFor(() => expect(fake.callsTo('scanEvidenceFile')).toHaveLength(2));
+    expect(fake.callsTo('scanEvidenceFile')[1].args[1], 'the next is read when the first is put away').toBe('/tmp/wechat.xlsx');
+    await screen.findByTestId('evidence-result');
+    expect(screen.getByTestId('evidence-queue')).toHaveTextContent('Then: shot.png');
+  });
+
+  it('reads several chosen files one after the other, and can skip the rest', async () => {
+    const { fake, user } = await showTyped();
+    fake.evidencePaths = ['/home/user/a.csv', '/home/user/b.csv', '/home/user/c.csv'];
+    await user.click(screen.getByTestId('evidence-choose'));
+    await screen.findByTestId('evidence-result');
+    expect(fake.callsTo('chooseEvidenceFiles'), 'one dialog for several files').toHaveLength(1);
+    expect(screen.getByTestId('evidence-queue')).toHaveTextContent('b.csv, c.csv');
+    await user.click(screen.getByTestId('evidence-discard'));
+    await waitFor(() => expect(fake.callsTo('scanEvidenceFile')).toHaveLength(2));
+    await screen.findByTestId('evidence-result');
+    await user.click(screen.getByTestId('evidence-skip-rest'));
+    expect(screen.queryByTestId('evidence-queue'), 'nothing left').toBeNull();
+    await user.click(screen.getByTestId('evidence-discard'));
+    expect(fake.callsTo('scanEvidenceFile'), 'c.csv is not read').toHaveLength(2);
   });
 });
 

@@ -223,7 +223,8 @@ export interface Backend {
   /** Asks where to save; `null` when the user cancels. */
   chooseSavePath(defaultName: string, filters: SaveFilter[]): Promise<string | null>;
   /** Asks for a bill export or a text file of SMS (csv, xlsx, txt); `null` when the user cancels. */
-  chooseEvidenceFile(filterName: string): Promise<string | null>;
+  /** Asks for evidence files (bill exports, zips, screenshots, SMS text), several at once; empty when the user cancels. */
+  chooseEvidenceFiles(filterName: string): Promise<string[]>;
   /** Asks for phone screenshots (png, jpg, webp), several at once; empty when the user cancels. */
   chooseScreenshots(filterName: string): Promise<string[]>;
   /**
@@ -464,8 +465,8 @@ export class TauriBackend implements Backend {
   chooseSavePath(defaultName: string, filters: SaveFilter[]) {
     return this.invoke<string | null>('choose_save_file', { defaultName, filters });
   }
-  chooseEvidenceFile(filterName: string) {
-    return this.invoke<string | null>('choose_open_file', { kind: 'evidence', filterName });
+  chooseEvidenceFiles(filterName: string) {
+    return this.invoke<string[]>('choose_open_files', { kind: 'evidence', filterName });
   }
   chooseScreenshots(filterName: string) {
     return this.invoke<string[]>('choose_open_files', { kind: 'screenshots', filterName });

@@ -57,8 +57,10 @@ export class EvidenceState {
   /** The ranked candidates the user ticked (direct ones need no tick). */
   picks = $state<number[]>([]);
   error = $state<BoundaryError | null>(null);
-  /** A quiet note: the read was stopped, or only the first of several files is read. */
-  note = $state<'cancelled' | 'several' | null>(null);
+  /** A quiet note: the read was stopped. */
+  note = $state<'cancelled' | null>(null);
+  /** The files dropped or chosen together, still to read (one at a time). */
+  queue = $state<string[]>([]);
   /** The text in the paste box. */
   pasted = $state('');
   /** The bill zip asking for its password (phase `password`). */
@@ -143,7 +145,7 @@ export class EvidenceState {
     } else {
       this.dragging = false;
       if (this.busy || d.paths.length === 0) return;
-      void this.readFile(d.paths[0], d.paths.length > 1);
+      void this.readMany(d.paths);
     }
   }
 
@@ -176,17 +178,41 @@ export class EvidenceState {
     else this.error = err;
   }
 
-  /** Reads a bill export (or a text file of SMS, or a bill zip) with its progress; with `several`, says only this one is read. */
-  async readFile(path: string, several = false) {
+  /** Reads a bill export (or a text file of SMS, or a bill zip, or a screenshot) with its progress. */
+  async readFile(path: string) {
     this.locked = null;
-    await this.scanFile(path, null, several);
+    await this.scanFile(path, null);
   }
 
-  private async scanFile(path: string, password: string | null, several = false) {
+  /** Reads files dropped or chosen together, one after the other: each is added or put away before the next. */
+  async readMany(paths: string[]) {
+    if (paths.length === 0) return;
+    this.queue = paths.slice(1);
+    await this.readFile(paths[0]);
+  }
+
+  /** The names of the files still to read. */
+  get queued(): string[] {
+    return this.queue.map(baseName);
+  }
+
+  /** Reads the next file of those dropped or chosen together. */
+  async next() {
+    const [path, ...rest] = this.queue;
+    if (path === undefined || this.busy) return;
+    this.queue = rest;
+    await this.readFile(path);
+  }
+
+  /** Forgets the files still to read. */
+  skipRest() {
+    this.queue = [];
+  }
+
+  private async scanFile(path: string, password: string | null) {
     const id = this.app.caseId;
     if (!id) return;
     this.begin(baseName(path));
-    if (several) this.note = 'several';
     await this.reading.run({
       listen: (handler) => this.backend.onEvidenceProgress(handler),
       work: () => this.backend.scanEvidenceFile(id, path, password),
@@ -207,19 +233,19 @@ export class EvidenceState {
     await this.scanFile(locked.path, password);
   }
 
-  /** Gives up on the locked zip. */
+  /** Gives up on the locked zip (and goes on with the next file, if any). */
   cancelPassword() {
     this.locked = null;
     this.password = '';
     this.phase = 'idle';
+    void this.next();
   }
 
-  /** Asks for a file and reads it. */
+  /** Asks for files (several at once) and reads them one after the other. */
   async chooseFile(filterName: string) {
     this.error = null;
     try {
-      const path = await this.backend.chooseEvidenceFile(filterName);
-      if (path) await this.readFile(path);
+      await this.readMany(await this.backend.chooseEvidenceFiles(filterName));
     } catch (e) {
       this.error = toBoundaryError(e);
     }
@@ -238,8 +264,9 @@ export class EvidenceState {
     });
   }
 
-  /** Stops the file being read. */
+  /** Stops the file being read, and the ones after it. */
   cancel(): Promise<void> {
+    this.queue = [];
     return this.reading.cancel();
   }
 
@@ -267,7 +294,7 @@ export class EvidenceState {
     }
   }
 
-  /** Puts the scan away, ready for another file or text. */
+  /** Puts the scan away, ready for another file or text; the next file dropped or chosen with it is read. */
   discard() {
     this.reading.forget();
     this.locked = null;
@@ -277,5 +304,6 @@ export class EvidenceState {
     this.picks = [];
     this.error = null;
     this.note = null;
+    void this.next();
   }
 }

@@ -529,6 +529,8 @@ export class FakeBackend implements Backend {
   holdAt: number | null = null;
   /** The file the open dialog answers; `null` = the user cancels. */
   evidencePath: string | null = '/home/user/Downloads/支付宝交易明细(20261101-20261122).csv';
+  /** Several evidence files chosen together (when set, instead of `evidencePath`). */
+  evidencePaths: string[] | null = null;
   /** The screenshots the open dialog answers; empty = the user cancels. */
   screenshotPaths: string[] = ['/home/user/Pictures/alipay.png', '/home/user/Pictures/order.png'];
   /** Holds `scanEvidenceFile` after its first progress step until `releaseEvidence()` or a cancel. */
@@ -1431,8 +1433,10 @@ export class FakeBackend implements Backend {
     });
   }
 
-  chooseEvidenceFile(filterName: string): Promise<string | null> {
-    return this.step('chooseEvidenceFile', [filterName], () => this.evidencePath);
+  chooseEvidenceFiles(filterName: string): Promise<string[]> {
+    return this.step('chooseEvidenceFiles', [filterName], () =>
+      this.evidencePaths ?? (this.evidencePath ? [this.evidencePath] : []),
+    );
   }
 
   chooseScreenshots(filterName: string): Promise<string[]> {
