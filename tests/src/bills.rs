@@ -862,6 +862,32 @@ pub fn wechat_xlsx_written(
     inline: bool,
     edit: impl FnOnce(&mut Worksheet) -> Result<(), XlsxError>,
 ) -> Vec<u8> {
+    wechat_book(rows, inline, &[], edit)
+}
+
+/// The notes WeChat Pay's 2026 Excel bill adds to its preamble (before the
+/// list's dashed line), so the header is further down.
+pub const WECHAT_2026_NOTES: [&str; 5] = [
+    "4. 如需开具交易流水证明，请在微信支付-账单-常见问题中申请",
+    "5. 金额单位为人民币元",
+    "6. 本文件已加密，请勿转发他人",
+    "",
+    "账单说明：以上信息仅供参考",
+];
+
+/// WeChat Pay's Excel bill as it is sent since 2026: the preamble longer by
+/// [`WECHAT_2026_NOTES`], the header on sheet row
+/// `WECHAT_XLSX_HEADER_ROW + 1 + 5`, the amounts plain numbers.
+pub fn wechat_xlsx_2026(rows: &[Row]) -> Vec<u8> {
+    wechat_book(rows, false, &WECHAT_2026_NOTES, |_| Ok(()))
+}
+
+fn wechat_book(
+    rows: &[Row],
+    inline: bool,
+    notes: &[&str],
+    edit: impl FnOnce(&mut Worksheet) -> Result<(), XlsxError>,
+) -> Vec<u8> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let mut book = Workbook::new();
         let sheet = if inline {
@@ -870,15 +896,15 @@ pub fn wechat_xlsx_written(
             book.add_worksheet()
         };
         sheet.set_name("Sheet1")?;
-        for (i, line) in wechat_preamble(&Totals::of(rows), &window(rows))
-            .iter()
-            .enumerate()
-        {
+        let mut lines: Vec<String> = wechat_preamble(&Totals::of(rows), &window(rows)).into();
+        let dashes = lines.len() - 1;
+        lines.splice(dashes..dashes, notes.iter().map(|n| n.to_string()));
+        for (i, line) in lines.iter().enumerate() {
             if !line.is_empty() {
                 sheet.write_string(i as u32, 0, line)?;
             }
         }
-        let head = WECHAT_XLSX_HEADER_ROW;
+        let head = WECHAT_XLSX_HEADER_ROW + notes.len() as u32;
         for (c, name) in WECHAT_HEADER.iter().enumerate() {
             sheet.write_string(head, c as u16, *name)?;
         }

@@ -295,6 +295,30 @@ fn a_wechat_excel_bill_gives_the_live_stream_payment() {
     );
 }
 
+/// The 2026 layout: a longer preamble, the header further down; the
+/// reader finds it by its names.
+#[test]
+fn a_wechat_excel_bill_of_the_2026_layout_gives_the_live_stream_payment() {
+    let _g = shared();
+    let case = live();
+    let rows = wechat_rows(40, 12, &[live_row(&case)]);
+    let s = scan(&bills::wechat_xlsx_2026(&rows), &case).expect("the workbook reads");
+    check_direct(
+        &s,
+        &Expect {
+            format: Format::WechatXlsx,
+            rows: 41,
+            source: SourceKind::WechatPay,
+            status: "支付成功",
+            amount: dec!(68.00),
+            time: "2026-11-21T20:05:30+08:00",
+            payment: bills::LIVE_PAYMENT,
+            // Sheet rows 1–21 preamble, 22 the header.
+            location: 18 + bills::WECHAT_2026_NOTES.len() as u64 + 12,
+        },
+    );
+}
+
 #[test]
 fn excel_amounts_are_read_exactly() {
     let _g = shared();

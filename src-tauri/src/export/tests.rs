@@ -78,6 +78,39 @@ fn markdown_case_file_snapshots() {
 }
 
 #[test]
+fn markdown_links_the_kept_files_and_shows_the_screenshots() {
+    let stored = douyin();
+    let snap = Snapshot::new(&stored, t(NOW));
+    let names = ["bill.csv".to_owned(), "dou-plus-order.png".to_owned()];
+    let md = markdown_linked(
+        &snap,
+        Lang::En,
+        Linked {
+            folder: "case.files",
+            names: &names,
+        },
+    );
+    assert!(
+        md.contains("1. platform order screenshot: `dou-plus-order.png` ([open](<case.files/dou-plus-order.png>))"),
+        "the attachment links its copy:\n{md}"
+    );
+    assert!(
+        md.contains("2. kept with the case: [open](<case.files/bill.csv>)"),
+        "a kept file no attachment names is listed:\n{md}"
+    );
+    assert!(
+        md.contains("![dou-plus-order.png](<case.files/dou-plus-order.png>)")
+            && !md.contains("![bill.csv]"),
+        "a screenshot is shown, a bill is not:\n{md}"
+    );
+    assert_eq!(
+        markdown_linked(&snap, Lang::En, Linked::default()),
+        markdown(&snap, Lang::En),
+        "without kept files the page is as before"
+    );
+}
+
+#[test]
 fn markdown_keeps_the_history_oldest_first_and_tables_intact() {
     let stored = douyin();
     let md = markdown(&Snapshot::new(&stored, t(NOW)), Lang::En);

@@ -389,6 +389,48 @@ fn a_case_is_drafted_from_a_bill_detail_and_the_order_page_with_every_field_righ
 }
 
 #[test]
+fn a_case_is_drafted_from_a_wechat_detail_and_the_live_streams_order_page() {
+    // WeChat Pay's 账单详情 (dark, small phone) and the live-stream app's
+    // order page saying 支付失败.
+    let pay = wechat_pay();
+    let detail = Screen::WechatDetail {
+        pay: pay.clone(),
+        status: "支付成功".into(),
+    };
+    let order = Screen::OrderPage {
+        platform: "星光直播".into(),
+        pay: pay.clone(),
+        status: "支付失败".into(),
+    };
+    let d = drafted(&[(&detail, Phone::SMALL, true), (&order, Phone::LARGE, false)]);
+    assert!(d.missing.is_empty(), "nothing to fill: {:?}", d.missing);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    let c = &d.case;
+    assert_eq!(text(&c.platform), "live_stream_topup");
+    assert_eq!(text(&c.order_id), pay.merchant_order_no);
+    assert_eq!(text(&c.payment[0].id), pay.trade_no);
+    assert_eq!(text(&c.payment[0].provider), "wechat_pay");
+    assert_eq!(text(&c.amount), "68.00");
+    assert_eq!(text(&c.submitted_at), "2026-11-21 20:05:30");
+    assert_eq!(text(&c.method), "wechat_pay");
+    assert_eq!(text(&c.merchant), pay.payee_full);
+    let said: Vec<(String, String)> = c
+        .observation
+        .iter()
+        .map(|o| (text(&o.source), text(&o.status)))
+        .collect();
+    assert!(
+        said.contains(&("wechat_pay".into(), "支付成功".into()))
+            && said.contains(&("platform".into(), "支付失败".into())),
+        "{said:?}"
+    );
+    let kinds: Vec<String> = c.attachment.iter().map(|a| text(&a.kind)).collect();
+    assert_eq!(kinds, ["payment_record", "platform_screenshot"]);
+    let case = c.validate().expect("the draft is a valid case");
+    assert_eq!(case.platform.preset, "live_stream_topup");
+}
+
+#[test]
 fn a_wechat_detail_alone_drafts_the_payment_and_names_nothing_it_did_not_see() {
     let pay = wechat_pay();
     let detail = Screen::WechatDetail {

@@ -140,6 +140,7 @@ fn broken_data_is_reported_not_accepted() {
     let base = r#"
 issuer = "x"
 kind = "y"
+role = "payment"
 name_en = "X"
 name_zh = "X"
 score = 10
@@ -182,6 +183,11 @@ why = "t"
     assert!(
         load_one("t.toml", &ok).is_ok(),
         "the minimal well-formed file must load"
+    );
+    let no_role = ok.replace("role = \"payment\"\n", "");
+    assert!(
+        load_one("t.toml", &no_role).is_err(),
+        "every file says what its number is for"
     );
 }
 
