@@ -138,6 +138,14 @@ describe('the complaint editor', () => {
     );
   });
 
+  it("names the case's attached files under their checklist item", async () => {
+    const { user } = await renderApp();
+    await openComplaint(user, 'douyin');
+    const files = await screen.findByTestId('checklist-files-platform_screenshot');
+    expect(files, 'the order page screenshot the example lists').toHaveTextContent('dou-plus-order.png');
+    expect(screen.queryByTestId('checklist-files-payment_record'), 'no file for what has none').toBeNull();
+  });
+
   it('saves to the chosen file and keeps the message in the case history', async () => {
     const { user, fake } = await renderApp();
     await openComplaint(user);
