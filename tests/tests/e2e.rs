@@ -1092,9 +1092,10 @@ fn a_csv_of_orders_checked_in_the_window_and_a_complaint_marked_sent() {
 
 /// A shopper with two phone screenshots: Alipay's 账单详情 and DOU+'s order
 /// page, chosen on the intake, fill the form; checked, they are the case's
-/// attachments, named in the complaint's checklist; then Alipay's e-mailed
-/// bill zip opens in the evidence panel with its password (a wrong one
-/// said so first).
+/// attachments; the chat with customer service is attached by hand; the
+/// complaint's checklist names all three; then Alipay's e-mailed bill zip
+/// opens in the evidence panel with its password (a wrong one said so
+/// first).
 #[test]
 fn a_case_from_two_screenshots_then_the_bill_zip_opened_with_its_password() {
     let _serial = one_at_a_time();
@@ -1177,16 +1178,35 @@ fn a_case_from_two_screenshots_then_the_bill_zip_opened_with_its_password() {
         files_under(&kept).len() == 2
     });
 
+    // The chat with customer service, attached by hand on the result
+    // screen, completes the checklist's screenshots.
+    let chat = phone.path().join("客服聊天.png");
+    std::fs::copy(&order, &chat).unwrap();
+    s.testid("evidence-attachments");
+    dialogs.open(&chat);
+    s.click_for("attach-files", "the chat attached", |s| {
+        s.exists("attach-done")
+    });
+    s.wait_for("the chat kept with the case", |_| {
+        files_under(&kept).len() == 3
+    });
+    assert!(
+        s.text("evidence-attachments").contains("客服聊天.png"),
+        "listed: {}",
+        s.text("evidence-attachments")
+    );
+
     s.click("write-complaint");
     s.select("audience-select", "consumer_12315");
     s.wait_for("the 12315 letter's checklist", |s| {
-        s.exists("checklist-files-platform_screenshot")
+        s.exists("checklist-files-chat_log")
     });
     assert!(
         s.text("checklist-files-platform_screenshot")
             .contains("order.png")
             && s.text("checklist-files-payment_record")
-                .contains("alipay.png"),
+                .contains("alipay.png")
+            && s.text("checklist-files-chat_log").contains("客服聊天.png"),
         "the checklist names the attachments: {}",
         s.text("checklist")
     );

@@ -94,9 +94,30 @@ describe('the evidence panel', () => {
     i18n.reset('en');
   });
 
-  it('shows no attachment list for a case without any', async () => {
+  it('says when a case has no attachments yet', async () => {
     await showTyped();
-    expect(screen.queryByTestId('evidence-attachments')).toBeNull();
+    expect(screen.getByTestId('evidence-attachments-none')).toHaveTextContent('No files attached yet');
+    expect(screen.queryByTestId('evidence-attachment-0')).toBeNull();
+  });
+
+  it('attaches the chat with customer service: saved with the case, kept, and listed', async () => {
+    const { user, fake } = await renderApp();
+    await exampleResult(user, 'douyin');
+    fake.evidencePaths = ['/home/user/Pictures/chat.png', '/home/user/Pictures/dou-plus-order.png'];
+    expect(screen.getByTestId('attach-kind')).toHaveValue('chat_log');
+    await user.click(screen.getByTestId('attach-files'));
+    await waitFor(() => expect(screen.getByTestId('attach-done')).toHaveTextContent('1 file attached.'));
+    const saved = fake.callsTo('saveCase').at(-1)!;
+    const raw = saved.args[0] as RawCase;
+    expect(
+      raw.attachment.map((a) => `${a.kind}:${a.file}`),
+      'the new one listed; one listed already is not listed twice',
+    ).toEqual(['platform_screenshot:dou-plus-order.png', 'chat_log:chat.png']);
+    expect(saved.args[1], 'an edit of the stored case').toBeTruthy();
+    expect(fake.callsTo('keepAttachments').at(-1)!.args[1], 'both files kept').toEqual(fake.evidencePaths);
+    expect(screen.getByTestId('evidence-attachment-1')).toHaveTextContent('chat.png');
+    expect(screen.getByTestId('evidence-attachment-1')).toHaveTextContent('chat with customer service');
+    expect(fake.callsTo('scanEvidenceFile'), 'attaching reads nothing').toHaveLength(0);
   });
 
   it('reads pasted SMS and lists the one that fits, unticked, with where and why', async () => {

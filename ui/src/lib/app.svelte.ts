@@ -10,6 +10,7 @@ import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
 import type { CaseSummary } from '$lib/bindings/CaseSummary';
 import type { CheckReport } from '$lib/bindings/CheckReport';
+import type { EvidenceKind } from '$lib/bindings/EvidenceKind';
 import type { FieldError } from '$lib/bindings/FieldError';
 import type { FollowView } from '$lib/bindings/FollowView';
 import type { Looked } from '$lib/bindings/Looked';
@@ -288,6 +289,29 @@ export class AppState {
     this.drafts = {};
     await this.startCheck();
     return true;
+  }
+
+  /**
+   * Attaches files to the stored case: each listed as an attachment of
+   * `kind` (a name already listed is not listed twice), the case saved, and
+   * the files copied into its own folder. Returns how many were listed.
+   */
+  async attachFiles(paths: string[], kind: EvidenceKind): Promise<number> {
+    const id = this.caseId;
+    if (!id || paths.length === 0) return 0;
+    const form = $state.snapshot(this.form) as FormState;
+    const listed = form.rest.attachment ?? [];
+    const have = listed.map((a) => String(a.file ?? ''));
+    const names = paths
+      .map((p) => p.split(/[\\/]/).pop() ?? p)
+      .filter((n, i, all) => n && all.indexOf(n) === i && !have.includes(n));
+    const attachment = [...listed, ...names.map((file) => ({ kind, file, note: null }))];
+    const { raw } = toRaw({ ...form, rest: { ...form.rest, attachment } });
+    const saved = await this.backend.saveCase(raw, id, this.caseRevision);
+    this.caseRevision = saved.revision;
+    this.form.rest.attachment = attachment;
+    await this.backend.keepAttachments(id, paths);
+    return names.length;
   }
 
   /** Runs the check of the stored case, showing each source's progress. */

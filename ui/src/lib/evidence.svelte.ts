@@ -9,6 +9,7 @@ import type { Backend, EvidenceProgress, FileDrop, Unlisten } from '$lib/backend
 import { toBoundaryError } from '$lib/backend';
 import type { Bilingual } from '$lib/bindings/Bilingual';
 import type { BoundaryError } from '$lib/bindings/BoundaryError';
+import type { EvidenceKind } from '$lib/bindings/EvidenceKind';
 import type { EvidenceScan } from '$lib/bindings/EvidenceScan';
 import { Task } from '$lib/task.svelte';
 
@@ -37,7 +38,7 @@ export function lockedZip(path: string, e: BoundaryError): LockedZip | null {
 }
 
 /** What the panel needs of the app: the open case, and adding to it. */
-export type EvidenceApp = Pick<AppState, 'caseId' | 'evidenceAdded' | 'acceptEvidence'>;
+export type EvidenceApp = Pick<AppState, 'caseId' | 'evidenceAdded' | 'acceptEvidence' | 'attachFiles'>;
 
 export interface EvidenceOptions {
   /** Called once a scan is shown (the panel moves focus to it). */
@@ -69,6 +70,12 @@ export class EvidenceState {
   password = $state('');
   /** Files are being dragged over the window. */
   dragging = $state(false);
+  /** What the files attached next are (a chat with customer service, as a rule). */
+  attachKind = $state<EvidenceKind>('chat_log');
+  /** Attaching files: in progress, how many were attached last, or why it failed. */
+  attaching = $state(false);
+  attachedCount = $state<number | null>(null);
+  attachError = $state<BoundaryError | null>(null);
   /** The file or text being read: bytes read of all, and Cancel. */
   readonly reading: Task<EvidenceProgress>;
 
@@ -248,6 +255,22 @@ export class EvidenceState {
       await this.readMany(await this.backend.chooseEvidenceFiles(filterName));
     } catch (e) {
       this.error = toBoundaryError(e);
+    }
+  }
+
+  /** Asks for files and attaches them to the case as `attachKind` (kept with it, named in the complaints). */
+  async attachFiles(filterName: string) {
+    this.attachedCount = null;
+    this.attachError = null;
+    try {
+      const paths = await this.backend.chooseEvidenceFiles(filterName);
+      if (paths.length === 0) return;
+      this.attaching = true;
+      this.attachedCount = await this.app.attachFiles(paths, this.attachKind);
+    } catch (e) {
+      this.attachError = toBoundaryError(e);
+    } finally {
+      this.attaching = false;
     }
   }
 
